@@ -1,0 +1,54 @@
+# landuse-conflicts: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export LANDUSE_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: run test dev lint format typecheck defs-check bench sample clean
+
+# Install once; re-install only when pyproject.toml or constraints.txt change.
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Generate the embedded default and run the nightly job once.
+run: $(STAMP)
+	$(BIN)/python -m assets_defs.cli run
+
+sample: $(STAMP)
+	$(BIN)/python -m pipeline.sample
+
+## Every gate CI runs.
+test: lint typecheck defs-check
+	$(BIN)/python -m pytest -q -ra
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline assets_defs tests bench
+	$(BIN)/ruff format --check pipeline assets_defs tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff format pipeline assets_defs tests bench
+	$(BIN)/ruff check --fix pipeline assets_defs tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy pipeline
+
+defs-check: $(STAMP)
+	$(BIN)/dagster definitions validate -w workspace.yaml
+	$(BIN)/dg check defs
+
+dev: $(STAMP)
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home}; mkdir -p $$DAGSTER_HOME; \
+	DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -w workspace.yaml
+
+bench: $(STAMP)
+	$(BIN)/python bench/index_bench.py
+	$(BIN)/python bench/run_bench.py
+
+clean:
+	rm -rf data .dagster_home
