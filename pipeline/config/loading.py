@@ -20,7 +20,9 @@ def _key_path(loc: tuple[int | str, ...], data: Any) -> str:
     node = data
     for part in loc:
         if isinstance(part, int):
-            name = node[part].get("name") or node[part].get("id") if _is_dict_at(node, part) else None
+            name = (
+                node[part].get("name") or node[part].get("id") if _is_dict_at(node, part) else None
+            )
             out += f"[{part}]" + (f"({name})" if name else "")
             node = node[part] if _in_range(node, part) else None
         else:
@@ -94,7 +96,7 @@ def load_rules(path: Path, catalogue: Catalogue) -> RuleSet:
                 if layer not in known:
                     problems.append(
                         f"rules[{i}]({rule.id}).{side_name}.layers[{j}]: unknown layer "
-                        f"'{layer}' (catalogue {catalogue.base_dir} has: {', '.join(sorted(known))})"
+                        f"'{layer}' (the catalogue has: {', '.join(sorted(known))})"
                     )
             if not select_layers(side, catalogue) and not problems:
                 problems.append(

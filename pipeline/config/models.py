@@ -48,7 +48,7 @@ class Condition(Strict):
 class RuleCondition(Condition):
     """A condition on the common schema (the fields every staged layer has)."""
 
-    field: FilterField  # type: ignore[assignment]
+    field: FilterField
 
 
 class SourceSpec(Strict):
@@ -84,7 +84,7 @@ class SourceSpec(Strict):
             raise ValueError("a 'file' source needs 'path'")
         if self.kind != "file" and not self.url:
             raise ValueError(f"a '{self.kind}' source needs 'url'")
-        if self.x_column and not self.y_column or self.y_column and not self.x_column:
+        if bool(self.x_column) != bool(self.y_column):
             raise ValueError("'x_column' and 'y_column' go together")
         return self
 
@@ -207,6 +207,10 @@ class Rule(Strict):
     verb: str | None = None
 
 
+def _default_weights() -> dict[Severity, float]:
+    return {"exclusion": 10.0, "high": 5.0, "medium": 2.0, "low": 1.0}
+
+
 class Scoring(Strict):
     """``score = weight[severity] × area_km2 × value_factor``.
 
@@ -214,12 +218,12 @@ class Scoring(Strict):
     carries a numeric ``value`` listed in ``value_layers`` (e.g. åkermark class 1-10), else 1.
     """
 
-    weights: dict[Severity, float] = Field(
-        default_factory=lambda: {"exclusion": 10.0, "high": 5.0, "medium": 2.0, "low": 1.0}
-    )
+    weights: dict[Severity, float] = Field(default_factory=_default_weights)
     value_layers: list[Identifier] = Field(default_factory=list)
     value_pivot: float = 5.0
     value_bonus: float = Field(default=0.1, ge=0)
+    #: Floor of the area term, so point-in-polygon conflicts (area 0) still score.
+    min_area_km2: float = Field(default=0.01, ge=0)
 
 
 class ReportingUnits(Strict):

@@ -1,0 +1,47 @@
+"""DuckDB connections with the spatial extension, and the SQL files in ``sql/``.
+
+The spatial extension is loaded from the ``duckdb-extension-spatial`` wheel, so nothing is
+downloaded at run time (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import duckdb_extension_spatial
+
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+
+
+def spatial_extension_path() -> Path:
+    """Path of the spatial extension binary inside its PyPI wheel, for this duckdb version."""
+    root = Path(duckdb_extension_spatial.__file__).parent / "extensions"
+    path = root / f"v{duckdb.__version__}" / "spatial.duckdb_extension"
+    if not path.exists():
+        raise RuntimeError(
+            f"DuckDB {duckdb.__version__} has no spatial extension in {root}: install "
+            f"duckdb-extension-spatial=={duckdb.__version__} (constraints.txt pins both)"
+        )
+    return path
+
+
+def connect(path: Path | str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open ``path`` with the spatial extension loaded and autoinstall switched off."""
+    con = duckdb.connect(
+        str(path),
+        read_only=read_only,
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+    con.execute(f"LOAD '{spatial_extension_path()}'")
+    return con
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of ``sql/<name>.sql``, e.g. ``sql("conflicts/candidate_cells")``."""
+    path = SQL_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise FileNotFoundError(f"no SQL file {path}")
+    return path.read_text(encoding="utf-8")

@@ -1,0 +1,111 @@
+"""Staged layers on disk: one GeoParquet per layer plus its provenance record.
+
+Files: ``staging/<layer>.parquet`` (common schema, EPSG:3006) and ``staging/<layer>.json``
+(provenance of the copy on disk). Both are replaced atomically, and only after a successful
+normalisation, so the last good copy survives a failing source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+
+from pipeline.config.models import LayerSpec
+from pipeline.ingest.normalise import NormaliseCounts
+
+#: Bump when normalisation logic changes, so staged copies are rebuilt.
+NORMALISE_VERSION = "1"
+
+LayerState = Literal["fresh", "unchanged", "stale", "failed"]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where one staged layer came from and what happened to its features."""
+
+    layer: str
+    theme: str
+    source: str
+    sha256: str
+    retrieved_at: str
+    input_key: str
+    features_read: int
+    features_repaired: int
+    features_dropped: int
+    features_kept: int
+    dropped_empty: int
+    dropped_null_island: int
+    dropped_outside: int
+    dropped_duplicate: int
+    features_filtered: int
+
+    @classmethod
+    def build(
+        cls,
+        spec: LayerSpec,
+        source: str,
+        sha256: str,
+        retrieved_at: datetime,
+        counts: NormaliseCounts,
+    ) -> Provenance:
+        return cls(
+            layer=spec.name,
+            theme=spec.theme,
+            source=source,
+            sha256=sha256,
+            retrieved_at=retrieved_at.isoformat(timespec="seconds"),
+            input_key=input_key(spec, sha256),
+            features_read=counts.read,
+            features_repaired=counts.repaired,
+            features_dropped=counts.dropped,
+            features_kept=counts.kept,
+            dropped_empty=counts.dropped_empty,
+            dropped_null_island=counts.dropped_null_island,
+            dropped_outside=counts.dropped_outside,
+            dropped_duplicate=counts.dropped_duplicate,
+            features_filtered=counts.filtered,
+        )
+
+
+def input_key(spec: LayerSpec, sha256: str) -> str:
+    """Identity of a staged copy: source bytes, catalogue entry and normalisation version."""
+    entry = spec.model_dump_json(exclude={"title", "licence", "publisher"})
+    return hashlib.sha256(f"{sha256}|{entry}|{NORMALISE_VERSION}".encode()).hexdigest()
+
+
+def staged_paths(staging_dir: Path, layer: str) -> tuple[Path, Path]:
+    """``(parquet, provenance json)`` of a layer."""
+    return staging_dir / f"{layer}.parquet", staging_dir / f"{layer}.json"
+
+
+def read_provenance(staging_dir: Path, layer: str) -> Provenance | None:
+    """The provenance of the staged copy on disk, or None when there is none."""
+    parquet, meta = staged_paths(staging_dir, layer)
+    if not (parquet.exists() and meta.exists()):
+        return None
+    return Provenance(**json.loads(meta.read_text(encoding="utf-8")))
+
+
+def write_staged(staging_dir: Path, frame: gpd.GeoDataFrame, provenance: Provenance) -> Path:
+    """Write the layer and then its provenance, each through a temporary file and a rename."""
+    staging_dir.mkdir(parents=True, exist_ok=True)
+    parquet, meta = staged_paths(staging_dir, provenance.layer)
+    tmp = parquet.with_suffix(".parquet.tmp")
+    frame.to_parquet(tmp, index=False, compression="zstd", write_covering_bbox=True)
+    os.replace(tmp, parquet)
+    tmp_meta = meta.with_suffix(".json.tmp")
+    tmp_meta.write_text(json.dumps(asdict(provenance), ensure_ascii=False, indent=1), "utf-8")
+    os.replace(tmp_meta, meta)
+    return parquet
+
+
+def read_staged(staging_dir: Path, layer: str) -> gpd.GeoDataFrame:
+    """The staged features of ``layer`` (common schema, EPSG:3006)."""
+    return gpd.read_parquet(staged_paths(staging_dir, layer)[0])
