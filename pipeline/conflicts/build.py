@@ -1,0 +1,277 @@
+"""Build the conflict tables in a DuckDB file from the staged layers and their H3 cells.
+
+Everything happens in one fresh DuckDB file (``work/landuse.duckdb``): ``staging.*`` holds
+the inputs and intermediate tables, ``mart.*`` what analysts use. Geometry is
+``GEOMETRY('EPSG:3006')``; H3 cells are ``UBIGINT`` at the rule set's resolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline.config.loading import select_layers
+from pipeline.config.models import Catalogue, RuleSet, resolve_path
+from pipeline.config.plan import side_buffer
+from pipeline.conflicts.rules import check_identifier, predicate
+from pipeline.conflicts.zones import zone_components
+from pipeline.db import connect, sql
+from pipeline.ingest.layer import read_outcome
+from pipeline.ingest.stage import staged_paths
+
+#: Overlaps at or below this area are clipping slivers, not conflicts (h3-indexing-notes.md).
+MIN_AREA_M2 = 1e-6
+
+
+@dataclass(frozen=True)
+class IndexedFiles:
+    """Where the index stage left one layer at one buffer: its cells and indexed shapes."""
+
+    layer: str
+    buffer_m: float
+    cells: Path
+    shapes: Path
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """Counts of one build, for metadata and the run summary."""
+
+    conflicts: int
+    zones: int
+    conflict_cells: int
+    rules_unknown: list[str]
+    candidate_pairs: int
+
+
+def build_conflicts(
+    db_path: Path,
+    *,
+    catalogue: Catalogue,
+    rules: RuleSet,
+    staging_dir: Path,
+    indexed: list[IndexedFiles],
+) -> BuildSummary:
+    """Create ``db_path`` from scratch with the ``staging`` and ``mart`` tables."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (db_path, db_path.with_suffix(db_path.suffix + ".wal")):
+        stale.unlink(missing_ok=True)
+    con = connect(db_path)
+    try:
+        con.execute(sql("conflicts/create_schemas"))
+        _load_inputs(con, catalogue, rules, staging_dir, indexed)
+        _select_rule_features(con, catalogue, rules)
+        params = _params(rules)
+        for step in (
+            "kommun_cells",
+            "candidate_cells",
+            "conflict_pairs",
+            "conflict_kommuner",
+            "conflicts",
+            "conflict_shares",
+            "conflict_cells",
+        ):
+            _run(con, f"conflicts/{step}", params)
+        _build_zones(con)
+        _run(con, "conflicts/conflict_zones", params)
+        for step in (
+            "rule_summary",
+            "kommun_summary",
+            "kommunalforbund_summary",
+            "fa_summary",
+            "layer_status",
+        ):
+            _run(con, f"conflicts/{step}", params)
+        return _summary(con)
+    finally:
+        con.close()
+
+
+def _params(rules: RuleSet) -> dict[str, object]:
+    units = rules.reporting_units
+    scoring = rules.scoring
+    return {
+        "min_area_m2": MIN_AREA_M2,
+        "min_area_km2": scoring.min_area_km2,
+        "value_layers": list(scoring.value_layers),
+        "value_pivot": scoring.value_pivot,
+        "value_bonus": scoring.value_bonus,
+        "kommun_layer": units.kommun_layer,
+        "fa_layer": units.fa_layer or "",
+        "lan_code": units.lan_code,
+    }
+
+
+def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> None:
+    """Run one SQL file, binding only the parameters it names."""
+    text = sql(name)
+    used = {k: v for k, v in params.items() if f"${k}" in text}
+    con.execute(text, used)
+
+
+def _load_inputs(
+    con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue,
+    rules: RuleSet,
+    staging_dir: Path,
+    indexed: list[IndexedFiles],
+) -> None:
+    layers = pd.DataFrame(
+        {
+            "layer": [check_identifier(layer.name) for layer in catalogue.layers],
+            "title": [layer.title for layer in catalogue.layers],
+            "theme": [layer.theme for layer in catalogue.layers],
+            "required": [layer.required for layer in catalogue.layers],
+        }
+    )
+    con.execute("CREATE TABLE staging.layers AS SELECT * FROM layers")
+    status_frame = layer_status_frame(catalogue, staging_dir)
+    con.execute("CREATE TABLE staging.layer_status AS SELECT * FROM status_frame")
+    staged = [
+        str(staged_paths(staging_dir, name)[0])
+        for name in catalogue.names
+        if staged_paths(staging_dir, name)[0].exists()
+    ]
+    _load_parquet(con, "load_features", staged, _EMPTY_FEATURES)
+    _load_parquet(con, "load_shapes", [str(f.shapes) for f in indexed], _EMPTY_SHAPES)
+    _load_parquet(con, "load_cells", [str(f.cells) for f in indexed], _EMPTY_CELLS)
+    table = resolve_path(rules.reporting_units.kommunalforbund_table, rules.base_dir)
+    con.execute(
+        "CREATE TABLE staging.kommunalforbund AS SELECT * FROM read_csv(?, header = true, "
+        "columns = {'kommun_code': 'VARCHAR', 'kommun_name': 'VARCHAR', 'lan_code': 'VARCHAR', "
+        "'kommunalforbund': 'VARCHAR'})",
+        [str(table)],
+    )
+    rule_rows = pd.DataFrame(
+        {
+            "rule_id": [r.id for r in rules.rules],
+            "title": [r.title for r in rules.rules],
+            "severity": [r.severity for r in rules.rules],
+            "weight": [float(rules.scoring.weights[r.severity]) for r in rules.rules],
+            "distance_m": [float(r.distance_m) for r in rules.rules],
+            "legal_basis": [r.legal_basis for r in rules.rules],
+            "authority": [r.authority for r in rules.rules],
+            "verb": pd.Series([r.verb for r in rules.rules], dtype="string"),
+        }
+    )
+    con.execute("CREATE TABLE staging.rules AS SELECT * FROM rule_rows")
+    side_rows = [
+        (rule.id, side, layer, side_buffer(catalogue, layer, rule.distance_m if side == "a" else 0))
+        for rule in rules.rules
+        for side in ("a", "b")
+        for layer in select_layers(getattr(rule, side), catalogue)
+    ]
+    rule_layers = pd.DataFrame(side_rows, columns=["rule_id", "side", "layer", "buffer_m"])
+    con.execute("CREATE TABLE staging.rule_layers AS SELECT * FROM rule_layers")
+
+
+def layer_status_frame(catalogue: Catalogue, staging_dir: Path) -> pd.DataFrame:
+    """One row per layer from the state each ingest recorded (missing -> no row)."""
+    rows = []
+    for layer in catalogue.layers:
+        outcome = read_outcome(staging_dir, layer.name)
+        if outcome is None:
+            continue
+        prov = outcome.provenance
+        rows.append(
+            {
+                "layer": layer.name,
+                "status": outcome.state,
+                "error": outcome.error,
+                "source": prov.source if prov else layer.source.location(catalogue.base_dir),
+                "sha256": prov.sha256 if prov else None,
+                "retrieved_at": prov.retrieved_at if prov else None,
+                "features_read": prov.features_read if prov else None,
+                "features_repaired": prov.features_repaired if prov else None,
+                "features_dropped": prov.features_dropped if prov else None,
+                "features_kept": prov.features_kept if prov else None,
+            }
+        )
+    columns = [
+        "layer", "status", "error", "source", "sha256", "retrieved_at",
+        "features_read", "features_repaired", "features_dropped", "features_kept",
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=columns)
+    for col in ("error", "source", "sha256", "retrieved_at", "status", "layer"):
+        frame[col] = frame[col].astype("string")
+    for col in columns[6:]:
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+_EMPTY_FEATURES = (
+    "CREATE OR REPLACE TABLE staging.features (layer VARCHAR, feature_id VARCHAR, name VARCHAR, "
+    "theme VARCHAR, category VARCHAR, status VARCHAR, value DOUBLE, date VARCHAR, "
+    "attributes VARCHAR, feature_hash VARCHAR, geometry GEOMETRY('EPSG:3006'))"
+)
+_EMPTY_SHAPES = (
+    "CREATE OR REPLACE TABLE staging.shapes (layer VARCHAR, buffer_m DOUBLE, feature_id VARCHAR, "
+    "geometry GEOMETRY('EPSG:3006'))"
+)
+_EMPTY_CELLS = (
+    "CREATE OR REPLACE TABLE staging.cells (layer VARCHAR, buffer_m DOUBLE, h3 UBIGINT, "
+    "feature_id VARCHAR, coverage DOUBLE, area_m2 DOUBLE)"
+)
+
+
+def _load_parquet(
+    con: duckdb.DuckDBPyConnection, name: str, paths: list[str], empty: str
+) -> None:
+    if paths:
+        con.execute(sql(f"conflicts/{name}"), {"paths": paths})
+    else:
+        con.execute(empty)
+
+
+def _select_rule_features(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, rules: RuleSet
+) -> None:
+    con.execute(
+        "CREATE TABLE staging.rule_features (rule_id VARCHAR, side VARCHAR, layer VARCHAR, "
+        "feature_id VARCHAR)"
+    )
+    template = sql("conflicts/select_rule_side")
+    for rule in rules.rules:
+        for side_name in ("a", "b"):
+            side = getattr(rule, side_name)
+            where, values = predicate(side.filter)
+            statement = template.replace("{predicate}", where)
+            con.execute(
+                statement, [rule.id, side_name, select_layers(side, catalogue), *values]
+            )
+
+
+def _build_zones(con: duckdb.DuckDBPyConnection) -> None:
+    cells = con.execute(
+        "SELECT DISTINCT c.conflict_id, c.rule_id, cc.h3 FROM mart.conflicts AS c "
+        "JOIN staging.candidate_cells AS cc ON cc.rule_id = c.rule_id "
+        "AND cc.layer_a = c.layer_a AND cc.feature_id_a = c.feature_id_a "
+        "AND cc.layer_b = c.layer_b AND cc.feature_id_b = c.feature_id_b "
+        "ORDER BY c.conflict_id, cc.h3"
+    ).df()
+    members, zone_cells = zone_components(cells)
+    con.execute("CREATE OR REPLACE TABLE staging.zone_members AS SELECT * FROM members")
+    con.execute(
+        "CREATE OR REPLACE TABLE staging.zone_cells AS "
+        "SELECT zone_key, h3::UBIGINT AS h3 FROM zone_cells"
+    )
+
+
+def _summary(con: duckdb.DuckDBPyConnection) -> BuildSummary:
+    def one(query: str) -> int:
+        row = con.execute(query).fetchone()
+        return int(row[0]) if row else 0
+
+    unknown = con.execute(
+        "SELECT rule_id FROM mart.rule_summary WHERE status = 'unknown' ORDER BY rule_id"
+    ).fetchall()
+    return BuildSummary(
+        conflicts=one("SELECT count(*) FROM mart.conflicts"),
+        zones=one("SELECT count(*) FROM mart.conflict_zones"),
+        conflict_cells=one("SELECT count(*) FROM mart.conflict_cells"),
+        rules_unknown=[r[0] for r in unknown],
+        candidate_pairs=one("SELECT count(*) FROM staging.conflict_pairs"),
+    )

@@ -1,0 +1,48 @@
+"""Rule sides as SQL: the selected layers and a predicate with bound values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.config.models import IDENTIFIER, RuleCondition
+
+_SQL_OPS = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+#: Staged columns a filter may test (pipeline.config.models.FilterField); never user text.
+_COLUMNS = {"category", "status", "value", "name", "feature_id"}
+
+
+def predicate(conditions: list[RuleCondition]) -> tuple[str, list[Any]]:
+    """SQL predicate over ``staging.features AS f`` and its positional values.
+
+    Column names come from a fixed whitelist and operators from a fixed map; every value is
+    a bound parameter. An empty list of conditions is ``TRUE``.
+
+    >>> predicate([RuleCondition(field="value", op="gte", value=6)])
+    ('f.value >= ?', [6])
+    """
+    parts: list[str] = []
+    values: list[Any] = []
+    for cond in conditions:
+        if cond.field not in _COLUMNS:
+            raise ValueError(f"filter field '{cond.field}' is not one of {sorted(_COLUMNS)}")
+        column = f"f.{cond.field}"
+        if cond.op in ("in", "not_in"):
+            negate = "NOT " if cond.op == "not_in" else ""
+            parts.append(f"{negate}list_contains(?, {column}::VARCHAR)")
+            values.append([str(v) for v in cond.value])
+        elif cond.field == "value":
+            parts.append(f"{column} {_SQL_OPS[cond.op]} ?")
+            values.append(cond.value)
+        else:
+            parts.append(f"{column}::VARCHAR {_SQL_OPS[cond.op]} ?")
+            values.append(str(cond.value))
+    return (" AND ".join(parts) or "TRUE"), values
+
+
+def check_identifier(name: str) -> str:
+    """Return ``name`` if it is a safe identifier (``^[a-z][a-z0-9_]*$``), else raise."""
+    import re
+
+    if not re.fullmatch(IDENTIFIER.strip("^$"), name):
+        raise ValueError(f"'{name}' is not a valid identifier ({IDENTIFIER})")
+    return name

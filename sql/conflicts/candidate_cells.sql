@@ -1,0 +1,21 @@
+-- staging.candidate_cells: one (rule, H3 cell, side-A feature, side-B feature) where both
+-- features cover the cell; side A at its rule buffer, side B at its catalogue buffer.
+CREATE OR REPLACE TABLE staging.candidate_cells AS
+SELECT fa.rule_id, ca.h3,
+       fa.layer AS layer_a, fa.feature_id AS feature_id_a, la.buffer_m AS buffer_a,
+       ca.coverage AS coverage_a, ca.area_m2 AS cell_area_a_m2,
+       fb.layer AS layer_b, fb.feature_id AS feature_id_b, lb.buffer_m AS buffer_b,
+       cb.coverage AS coverage_b, cb.area_m2 AS cell_area_b_m2
+FROM staging.rule_features AS fa
+JOIN staging.rule_layers AS la
+  ON la.rule_id = fa.rule_id AND la.side = 'a' AND la.layer = fa.layer
+JOIN staging.cells AS ca
+  ON ca.layer = fa.layer AND ca.buffer_m = la.buffer_m AND ca.feature_id = fa.feature_id
+JOIN staging.cells AS cb
+  ON cb.h3 = ca.h3
+JOIN staging.rule_layers AS lb
+  ON lb.rule_id = fa.rule_id AND lb.side = 'b' AND lb.layer = cb.layer AND lb.buffer_m = cb.buffer_m
+JOIN staging.rule_features AS fb
+  ON fb.rule_id = fa.rule_id AND fb.side = 'b' AND fb.layer = cb.layer
+ AND fb.feature_id = cb.feature_id
+WHERE fa.side = 'a' AND NOT (fa.layer = fb.layer AND fa.feature_id = fb.feature_id);

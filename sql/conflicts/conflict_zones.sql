@@ -1,0 +1,35 @@
+-- mart.conflict_zones: one contiguous conflict area of one rule (H3 cells connected through
+-- neighbours, with every conflict's cells kept together). Geometry is the dissolved exact
+-- overlap of the zone's conflicts; area_m2 is that union's area (no double counting).
+CREATE OR REPLACE TABLE mart.conflict_zones AS
+WITH members AS (
+    SELECT z.zone_key, c.*
+    FROM staging.zone_members AS z
+    JOIN mart.conflicts AS c USING (conflict_id)
+), zones AS (
+    SELECT zone_key, any_value(rule_id) AS rule_id, any_value(rule_title) AS rule_title,
+           any_value(severity) AS severity, any_value(legal_basis) AS legal_basis,
+           any_value(authority) AS authority,
+           sum(score) AS score, count(*)::INTEGER AS conflicts,
+           list(DISTINCT layer_a || ':' || feature_id_a) AS features_a,
+           list(DISTINCT layer_b || ':' || feature_id_b) AS features_b,
+           list(DISTINCT name_a) FILTER (WHERE name_a IS NOT NULL) AS names_a,
+           list(DISTINCT name_b) FILTER (WHERE name_b IS NOT NULL) AS names_b,
+           list_distinct(flatten(list(kommun_codes))) AS kommun_codes,
+           list_distinct(flatten(list(kommun_names))) AS kommun_names,
+           list_distinct(flatten(list(kommunalforbund))) AS kommunalforbund,
+           ST_Union_Agg(geometry) AS geometry,
+           arg_max(conflict_id, score) AS top_conflict_id
+    FROM members
+    GROUP BY zone_key
+)
+SELECT substr(md5(rule_id || '|' || list_sort(features_a)::VARCHAR || '|'
+                  || list_sort(features_b)::VARCHAR), 1, 16) AS zone_id,
+       row_number() OVER (ORDER BY score DESC, zone_key)::INTEGER AS rank,
+       rule_id, rule_title, severity, score, ST_Area(geometry) AS area_m2, conflicts,
+       features_a, features_b, names_a, names_b, kommun_codes, kommun_names, kommunalforbund,
+       len(kommun_codes) > 1 AS cross_border, legal_basis, authority, top_conflict_id,
+       (SELECT count(*) FROM staging.zone_cells AS zc WHERE zc.zone_key = zones.zone_key)::INTEGER
+           AS cells,
+       geometry
+FROM zones;

@@ -1,0 +1,71 @@
+-- mart.conflicts: one overlap (or within-distance pair) of a side-A feature and a side-B
+-- feature under one rule, ranked by score across the region and within its main kommun.
+-- score = weight[severity] x max(area_km2, $min_area_km2) x value factor of each side.
+CREATE OR REPLACE TABLE mart.conflicts AS
+WITH shares AS (
+    SELECT ck.*, kf.kommun_name, kf.kommunalforbund,
+           row_number() OVER (
+               PARTITION BY ck.rule_id, ck.layer_a, ck.feature_id_a, ck.layer_b, ck.feature_id_b
+               ORDER BY ck.share_m2 DESC, ck.kommun_code) AS share_rank
+    FROM staging.conflict_kommuner AS ck
+    LEFT JOIN staging.kommunalforbund AS kf ON kf.kommun_code = ck.kommun_code
+    WHERE ck.share_m2 > $min_area_m2
+), units AS (
+    SELECT rule_id, layer_a, feature_id_a, layer_b, feature_id_b,
+           list(kommun_code ORDER BY share_rank) AS kommun_codes,
+           list(coalesce(kommun_name, kommun_code) ORDER BY share_rank) AS kommun_names,
+           list_distinct(list(kommunalforbund ORDER BY share_rank)
+                         FILTER (WHERE kommunalforbund IS NOT NULL)) AS kommunalforbund,
+           count(*) > 1 AS cross_border
+    FROM shares
+    GROUP BY ALL
+), scored AS (
+    SELECT p.rule_id, r.title AS rule_title, r.severity, r.legal_basis, r.authority,
+           p.layer_a, p.feature_id_a, fa.name AS name_a,
+           p.layer_b, p.feature_id_b, fb.name AS name_b,
+           p.area_m2, r.distance_m,
+           u.kommun_codes, u.kommun_names, u.kommunalforbund,
+           coalesce(u.cross_border, false) AS cross_border,
+           r.weight * greatest(p.area_m2 / 1e6, $min_area_km2)
+             * CASE WHEN list_contains($value_layers, p.layer_a) AND fa.value IS NOT NULL
+                    THEN 1 + $value_bonus * (fa.value - $value_pivot) ELSE 1 END
+             * CASE WHEN list_contains($value_layers, p.layer_b) AND fb.value IS NOT NULL
+                    THEN 1 + $value_bonus * (fb.value - $value_pivot) ELSE 1 END AS score,
+           concat_ws(' ', la.title, fa.feature_id, '''' || fa.name || '''') AS label_a,
+           concat_ws(' ', lb.title, fb.feature_id, '''' || fb.name || '''') AS label_b,
+           r.verb, p.candidate_cells, p.geometry,
+           substr(md5(concat_ws('|', p.rule_id, p.layer_a, p.feature_id_a,
+                                p.layer_b, p.feature_id_b)), 1, 16) AS conflict_id
+    FROM staging.conflict_pairs AS p
+    JOIN staging.rules AS r USING (rule_id)
+    JOIN staging.features AS fa ON fa.layer = p.layer_a AND fa.feature_id = p.feature_id_a
+    JOIN staging.features AS fb ON fb.layer = p.layer_b AND fb.feature_id = p.feature_id_b
+    JOIN staging.layers AS la ON la.layer = p.layer_a
+    JOIN staging.layers AS lb ON lb.layer = p.layer_b
+    LEFT JOIN units AS u
+      ON u.rule_id = p.rule_id AND u.layer_a = p.layer_a AND u.feature_id_a = p.feature_id_a
+     AND u.layer_b = p.layer_b AND u.feature_id_b = p.feature_id_b
+)
+SELECT conflict_id,
+       row_number() OVER (ORDER BY score DESC, conflict_id)::INTEGER AS rank,
+       row_number() OVER (PARTITION BY kommun_codes[1] ORDER BY score DESC, conflict_id)::INTEGER
+           AS rank_in_kommun,
+       rule_id, rule_title, severity, score, area_m2,
+       layer_a, feature_id_a, name_a, layer_b, feature_id_b, name_b,
+       coalesce(kommun_codes, []::VARCHAR[]) AS kommun_codes,
+       coalesce(kommun_names, []::VARCHAR[]) AS kommun_names,
+       coalesce(kommunalforbund, []::VARCHAR[]) AS kommunalforbund,
+       cross_border, legal_basis, authority,
+       CASE WHEN area_m2 > 0 THEN
+           format('{} {} {} by {} km² ({}, {})', label_a,
+                  coalesce(verb, CASE WHEN distance_m > 0
+                                      THEN format('lies within {} m of', distance_m::BIGINT)
+                                      ELSE 'overlaps' END),
+                  label_b, round(area_m2 / 1e6, 3), legal_basis, authority)
+       ELSE format('{} lies in {} ({}, {})', label_a, label_b, legal_basis, authority)
+       END AS reason,
+       CAST(NULL AS DATE) AS first_seen,
+       CAST(NULL AS VARCHAR) AS status,
+       candidate_cells,
+       geometry
+FROM scored;
