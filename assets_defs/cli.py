@@ -1,0 +1,79 @@
+"""`make run`: prepare the embedded default, run the nightly job once, print the summary.
+
+Usage: ``python -m assets_defs.cli run``. Progress is printed in plain words, one line per
+layer and stage; Dagster's own event log stays in the instance (``DAGSTER_HOME`` if set).
+"""
+
+import argparse
+import os
+import sys
+import time
+
+import dagster as dg
+
+from assets_defs.common import PLAIN_PROGRESS_ENV, configured
+from pipeline.config.settings import PROJECT_ROOT
+from pipeline.publish.summary import run_summary
+
+DEFAULT_CATALOGUE = PROJECT_ROOT / "config" / "catalogue.yaml"
+
+
+def _prepare_sample() -> None:
+    settings, _, _ = configured()
+    if settings.catalogue_path != DEFAULT_CATALOGUE.resolve():
+        return
+    from pipeline.sample import ensure_sample
+
+    started = time.monotonic()
+    print("Preparing the embedded default (real kommun boundaries, synthetic layers)...")
+    path = ensure_sample(PROJECT_ROOT / "data" / "sample")
+    print(f"  sample ready in {path} ({time.monotonic() - started:.1f} s)")
+
+
+def run() -> int:
+    """Run the nightly job in this process; return the exit code."""
+    os.environ[PLAIN_PROGRESS_ENV] = "1"
+    settings, catalogue, rules = configured()
+    print(f"Catalogue: {settings.catalogue_path} ({len(catalogue.layers)} layers)")
+    print(f"Rules:     {settings.rules_path} ({len(rules.rules)} rules, H3 res {rules.h3_resolution})")
+    print(f"Data:      {settings.data_dir}")
+    _prepare_sample()
+    from pipeline.definitions import defs
+
+    job = defs().resolve_job_def("nightly")
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    print("Running the nightly job...")
+    started = time.monotonic()
+    result = job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+    )
+    elapsed = time.monotonic() - started
+    if not result.success:
+        print(f"\nThe nightly job FAILED after {elapsed:.1f} s; nothing new was published.")
+        for event in result.all_events:
+            if event.is_step_failure and event.step_failure_data is not None:
+                print(f"  {event.step_key}: {event.step_failure_data.error.message.strip()}")
+        return 1
+    print(f"Nightly job finished in {elapsed:.1f} s.")
+    out = settings.out_dir
+    outputs = [
+        out / "landuse.duckdb",
+        out / "conflicts.gpkg",
+        out / "conflict_map.png",
+        out / "conflict_map.html",
+    ]
+    print(run_summary(out / "landuse.duckdb", outputs))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="landuse", description=__doc__)
+    parser.add_argument("command", choices=["run"])
+    parser.parse_args(argv)
+    return run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Configuration: unknown keys rejected, errors name file, key path and expectation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import World
+
+from pipeline.config import ConfigError, load_catalogue, load_rules, load_settings
+from pipeline.config.settings import PROJECT_ROOT
+
+
+def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def test_unknown_key_is_rejected_with_its_path(world: World) -> None:
+    path = world.settings.catalogue_path
+    _edit(path, lambda d: d["layers"][2]["source"].update({"kind": "ftp", "colour": "red"}))
+    with pytest.raises(ConfigError) as err:
+        load_catalogue(path)
+    text = str(err.value)
+    assert str(path) in text
+    assert "layers[2](vindbruksomraden).source.kind" in text
+    assert "'file'" in text and "'ftp'" in text  # what was expected, what was found
+    assert "layers[2](vindbruksomraden).source.colour: unknown key" in text
+
+
+def test_rule_with_unknown_layer_is_rejected(world: World) -> None:
+    path = world.settings.rules_path
+    _edit(path, lambda d: d["rules"][0]["b"].update({"layers": ["natura_2000"]}))
+    with pytest.raises(ConfigError) as err:
+        load_rules(path, world.catalogue)
+    assert "rules[0](wind_natura2000).b.layers[0]: unknown layer 'natura_2000'" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        ({"field": "klass", "op": "gte", "value": 6}, "rules[1](wind_farmland).b.filter[0].field"),
+        ({"field": "value", "op": "gte", "value": "six"}, "needs a number"),
+        ({"field": "status", "op": "in", "value": "Uppfört"}, "needs a list"),
+        ({"field": "value", "op": "between", "value": 6}, "rules[1](wind_farmland).b.filter[0].op"),
+    ],
+)
+def test_bad_filter_is_rejected(world: World, condition: dict, message: str) -> None:
+    path = world.settings.rules_path
+    _edit(path, lambda d: d["rules"][1]["b"].update({"filter": [condition]}))
+    with pytest.raises(ConfigError) as err:
+        load_rules(path, world.catalogue)
+    assert message in str(err.value)
+    assert str(path) in str(err.value)
+
+
+def test_resolution_outside_7_to_11_is_rejected(world: World) -> None:
+    path = world.settings.rules_path
+    _edit(path, lambda d: d.update({"h3_resolution": 12}))
+    with pytest.raises(ConfigError, match=r"h3_resolution: Input should be less than or equal"):
+        load_rules(path, world.catalogue)
+
+
+def test_relative_paths_resolve_against_the_catalogue_folder(world: World) -> None:
+    layer = world.catalogue.layer("kommuner")
+    assert layer.source.location(world.catalogue.base_dir) == str(
+        world.root / "data" / "kommuner.gpkg"
+    )
+
+
+def test_environment_overrides_defaults(tmp_path: Path) -> None:
+    default = load_settings({})
+    assert default.catalogue_path == PROJECT_ROOT / "config" / "catalogue.yaml"
+    assert default.data_dir == PROJECT_ROOT / "data"
+    custom = load_settings(
+        {
+            "LANDUSE_CATALOGUE": str(tmp_path / "c.yaml"),
+            "LANDUSE_RULES": str(tmp_path / "r.yaml"),
+            "LANDUSE_DATA_DIR": str(tmp_path / "d"),
+        }
+    )
+    assert custom.catalogue_path == tmp_path / "c.yaml"
+    assert custom.out_dir == tmp_path / "d" / "out"
+
+
+def test_missing_file_and_bad_yaml_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_catalogue(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("layers: [\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"(?s){bad}.*not valid YAML"):
+        load_catalogue(bad)
+
+
+def test_default_rules_validate_against_default_catalogue() -> None:
+    catalogue = load_catalogue(PROJECT_ROOT / "config" / "catalogue.yaml")
+    rules = load_rules(PROJECT_ROOT / "config" / "rules.yaml", catalogue)
+    assert rules.h3_resolution == 9
+    assert len(rules.rules) >= 14
