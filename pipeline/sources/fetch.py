@@ -1,7 +1,8 @@
 """Turn a catalogue source into local bytes with a content hash.
 
-Grain: one fetched source per layer per run. Remote kinds download into the HTTP cache;
-``file`` sources are read in place.
+Grain: one fetched source per layer per run. ``file`` sources are read in place; remote kinds
+download into the HTTP cache (:mod:`pipeline.sources.remote`). The sha256 lets the caller
+recognise an unchanged source without reading it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class FetchedSource:
     """Local bytes of one layer's source.
 
     ``path`` is the file to read (for a shapefile the ``.shp``), ``sha256`` the hash of every
-    byte that makes up the layer, ``location`` the path or URL as the catalogue names it.
+    byte that makes up the layer, ``location`` the path or URL the bytes came from.
     """
 
     layer: str
@@ -31,39 +32,74 @@ class FetchedSource:
     sha256: str
     retrieved_at: datetime
     location: str
+    #: True when the server confirmed the cached copy (HTTP 304 on every request), so the
+    #: bytes are those of an earlier run. ``file`` sources leave it False; compare ``sha256``.
+    not_modified: bool = False
 
 
-def sha256_of_files(paths: list[Path]) -> str:
-    """Hash of the bytes of ``paths`` in the given order, file names included."""
+def sha256_of_files(paths: list[Path], root: Path | None = None) -> str:
+    """Hash of the bytes of ``paths`` in the given order, their names included.
+
+    Names are taken relative to ``root`` when given (for a folder dataset), else bare.
+    """
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(path.name.encode())
+        name = path.relative_to(root).as_posix() if root else path.name
+        digest.update(name.encode())
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
 
 
-def _layer_files(path: Path) -> list[Path]:
+def layer_files(path: Path) -> list[Path]:
+    """The files whose bytes make up the dataset at ``path``.
+
+    A shapefile is its ``.shp`` with the sidecars present; a folder dataset (``.gdb``) is all
+    files below it in sorted order; anything else is the file itself.
+    """
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file())
     if path.suffix.lower() == ".shp":
-        return [p for ext in SHAPEFILE_SIDECARS if (p := path.with_suffix(ext)).exists()]
+        found = []
+        for ext in SHAPEFILE_SIDECARS:
+            for candidate in (path.with_suffix(ext), path.with_suffix(ext.upper())):
+                if candidate.exists():
+                    found.append(candidate)
+                    break
+        return found
     return [path]
 
 
 def fetch_source(layer: str, spec: SourceSpec, base_dir: Path, cache_dir: Path) -> FetchedSource:
-    """Fetch ``spec`` and hash it; raise :class:`LayerError` naming the layer on failure."""
-    if spec.kind == "file":
-        assert spec.path is not None
-        path = resolve_path(spec.path, base_dir)
-        if not path.exists():
-            raise LayerError(layer, str(path), "file not found")
-        return FetchedSource(
-            layer=layer,
-            path=path,
-            sha256=sha256_of_files(_layer_files(path)),
-            retrieved_at=datetime.now(UTC),
-            location=str(path),
-        )
-    from pipeline.sources.remote import fetch_remote
+    """Fetch ``spec`` and hash it.
 
-    return fetch_remote(layer, spec, cache_dir)
+    Parameters
+    ----------
+    layer
+        Catalogue layer name (for messages).
+    spec
+        The layer's source.
+    base_dir
+        Folder that relative ``path`` values resolve against (the catalogue's folder).
+    cache_dir
+        Root of the HTTP cache and of assembled service results.
+
+    Raises
+    ------
+    LayerError
+        Naming the layer, the path or URL and the cause.
+    """
+    if spec.kind != "file":
+        from pipeline.sources.remote import fetch_remote
+
+        return fetch_remote(layer, spec, cache_dir)
+    assert spec.path is not None
+    path = resolve_path(spec.path, base_dir)
+    if not path.exists():
+        raise LayerError(layer, str(path), "file not found")
+    try:
+        digest = sha256_of_files(layer_files(path), path if path.is_dir() else None)
+    except OSError as exc:
+        raise LayerError(layer, str(path), f"cannot read: {exc}") from exc
+    return FetchedSource(layer, path, digest, datetime.now(UTC), str(path))
