@@ -131,10 +131,16 @@ class CachedBody:
 
 def cache_key(url: str, params: Mapping[str, str] | None = None) -> str:
     """Key of a request in the cache: sha256 of the URL with its query sorted."""
-    full = httpx.URL(url, params=dict(params or {}))
+    full = with_params(url, params)
     query = sorted(httpx.QueryParams(full.query).multi_items())
     canonical = str(full.copy_with(query=None)) + "?" + "&".join(f"{k}={v}" for k, v in query)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def with_params(url: str, params: Mapping[str, str] | None) -> httpx.URL:
+    """``url`` with ``params`` added to the query it already has (a ``next`` link's)."""
+    base = httpx.URL(url)
+    return base.copy_merge_params(dict(params)) if params else base
 
 
 _EXCEPTION_TEXT = re.compile(rb"<(?:\w+:)?ExceptionText[^>]*>(.*?)</(?:\w+:)?ExceptionText>", re.S)
@@ -224,7 +230,7 @@ class HttpFetcher:
             On a non-retryable HTTP status, when retries are exhausted, or when the body is an
             error page.
         """
-        request_url = str(httpx.URL(url, params=dict(params or {})))
+        request_url = str(with_params(url, params))
         key = cache_key(url, params)
         self.root.mkdir(parents=True, exist_ok=True)
         record_path = self.root / f"{key}.meta.json"

@@ -34,6 +34,8 @@ from pipeline.sources.fetch import FetchedSource
 DEFAULT_DBF_ENCODING = "ISO-8859-1"
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 CSV_DELIMITERS = (",", ";", "\t", "|")
+#: Service kinds whose pages were assembled into one GeoJSON file by the fetcher.
+ASSEMBLED_KINDS = ("wfs", "ogcapi", "arcgis")
 
 
 class ReadProblem(ValueError):
@@ -56,6 +58,8 @@ def read_fetched(fetched: FetchedSource, spec: SourceSpec) -> gpd.GeoDataFrame:
         Naming the layer, the file or URL and the cause, for anything unreadable: a corrupt
         file, an unsafe archive, a missing layer or member, unparsable geometry.
     """
+    if spec.kind in ASSEMBLED_KINDS:  # one assembled GeoJSON; layer named the service's
+        spec = spec.model_copy(update={"layer": None, "member": None})
     path = fetched.path
     where = "" if str(path) == fetched.location else f" (cached as {path})"
     try:

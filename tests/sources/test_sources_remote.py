@@ -1,0 +1,454 @@
+"""Remote sources against services the tests run on 127.0.0.1 (see ``conftest.py``)."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import zipfile
+from pathlib import Path
+
+import pyogrio
+import pytest
+import shapely
+from conftest import FAST, FakeServer, Reply, Request
+
+from pipeline.config.errors import LayerError
+from pipeline.config.models import SourceSpec
+from pipeline.sources import FetchedSource, fetch_source, read_fetched
+from pipeline.sources.remote import fetch_remote
+
+JSON_TYPE = {"Content-Type": "application/json"}
+CRS_3006 = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3006"}}
+
+
+def points(n: int) -> list[dict[str, object]]:
+    """GeoJSON features in SWEREF 99 TM with Swedish names and 7-digit text ids."""
+    return [
+        {
+            "type": "Feature",
+            "properties": {"nvrid": f"{2001000 + i}", "namn": f"Reservat {i} Ålsäter"},
+            "geometry": {"type": "Point", "coordinates": [320_000 + 10 * i, 6_400_000 + 10 * i]},
+        }
+        for i in range(n)
+    ]
+
+
+def fetch(name: str, cache: Path, /, **source: object) -> FetchedSource:
+    return fetch_remote(name, SourceSpec(**source), cache, policy=FAST)  # type: ignore[arg-type]
+
+
+def fetch_and_read(name: str, cache: Path, /, **source: object):  # type: ignore[no-untyped-def]
+    spec = SourceSpec(**source)  # type: ignore[arg-type]
+    fetched = fetch_remote(name, spec, cache, policy=FAST)
+    return fetched, read_fetched(fetched, spec)
+
+
+# --- WFS 2.0 --------------------------------------------------------------------------
+
+
+def wfs(features: list[dict[str, object]], *, cap: int, matched: int | None = None):  # type: ignore[no-untyped-def]
+    """A GeoServer-like WFS: hits as XML, pages capped at ``cap`` features."""
+
+    def handle(request: Request) -> Reply:
+        q = request.query
+        if q.get("resulttype") == "hits":
+            n = len(features) if matched is None else matched
+            xml = (
+                '<?xml version="1.0"?><wfs:FeatureCollection '
+                'xmlns:wfs="http://www.opengis.net/wfs/2.0" '
+                f'numberMatched="{n}" numberReturned="0"/>'
+            )
+            return Reply(200, xml.encode(), {"Content-Type": "application/xml"})
+        start, count = int(q["startindex"]), min(int(q["count"]), cap)
+        page = features[start : start + count]
+        doc = {"type": "FeatureCollection", "features": page, "crs": CRS_3006}
+        return Reply(200, json.dumps(doc).encode(), JSON_TYPE)
+
+    return handle
+
+
+def test_wfs_pages_past_server_cap_and_checks_hits(server: FakeServer, tmp_path: Path) -> None:
+    url = server.route("/geoserver/wfs", wfs(points(25), cap=7))
+    fetched, got = fetch_and_read(
+        "naturreservat",
+        tmp_path,
+        kind="wfs",
+        url=url,
+        layer="ps-nvr:PS.ProtectedSites.NR",
+        page_size=10,
+        params={"sortBy": "nvrid"},
+    )
+    assert got["nvrid"].tolist() == [f"{2001000 + i}" for i in range(25)]
+    assert got["namn"].iloc[3] == "Reservat 3 Ålsäter"
+    assert got.crs.to_epsg() == 3006
+    queries = server.queries("/geoserver/wfs")
+    assert len(queries) == 1 + 4  # hits + pages of 7, 7, 7, 4
+    assert queries[0]["resulttype"] == "hits"
+    pages = queries[1:]
+    assert [p["startindex"] for p in pages] == ["0", "7", "14", "21"]
+    assert all(p["typenames"] == "ps-nvr:PS.ProtectedSites.NR" for p in pages)
+    assert all(p["srsname"] == "EPSG:3006" and p["sortby"] == "nvrid" for p in pages)
+    assert all(p["outputformat"] == "application/json" and p["count"] == "10" for p in pages)
+    again = fetch(
+        "naturreservat",
+        tmp_path,
+        kind="wfs",
+        url=url,
+        layer="ps-nvr:PS.ProtectedSites.NR",
+        page_size=10,
+        params={"sortBy": "nvrid"},
+    )
+    assert again.sha256 == fetched.sha256  # assembled deterministically
+
+
+def test_wfs_truncation_is_an_error(server: FakeServer, tmp_path: Path) -> None:
+    url = server.route("/trunc/wfs", wfs(points(10), cap=100, matched=25))
+    with pytest.raises(LayerError) as info:
+        fetch("jordbruksblock", tmp_path, kind="wfs", url=url, layer="inspire:arslager_block")
+    message = str(info.value)
+    assert "layer 'jordbruksblock'" in message
+    assert "truncated result: 10 features delivered but the server reported 25" in message
+    assert url in message
+
+
+def test_wfs_exception_report_with_status_200_is_an_error(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    report = (
+        b'<?xml version="1.0"?><ows:ExceptionReport xmlns:ows="http://www.opengis.net/ows/1.1">'
+        b'<ows:Exception exceptionCode="InvalidParameterValue"><ows:ExceptionText>'
+        b"Feature type nope unknown</ows:ExceptionText></ows:Exception></ows:ExceptionReport>"
+    )
+    url = server.route("/exc/wfs", lambda r: Reply(200, report, {"Content-Type": "text/xml"}))
+    with pytest.raises(LayerError, match=r"OGC exception: Feature type nope unknown"):
+        fetch("x", tmp_path, kind="wfs", url=url, layer="nope")
+
+
+# --- OGC API Features -----------------------------------------------------------------
+
+
+def ogc_items(features: list[dict[str, object]]):  # type: ignore[no-untyped-def]
+    def handle(request: Request) -> Reply:
+        limit, offset = int(request.query["limit"]), int(request.query.get("offset", "0"))
+        page = features[offset : offset + limit]
+        links = [{"rel": "self", "type": "application/geo+json", "href": "items"}]
+        if offset + limit < len(features):  # a relative link, as some servers send
+            href = f"items?limit={limit}&offset={offset + limit}"
+            links.append({"rel": "next", "type": "application/geo+json", "href": href})
+        doc = {
+            "type": "FeatureCollection",
+            "numberMatched": len(features),
+            "numberReturned": len(page),
+            "features": page,
+            "links": links,
+        }
+        headers = {
+            "Content-Type": "application/geo+json",
+            "Content-Crs": "<http://www.opengis.net/def/crs/EPSG/0/3006>",
+        }
+        return Reply(200, json.dumps(doc).encode(), headers)
+
+    return handle
+
+
+def test_ogcapi_follows_next_links(server: FakeServer, tmp_path: Path) -> None:
+    server.route("/ogc/collections/grundvatten/items", ogc_items(points(23)))
+    _, got = fetch_and_read(
+        "grundvatten",
+        tmp_path,
+        kind="ogcapi",
+        url=server.url("/ogc"),
+        layer="grundvatten",
+        page_size=10,
+    )
+    assert len(got) == 23
+    assert got["nvrid"].is_unique
+    assert got.crs.to_epsg() == 3006
+    offsets = [q.get("offset", "0") for q in server.queries("/ogc/collections/grundvatten/items")]
+    assert offsets == ["0", "10", "20"]
+
+
+# --- ArcGIS REST ----------------------------------------------------------------------
+
+
+def esri_square_with_hole(i: int) -> dict[str, object]:
+    x, y = 320_000 + 1_000 * i, 6_400_000
+    outer = [[x, y], [x, y + 100], [x + 100, y + 100], [x + 100, y], [x, y]]  # clockwise
+    hole = [
+        [x + 25, y + 25],
+        [x + 75, y + 25],
+        [x + 75, y + 75],
+        [x + 25, y + 75],
+        [x + 25, y + 25],
+    ]
+    return {
+        "attributes": {
+            "OBJECTID": i + 1,
+            "NAMN": f"Vindområde {i} Öxnered",
+            "BESLUT": 1356998400000,
+        },
+        "geometry": {"rings": [outer, hole]},
+    }
+
+
+def arcgis(n: int, cap: int):  # type: ignore[no-untyped-def]
+    features = [esri_square_with_hole(i) for i in range(n)]
+
+    def handle(request: Request) -> Reply:
+        q = request.query
+        if q.get("returncountonly") == "true":
+            return Reply(200, json.dumps({"count": n}).encode(), JSON_TYPE)
+        offset, count = int(q["resultoffset"]), min(int(q["resultrecordcount"]), cap)
+        page = features[offset : offset + count]
+        doc = {
+            "objectIdFieldName": "OBJECTID",
+            "geometryType": "esriGeometryPolygon",
+            "spatialReference": {"wkid": 3006, "latestWkid": 3006},
+            "fields": [
+                {"name": "OBJECTID", "type": "esriFieldTypeOID"},
+                {"name": "NAMN", "type": "esriFieldTypeString"},
+                {"name": "BESLUT", "type": "esriFieldTypeDate"},
+            ],
+            "features": page,
+        }
+        if offset + len(page) < n:
+            doc["exceededTransferLimit"] = True
+        return Reply(200, json.dumps(doc).encode(), {"Content-Type": "text/plain"})
+
+    return handle
+
+
+def test_arcgis_pages_until_transfer_limit_clears(server: FakeServer, tmp_path: Path) -> None:
+    path = "/arcgis/rest/services/LST/vindbruk/MapServer/0/query"
+    server.route(path, arcgis(12, cap=5))
+    _, got = fetch_and_read(
+        "riksintresse_vindbruk",
+        tmp_path,
+        kind="arcgis",
+        url=server.url("/arcgis/rest/services/LST/vindbruk/MapServer"),
+        layer="0",
+    )
+    assert got["OBJECTID"].tolist() == list(range(1, 13))
+    assert got["NAMN"].iloc[0] == "Vindområde 0 Öxnered"
+    assert got.crs.to_epsg() == 3006
+    polygon = got.geometry.iloc[0]
+    assert polygon.geom_type == "Polygon" and len(polygon.interiors) == 1
+    assert polygon.area == pytest.approx(100 * 100 - 50 * 50)
+    assert str(got["BESLUT"].iloc[0]).startswith("2013-01-01")
+    queries = server.queries(path)
+    assert len(queries) == 1 + 3  # count + pages of 5, 5, 2
+    pages = queries[1:]
+    assert [p["resultoffset"] for p in pages] == ["0", "5", "10"]
+    assert all(
+        p["outsr"] == "3006" and p["where"] == "1=1" and p["outfields"] == "*" for p in pages
+    )
+
+
+def test_arcgis_error_object_with_status_200_is_an_error(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    body = json.dumps({"error": {"code": 400, "message": "Invalid or missing input parameters."}})
+    url = server.route(
+        "/arcgis-err/MapServer/3/query", lambda r: Reply(200, body.encode(), JSON_TYPE)
+    )
+    with pytest.raises(LayerError, match=r"ArcGIS error 400: Invalid or missing input"):
+        fetch("x", tmp_path, kind="arcgis", url=url)
+
+
+# --- ATOM -----------------------------------------------------------------------------
+
+
+def vbk_zip(tmp_path: Path) -> bytes:
+    """A Länsstyrelsen-style ShapeExport zip: Latin-1 DBF, no .cpg."""
+    import geopandas as gpd
+
+    src = tmp_path / "vbk"
+    src.mkdir()
+    frame = gpd.GeoDataFrame(
+        {
+            "VERKID": ["1480-001", "1480-002"],
+            "STATUS": ["Uppfört", "Handläggs"],
+            "KOMNAMN": ["Göteborg", "Härryda"],
+        },
+        geometry=[shapely.Point(320_000, 6_400_000), shapely.Point(321_000, 6_401_000)],
+        crs=3006,
+    )
+    pyogrio.write_dataframe(frame, src / "lst.vbk_vindkraftverk.shp", encoding="ISO-8859-1")
+    (src / "lst.vbk_vindkraftverk.cpg").unlink()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in sorted(src.iterdir()):
+            archive.writestr(part.name, part.read_bytes())
+    return buffer.getvalue()
+
+
+def feed(*hrefs: str) -> bytes:
+    entries = "".join(
+        f"<entry><title>Vindkraftverk {i}</title>"
+        f'<link rel="alternate" type="text/html" href="https://example.invalid/info"/>'
+        f'<link rel="enclosure" type="application/zip" href="{href}"/></entry>'
+        for i, href in enumerate(hrefs)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>Vindbrukskollen</title>{entries}</feed>"
+    ).encode()
+
+
+def test_atom_downloads_the_enclosure_and_reads_it(server: FakeServer, tmp_path: Path) -> None:
+    data = vbk_zip(tmp_path)
+    server.route(
+        "/atom/lst.vbk_vindkraftverk.zip",
+        lambda r: Reply(200, data, {"Content-Type": "application/zip"}),
+    )
+    url = server.route(
+        "/atom/ATOM_lst.vbk_vindkraftverk.xml",
+        lambda r: Reply(
+            200, feed("lst.vbk_vindkraftverk.zip"), {"Content-Type": "application/atom+xml"}
+        ),
+    )
+    fetched, got = fetch_and_read(
+        "vindkraftverk", tmp_path, kind="atom", url=url, member="lst.vbk_vindkraftverk.shp"
+    )
+    assert fetched.location == server.url("/atom/lst.vbk_vindkraftverk.zip")
+    assert got["STATUS"].tolist() == ["Uppfört", "Handläggs"]
+    assert got["KOMNAMN"].tolist() == ["Göteborg", "Härryda"]
+    assert got.crs.to_epsg() == 3006
+
+
+def test_atom_with_several_enclosures_needs_a_hint(server: FakeServer, tmp_path: Path) -> None:
+    data = vbk_zip(tmp_path)
+    server.route("/atom2/a_vindkraftverk.zip", lambda r: Reply(200, data))
+    url = server.route(
+        "/atom2/feed.xml",
+        lambda r: Reply(
+            200,
+            feed("a_vindkraftverk.zip", "b_projekteringsomraden.zip"),
+            {"Content-Type": "application/atom+xml"},
+        ),
+    )
+    with pytest.raises(LayerError, match=r"2 enclosures and neither 'member' nor 'layer'"):
+        fetch("x", tmp_path, kind="atom", url=url)
+    fetched = fetch("x", tmp_path, kind="atom", url=url, layer="a_vindkraftverk")
+    assert fetched.path.suffix == ".zip"
+
+
+# --- retries, error pages, conditional requests ---------------------------------------
+
+
+def test_two_503s_then_success_is_retried(server: FakeServer, tmp_path: Path) -> None:
+    body = json.dumps({"type": "FeatureCollection", "features": points(3)}).encode()
+    calls = {"n": 0}
+
+    def flaky(request: Request) -> Reply:
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            return Reply(503, b"busy", {"Retry-After": "0"})
+        return Reply(200, body, {"Content-Type": "application/geo+json"})
+
+    url = server.route("/flaky/nr.geojson", flaky)
+    _, got = fetch_and_read("nr", tmp_path, kind="http", url=url)
+    assert len(got) == 3
+    assert server.count("/flaky/nr.geojson") == 3
+
+
+def test_persistent_503_gives_up_after_the_attempts(server: FakeServer, tmp_path: Path) -> None:
+    url = server.route("/down/nr.zip", lambda r: Reply(503, b"busy"))
+    with pytest.raises(LayerError, match=r"HTTP 503 Service Unavailable \(gave up after 3"):
+        fetch("nr", tmp_path, kind="http", url=url)
+    assert server.count("/down/nr.zip") == FAST.attempts
+
+
+def test_404_is_not_retried(server: FakeServer, tmp_path: Path) -> None:
+    with pytest.raises(LayerError, match=r"HTTP 404 Not Found$"):
+        fetch("nr", tmp_path, kind="http", url=server.url("/missing/nr.zip"))
+    assert server.count("/missing/nr.zip") == 1
+
+
+def test_connection_refused_is_a_layer_error(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(LayerError, match=r"ConnectError.*gave up after 3 attempts"):
+        fetch("nr", tmp_path, kind="http", url=f"http://127.0.0.1:{port}/nr.zip")
+
+
+@pytest.mark.parametrize("kind", ["http", "wfs", "ogcapi", "arcgis", "atom"])
+def test_html_error_page_with_status_200_is_an_error(
+    server: FakeServer, tmp_path: Path, kind: str
+) -> None:
+    page = b"<!DOCTYPE html><html><body><h1>Service WFS is disabled</h1></body></html>"
+    end = {"http": "nr.zip", "wfs": "wfs", "ogcapi": "items", "arcgis": "query", "atom": "f.xml"}
+    path = f"/html/{kind}/{end[kind]}"
+    url = server.route(path, lambda r: Reply(200, page, {"Content-Type": "text/html"}))
+    with pytest.raises(LayerError) as info:
+        fetch("naturreservat", tmp_path, kind=kind, url=url, layer="nr")
+    message = str(info.value)
+    assert "layer 'naturreservat'" in message
+    assert server.url(path) in message
+    assert "HTML page" in message
+
+
+def test_markup_where_json_was_expected_is_an_error(server: FakeServer, tmp_path: Path) -> None:
+    url = server.route("/ogc-xml/items", lambda r: Reply(200, b"<oops/>", JSON_TYPE))
+    with pytest.raises(LayerError, match=r"expected JSON but the server sent XML"):
+        fetch("x", tmp_path, kind="ogcapi", url=url)
+
+
+def versioned(path: str, validator: str):  # type: ignore[no-untyped-def]
+    """A file that answers 304 to a matching validator; ``state['version']`` changes it."""
+    state = {"version": 1, "downloads": 0}
+
+    def handle(request: Request) -> Reply:
+        tag = f'"v{state["version"]}"'
+        stamp = f"Mon, 0{state['version']} Jun 2026 10:00:00 GMT"
+        if validator == "etag" and request.headers.get("if-none-match") == tag:
+            return Reply(304)
+        if validator == "last-modified" and request.headers.get("if-modified-since") == stamp:
+            return Reply(304)
+        state["downloads"] += 1
+        body = json.dumps({"type": "FeatureCollection", "features": points(state["version"])})
+        headers = {"Content-Type": "application/geo+json"}
+        headers.update({"ETag": tag} if validator == "etag" else {"Last-Modified": stamp})
+        return Reply(200, body.encode(), headers)
+
+    return handle, state
+
+
+@pytest.mark.parametrize("validator", ["etag", "last-modified"])
+def test_unchanged_source_is_not_downloaded_again(
+    server: FakeServer, tmp_path: Path, validator: str
+) -> None:
+    path = f"/cond/{validator}/nr.geojson"
+    handle, state = versioned(path, validator)
+    url = server.route(path, handle)
+    spec = SourceSpec(kind="http", url=url)
+    first = fetch_source("nr", spec, tmp_path, tmp_path / "cache")
+    second = fetch_source("nr", spec, tmp_path, tmp_path / "cache")
+    assert server.count(path) == 2 and state["downloads"] == 1
+    assert (first.not_modified, second.not_modified) == (False, True)
+    assert second.sha256 == first.sha256 and second.path == first.path
+    assert len(read_fetched(second, spec)) == 1
+    state["version"] = 2
+    third = fetch_source("nr", spec, tmp_path, tmp_path / "cache")
+    assert state["downloads"] == 2 and not third.not_modified
+    assert third.sha256 != first.sha256
+    assert len(read_fetched(third, spec)) == 2
+
+
+def test_error_page_does_not_replace_the_cached_copy(server: FakeServer, tmp_path: Path) -> None:
+    good = json.dumps({"type": "FeatureCollection", "features": points(2)}).encode()
+    state = {"broken": False}
+
+    def handle(request: Request) -> Reply:
+        if state["broken"]:
+            return Reply(200, b"<html>maintenance</html>", {"Content-Type": "text/html"})
+        return Reply(200, good, {"Content-Type": "application/geo+json", "ETag": '"a"'})
+
+    url = server.route("/maint/nr.geojson", handle)
+    first = fetch("nr", tmp_path, kind="http", url=url)
+    state["broken"] = True
+    with pytest.raises(LayerError, match="HTML page"):
+        fetch("nr", tmp_path, kind="http", url=url)
+    assert first.path.read_bytes() == good
