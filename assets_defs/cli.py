@@ -35,7 +35,9 @@ def run() -> int:
     os.environ[PLAIN_PROGRESS_ENV] = "1"
     settings, catalogue, rules = configured()
     print(f"Catalogue: {settings.catalogue_path} ({len(catalogue.layers)} layers)")
-    print(f"Rules:     {settings.rules_path} ({len(rules.rules)} rules, H3 res {rules.h3_resolution})")
+    print(
+        f"Rules:     {settings.rules_path} ({len(rules.rules)} rules, H3 res {rules.h3_resolution})"
+    )
     print(f"Data:      {settings.data_dir}")
     _prepare_sample()
     from pipeline.definitions import defs

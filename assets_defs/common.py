@@ -1,6 +1,5 @@
 """What every stage's assets share: the configuration they were built from, and progress."""
 
-
 import os
 from functools import cache
 

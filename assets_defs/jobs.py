@@ -1,6 +1,5 @@
 """The nightly job and its schedule."""
 
-
 import dagster as dg
 
 nightly_job = dg.define_asset_job(

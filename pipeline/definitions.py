@@ -7,4 +7,6 @@ import dagster as dg
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parents[1] / "assets_defs")
+    return dg.load_from_defs_folder(
+        path_within_project=Path(__file__).resolve().parents[1] / "assets_defs"
+    )

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tiny_world import write_world
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from tiny_world import write_world  # noqa: E402
-
-from pipeline.config import (  # noqa: E402
+from pipeline.config import (
     Catalogue,
     RuleSet,
     Settings,
@@ -20,10 +16,10 @@ from pipeline.config import (  # noqa: E402
     load_catalogue,
     load_rules,
 )
-from pipeline.conflicts.build import BuildSummary, IndexedFiles, build_conflicts  # noqa: E402
-from pipeline.index.files import indexed_paths, write_indexed  # noqa: E402
-from pipeline.index.layer import index_layer  # noqa: E402
-from pipeline.ingest import ingest_layer, read_staged  # noqa: E402
+from pipeline.conflicts.build import BuildSummary, IndexedFiles, build_conflicts
+from pipeline.index.files import indexed_paths, write_indexed
+from pipeline.index.layer import index_layer
+from pipeline.ingest import ingest_layer, read_staged
 
 
 @dataclass

@@ -1,6 +1,5 @@
 """Conflict assets: the mart tables built in DuckDB from every layer's cells."""
 
-
 from collections.abc import Iterator
 
 import dagster as dg

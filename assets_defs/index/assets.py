@@ -1,6 +1,5 @@
 """Index assets: one per catalogue layer, its exact H3 coverage at every needed buffer."""
 
-
 import dagster as dg
 
 from assets_defs.common import OWNERS, configured, progress
@@ -18,7 +17,9 @@ def cells_key(layer: str) -> dg.AssetKey:
     return dg.AssetKey(f"{layer}_cells")
 
 
-def build_index_asset(spec: LayerSpec, buffers: list[float], resolution: int) -> dg.AssetsDefinition:
+def build_index_asset(
+    spec: LayerSpec, buffers: list[float], resolution: int
+) -> dg.AssetsDefinition:
     """The asset that indexes one staged layer into H3 cells with exact coverage."""
 
     @dg.asset(

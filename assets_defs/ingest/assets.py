@@ -1,6 +1,5 @@
 """Ingest assets: one per catalogue layer, each a staged GeoParquet in EPSG:3006."""
 
-
 import dagster as dg
 
 from assets_defs.common import OWNERS, configured, progress

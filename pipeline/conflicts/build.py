@@ -127,9 +127,9 @@ def _load_inputs(
             "required": [layer.required for layer in catalogue.layers],
         }
     )
-    con.execute("CREATE TABLE staging.layers AS SELECT * FROM layers")
+    _create_table(con, "staging.layers", layers)
     status_frame = layer_status_frame(catalogue, staging_dir)
-    con.execute("CREATE TABLE staging.layer_status AS SELECT * FROM status_frame")
+    _create_table(con, "staging.layer_status", status_frame)
     staged = [
         str(staged_paths(staging_dir, name)[0])
         for name in catalogue.names
@@ -157,7 +157,7 @@ def _load_inputs(
             "verb": pd.Series([r.verb for r in rules.rules], dtype="string"),
         }
     )
-    con.execute("CREATE TABLE staging.rules AS SELECT * FROM rule_rows")
+    _create_table(con, "staging.rules", rule_rows)
     side_rows = [
         (rule.id, side, layer, side_buffer(catalogue, layer, rule.distance_m if side == "a" else 0))
         for rule in rules.rules
@@ -165,7 +165,7 @@ def _load_inputs(
         for layer in select_layers(getattr(rule, side), catalogue)
     ]
     rule_layers = pd.DataFrame(side_rows, columns=["rule_id", "side", "layer", "buffer_m"])
-    con.execute("CREATE TABLE staging.rule_layers AS SELECT * FROM rule_layers")
+    _create_table(con, "staging.rule_layers", rule_layers)
 
 
 def layer_status_frame(catalogue: Catalogue, staging_dir: Path) -> pd.DataFrame:
@@ -217,9 +217,16 @@ _EMPTY_CELLS = (
 )
 
 
-def _load_parquet(
-    con: duckdb.DuckDBPyConnection, name: str, paths: list[str], empty: str
-) -> None:
+def _create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """``CREATE TABLE name`` from a pandas frame (``name`` is a fixed, trusted identifier)."""
+    con.register("_frame", frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
+
+
+def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, paths: list[str], empty: str) -> None:
     if paths:
         con.execute(sql(f"conflicts/{name}"), {"paths": paths})
     else:
@@ -239,9 +246,7 @@ def _select_rule_features(
             side = getattr(rule, side_name)
             where, values = predicate(side.filter)
             statement = template.replace("{predicate}", where)
-            con.execute(
-                statement, [rule.id, side_name, select_layers(side, catalogue), *values]
-            )
+            con.execute(statement, [rule.id, side_name, select_layers(side, catalogue), *values])
 
 
 def _build_zones(con: duckdb.DuckDBPyConnection) -> None:
@@ -253,11 +258,9 @@ def _build_zones(con: duckdb.DuckDBPyConnection) -> None:
         "ORDER BY c.conflict_id, cc.h3"
     ).df()
     members, zone_cells = zone_components(cells)
-    con.execute("CREATE OR REPLACE TABLE staging.zone_members AS SELECT * FROM members")
-    con.execute(
-        "CREATE OR REPLACE TABLE staging.zone_cells AS "
-        "SELECT zone_key, h3::UBIGINT AS h3 FROM zone_cells"
-    )
+    _create_table(con, "staging.zone_members", members)
+    _create_table(con, "staging.zone_cells", zone_cells)
+    con.execute("ALTER TABLE staging.zone_cells ALTER h3 TYPE UBIGINT")
 
 
 def _summary(con: duckdb.DuckDBPyConnection) -> BuildSummary:

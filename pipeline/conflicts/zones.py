@@ -40,11 +40,16 @@ def zone_components(conflict_cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
                 rows.append(i)
                 cols.append(j)
     node_of_row = np.fromiter(
-        (index[(r, int(c))] for r, c in zip(conflict_cells["rule_id"], conflict_cells["h3"], strict=True)),
+        (
+            index[(r, int(c))]
+            for r, c in zip(conflict_cells["rule_id"], conflict_cells["h3"], strict=True)
+        ),
         dtype=np.int64,
         count=len(conflict_cells),
     )
-    first = pd.Series(node_of_row).groupby(conflict_cells["conflict_id"].to_numpy()).transform("first")
+    first = (
+        pd.Series(node_of_row).groupby(conflict_cells["conflict_id"].to_numpy()).transform("first")
+    )
     rows.extend(node_of_row.tolist())
     cols.extend(first.to_numpy().tolist())
     n = len(nodes)

@@ -16,7 +16,10 @@ def _conflicts(world: World) -> dict[str, dict]:
     try:
         rel = con.execute("SELECT * EXCLUDE (geometry) FROM mart.conflicts ORDER BY rank")
         columns = [d[0] for d in rel.description]
-        return {row[columns.index("rule_id")]: dict(zip(columns, row)) for row in rel.fetchall()}
+        return {
+            row[columns.index("rule_id")]: dict(zip(columns, row, strict=True))
+            for row in rel.fetchall()
+        }
     finally:
         con.close()
 

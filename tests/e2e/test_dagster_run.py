@@ -1,0 +1,39 @@
+"""The nightly job through Dagster on the tiny world: published conflicts with rows."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+from conftest import World
+
+from pipeline.db import connect
+
+
+@pytest.mark.slow
+def test_materialize_everything_publishes_conflicts(
+    world: World, clean_env: pytest.MonkeyPatch
+) -> None:
+    clean_env.setenv("LANDUSE_CATALOGUE", str(world.settings.catalogue_path))
+    clean_env.setenv("LANDUSE_RULES", str(world.settings.rules_path))
+    clean_env.setenv("LANDUSE_DATA_DIR", str(world.settings.data_dir))
+    from pipeline.definitions import defs
+
+    definitions = defs()
+    assets = list(definitions.assets or [])
+    result = dg.materialize(assets, raise_on_error=True)
+    assert result.success
+    published = world.settings.out_dir / "landuse.duckdb"
+    con = connect(published, read_only=True)
+    try:
+        rules = con.execute("SELECT rule_id FROM mart.conflicts ORDER BY rank").fetchall()
+    finally:
+        con.close()
+    assert [r[0] for r in rules] == ["wind_natura2000", "wind_farmland", "turbine_housing_setback"]
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "naturreservat_features" not in materialized  # only the tiny world's layers
+    assert {
+        "natura2000_features",
+        "natura2000_cells",
+        "conflicts",
+        "landuse_duckdb",
+    } <= materialized

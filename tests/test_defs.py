@@ -1,0 +1,58 @@
+"""The code location: every module imports without deprecation warnings, the graph is whole."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import warnings
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+from conftest import World
+
+import assets_defs
+
+
+@pytest.fixture
+def tiny_defs(world: World, clean_env: pytest.MonkeyPatch) -> dg.Definitions:
+    clean_env.setenv("LANDUSE_CATALOGUE", str(world.settings.catalogue_path))
+    clean_env.setenv("LANDUSE_RULES", str(world.settings.rules_path))
+    clean_env.setenv("LANDUSE_DATA_DIR", str(world.settings.data_dir))
+    from pipeline.definitions import defs
+
+    return defs()
+
+
+def test_every_assets_defs_module_imports_without_deprecations(tiny_defs: dg.Definitions) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        for module in pkgutil.walk_packages(assets_defs.__path__, prefix="assets_defs."):
+            importlib.reload(importlib.import_module(module.name))
+
+
+def test_graph_has_one_ingest_and_index_asset_per_layer(
+    tiny_defs: dg.Definitions, world: World
+) -> None:
+    keys = {key.to_user_string() for key in tiny_defs.resolve_asset_graph().get_all_asset_keys()}
+    for name in world.catalogue.names:
+        assert f"{name}_features" in keys
+        assert f"{name}_cells" in keys
+    assert {"conflicts", "conflict_zones", "kommun_summary", "landuse_duckdb"} <= keys
+    job = tiny_defs.resolve_job_def("nightly")
+    assert len(job.asset_layer.executable_asset_keys) >= len(keys) - 1
+
+
+def test_nightly_schedule_ticks_at_two_in_stockholm(tiny_defs: dg.Definitions) -> None:
+    schedule = tiny_defs.resolve_schedule_def("nightly_schedule")
+    assert schedule.execution_timezone == "Europe/Stockholm"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.job_name == "nightly"
+    tick_time = datetime(2026, 11, 28, 2, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
+    context = dg.build_schedule_context(scheduled_execution_time=tick_time)
+    result = schedule.evaluate_tick(context)
+    assert result.run_requests is not None and len(result.run_requests) == 1
+    assert schedule.cron_schedule == "0 2 * * *"
+    request = result.run_requests[0]
+    assert request.job_name in (None, "nightly")
