@@ -39,17 +39,29 @@ def _uuids(rng: np.random.Generator, n: int) -> list[str]:
     return [str(uuid.UUID(bytes=rng.bytes(16), version=4)) for _ in range(n)]
 
 
-def build_op_utvecklingsomraden(ctx: SampleContext, nature: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """ÖP utvecklingsområden: ~300 areas at the edges of the real towns, a few on reserves."""
+def build_op_utvecklingsomraden(
+    ctx: SampleContext, nature: gpd.GeoDataFrame, farmland: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """ÖP utvecklingsområden: ~300 areas at the edges of the real towns.
+
+    A few are drawn onto reserves and onto farm blocks away from towns (both conflicts the
+    rules look for); most towns lie on farmland anyway.
+    """
     rng = ctx.rng("op_utvecklingsomraden")
     n = ctx.count(300, minimum=10)
     k = max(1, n // 25)
-    x, y, town = _around_towns(ctx, n - k, rng, (600.0, 3_000.0))
-    anchor = shapely.centroid(nature.geometry.values[rng.choice(len(nature), k, replace=False)])
+    fields = farmland.geometry.values[~shapely.is_empty(farmland.geometry.values)]
+    x, y, town = _around_towns(ctx, n - 2 * k, rng, (600.0, 3_000.0))
+    anchor = shapely.centroid(
+        np.r_[
+            nature.geometry.values[rng.choice(len(nature), k, replace=False)],
+            fields[rng.choice(len(fields), k, replace=False)],
+        ]
+    )
     x, y = np.r_[x, shapely.get_x(anchor)], np.r_[y, shapely.get_y(anchor)]
     geo = blobs(x, y, rng.uniform(150, 900, n), rng, vertices=36, roughness=0.3)
     kommun = ctx.kommun_at(x, y)
-    kommun = np.where(kommun == "", np.r_[town, kommun[n - k :]], kommun)
+    kommun = np.where(kommun == "", np.r_[town, kommun[n - 2 * k :]], kommun)
     return gpd.GeoDataFrame(
         {
             "objektidentitet": _uuids(rng, n),

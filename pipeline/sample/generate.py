@@ -195,7 +195,7 @@ def build_layers(ctx: SampleContext) -> dict[str, gpd.GeoDataFrame]:
     out["nationalpark"] = nature.build_nationalpark(ctx)
     out["natura2000"] = nature.build_natura2000(ctx, nr)
     out["biotopskydd"] = nature.build_biotopskydd(ctx)
-    out["riksintresse_naturvard"] = nature.build_riksintresse_naturvard(ctx, nr)
+    out["riksintresse_naturvard"] = nature.build_riksintresse_naturvard(ctx, out["natura2000"])
     out["riksintresse_friluftsliv"] = nature.build_riksintresse_friluftsliv(ctx, nr)
     farm = agriculture.farmland_points(ctx, ctx.count(60_000, minimum=200))
     out["jordbruksblock"] = agriculture.build_jordbruksblock(ctx, farm)
@@ -204,17 +204,15 @@ def build_layers(ctx: SampleContext) -> dict[str, gpd.GeoDataFrame]:
     out["nyckelbiotoper"] = nb
     out["avverkningsanmalningar"] = forestry.build_avverkningsanmalningar(ctx, nb)
     out["produktiv_skog"] = forestry.build_produktiv_skog(ctx)
-    protected = gpd.GeoDataFrame(
-        geometry=list(nr.geometry.values[1:]) + list(out["natura2000"].geometry.values),
-        crs=nr.crs,
-    )
     out["riksintresse_vindbruk"] = wind.build_riksintresse_vindbruk(ctx)
-    plans = wind.build_vindbruksomraden(ctx, protected)
+    plans = wind.build_vindbruksomraden(ctx, nr.iloc[1:])
     out["vindbruksomraden"] = plans
     projects = wind.build_projekteringsomraden(ctx, plans)
     out["projekteringsomraden"] = projects
     out["vindkraftverk"] = wind.build_vindkraftverk(ctx, projects)
-    out["op_utvecklingsomraden"] = development.build_op_utvecklingsomraden(ctx, nr.iloc[1:])
+    out["op_utvecklingsomraden"] = development.build_op_utvecklingsomraden(
+        ctx, nr.iloc[1:], out["jordbruksblock"]
+    )
     out["detaljplaner"] = development.build_detaljplaner(ctx)
     return out
 

@@ -126,6 +126,8 @@ def build_naturreservat(ctx: SampleContext) -> gpd.GeoDataFrame:
     attrs = _nvr_attributes(ctx, geo, rng, "Naturreservat")
     attrs["NAMN"][0] = "Väderöarna"  # type: ignore[index]
     attrs["URSBESLDAT"][bad] = "00000000"  # type: ignore[index]
+    lan: list[str] = attrs["LAN"]  # type: ignore[assignment]
+    lan[1], lan[2] = lan[1].replace(" län", " Län"), lan[2].upper()  # drift even at tiny scale
     frame = gpd.GeoDataFrame(attrs, geometry=geo, crs=TARGET_CRS)
     return _with_appeals(frame, rng, ctx.count(10, minimum=2))
 
@@ -281,13 +283,15 @@ def _riksintresse(
     )
 
 
-def build_riksintresse_naturvard(
-    ctx: SampleContext, reserves: gpd.GeoDataFrame
-) -> gpd.GeoDataFrame:
-    """Riksintresse naturvård (MB 3:6): ~80 areas of 1.5-5 km radius, half on reserves."""
-    anchors = reserves.geometry.values[1:]
+def build_riksintresse_naturvard(ctx: SampleContext, sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Riksintresse naturvård (MB 3:6): ~80 areas of 1.5-5 km radius.
+
+    Half are centred on the Natura 2000 sites that lie on a naturreservat, so
+    NR ∩ Natura 2000 ∩ riksintresse naturvård occurs as in the real data.
+    """
+    on_reserves = sites.geometry.values[: max(1, int(len(sites) * 0.55))]
     return _riksintresse(
-        ctx, "riksintresse_naturvard", ctx.count(80, 4), (1.5, 5.0), anchors, 0.5, "NRO 14"
+        ctx, "riksintresse_naturvard", ctx.count(80, 4), (1.5, 5.0), on_reserves, 0.5, "NRO 14"
     )
 
 
