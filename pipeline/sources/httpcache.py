@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -241,7 +242,7 @@ class HttpFetcher:
                 send_headers["If-None-Match"] = record["headers"]["etag"]
             if record["headers"].get("last-modified"):
                 send_headers["If-Modified-Since"] = record["headers"]["last-modified"]
-        tmp = self.root / f"{key}.part"
+        tmp = self.root / f"{key}.{os.getpid()}.{threading.get_ident()}.part"  # per writer
         status, got_headers = self._send(request_url, send_headers, tmp)
         if status == 304:
             if record is None:

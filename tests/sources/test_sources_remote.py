@@ -6,12 +6,13 @@ import io
 import json
 import socket
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyogrio
 import pytest
 import shapely
-from conftest import FAST, FakeServer, Reply, Request
+from sources_server import FAST, FakeServer, Reply, Request, start_server
 
 from pipeline.config.errors import LayerError
 from pipeline.config.models import SourceSpec
@@ -19,6 +20,22 @@ from pipeline.sources import FetchedSource, fetch_source, read_fetched
 from pipeline.sources.remote import fetch_remote
 
 JSON_TYPE = {"Content-Type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeServer]:
+    """A threaded HTTP server on 127.0.0.1 (free port) that tests add routes to.
+
+    Defined here, not in a ``conftest.py``: the suite imports ``tests/conftest.py`` as
+    ``conftest``, and a second one would shadow it.
+    """
+    fake = start_server()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
 CRS_3006 = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3006"}}
 
 

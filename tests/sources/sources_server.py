@@ -1,4 +1,4 @@
-"""A tiny threaded HTTP server on 127.0.0.1 that tests give routes to.
+"""A tiny threaded HTTP server on 127.0.0.1 that the source tests give routes to.
 
 Each route is a function of the request returning a :class:`Reply`; the server counts
 requests per path so tests can assert retries, paging and cache hits. Nothing leaves the
@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
-
-import pytest
 
 from pipeline.sources.httpcache import HttpPolicy
 
@@ -80,6 +78,11 @@ class FakeServer:
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
@@ -97,13 +100,8 @@ class FakeServer:
             return [r.query for r in self.requests if r.path == path]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeServer]:
+def start_server() -> FakeServer:
+    """A running :class:`FakeServer` on a free port; call ``stop()`` when done."""
     fake = FakeServer()
     fake.thread.start()
-    try:
-        yield fake
-    finally:
-        fake.httpd.shutdown()
-        fake.httpd.server_close()
-        fake.thread.join(timeout=5)
+    return fake
