@@ -20,7 +20,13 @@ import h3ronpy
 import numpy as np
 import pyarrow as pa
 import shapely
-from h3ronpy.vector import cells_to_coordinates, cells_to_wkb_polygons, coordinates_to_cells
+from h3ronpy import ContainmentMode
+from h3ronpy.vector import (
+    cells_to_coordinates,
+    cells_to_wkb_polygons,
+    coordinates_to_cells,
+    wkb_to_cells,
+)
 from pyproj import Transformer
 
 PROJECT_CRS = "EPSG:3006"
@@ -59,6 +65,30 @@ def points_to_cells(x: np.ndarray, y: np.ndarray, resolution: int) -> np.ndarray
     )
     # h3ronpy takes (lat, lng) arrays here; shapely/GeoJSON order is (lng, lat).
     return _u64(coordinates_to_cells(np.asarray(lat), np.asarray(lng), int(resolution)))
+
+
+def wkb_centroid_cells(wkb: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cells whose centre lies inside each EPSG:4326 (lng, lat) WKB polygon.
+
+    Returns
+    -------
+    (position, cell)
+        ``position[i]`` is the index into ``wkb`` of the polygon holding ``cell[i]``.
+    """
+    if len(wkb) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint64)
+    lists = pa.array(
+        wkb_to_cells(
+            pa.array(list(wkb), pa.binary()),
+            int(resolution),
+            containment_mode=ContainmentMode.ContainsCentroid,
+            flatten=False,
+        )
+    )
+    offsets = lists.offsets.to_numpy()
+    values = _u64(lists.values)
+    pos = np.repeat(np.arange(len(wkb), dtype=np.int64), np.diff(offsets))
+    return pos, values
 
 
 def cell_centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -104,9 +134,8 @@ def cell_vertices(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     if len(cells) == 0:
         return np.empty(0), np.empty(0), np.zeros(1, dtype=np.int64)
     wkb = pa.array(cells_to_wkb_polygons(pa.array(cells))).to_numpy(zero_copy_only=False)
-    polys = shapely.from_wkb(wkb)
-    rings = shapely.get_exterior_ring(polys)
-    coords, owner = shapely.get_coordinates(rings, return_index=True)
+    # H3 cell polygons have no holes, so the coordinates are the exterior ring's.
+    coords, owner = shapely.get_coordinates(shapely.from_wkb(wkb), return_index=True)
     counts = np.bincount(owner, minlength=len(cells))
     # Drop the closing vertex of every ring.
     last = np.cumsum(counts) - 1
@@ -121,7 +150,7 @@ def cell_vertices(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     np.cumsum(counts, out=offsets[1:])
     # H3 emits counter-clockwise rings in (lng, lat); the conformal projection keeps that
     # orientation, but check rather than assume.
-    area2 = _ring_area2(x, y, offsets)
+    area2 = ring_area2(x, y, offsets)
     if (area2 < 0).any():
         counts = np.diff(offsets)
         owner = np.repeat(np.arange(len(cells)), counts)
@@ -132,7 +161,7 @@ def cell_vertices(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return x, y, offsets
 
 
-def _ring_area2(x: np.ndarray, y: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+def ring_area2(x: np.ndarray, y: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Twice the signed shoelace area of each open ring (positive = counter-clockwise)."""
     n = len(offsets) - 1
     if n == 0:
@@ -152,7 +181,7 @@ def _ring_area2(x: np.ndarray, y: np.ndarray, offsets: np.ndarray) -> np.ndarray
 def cell_areas(cells: np.ndarray) -> np.ndarray:
     """Planar area (m²) of each cell's hexagon in EPSG:3006."""
     x, y, offsets = cell_vertices(cells)
-    return _ring_area2(x, y, offsets) / 2.0
+    return ring_area2(x, y, offsets) / 2.0
 
 
 def cell_polygons(cells: np.ndarray, crs: str = PROJECT_CRS) -> np.ndarray:

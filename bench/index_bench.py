@@ -1,0 +1,269 @@
+"""Benchmark of the H3 indexer against the GIS analyst's overlay (``make bench``).
+
+Same seeded stress layer, same process, medians of ``--runs`` runs:
+
+* ours: ``pipeline.index.cover_geometries`` (exact coverage; dask LocalCluster for large
+  layers, the cluster is started once before timing and its start-up reported apart);
+* baseline: ``geopandas.overlay(layer, hexgrid, how="intersection")`` with the H3 hexagons
+  projected to EPSG:3006 (the grid is the set of cells the layer touches, built outside the
+  timing, which favours the baseline);
+* incremental: ``index_layer`` with a cache, full run vs a run after 1 % of features changed;
+* the embedded sample (``pipeline.sample.ensure_sample``) when that package exists.
+
+Peak memory is the largest summed RSS of this process and all its children (dask workers),
+sampled every 20 ms. Usage::
+
+    .venv/bin/python bench/index_bench.py            # 50,000 polygons, res 9, 3 runs
+    .venv/bin/python bench/index_bench.py --quick    # 5,000 polygons, for iteration
+    .venv/bin/python bench/index_bench.py --write-docs   # also update docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import psutil
+import shapely
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.index import (  # noqa: E402
+    cover_geometries,
+    engine,
+    index_layer,
+)
+from pipeline.index.h3grid import cell_polygons  # noqa: E402
+from pipeline.index.stress import stress_polygons  # noqa: E402
+
+
+class PeakRSS:
+    """Largest summed RSS (bytes) of this process tree while the context is open."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+
+    def _sample(self) -> int:
+        me = psutil.Process()
+        total = 0
+        for p in [me, *me.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                total += p.memory_info().rss
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            time.sleep(0.02)
+
+    def __enter__(self) -> PeakRSS:
+        self.peak = self._sample()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._t.join()
+
+
+def timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], int, Any]:
+    times = []
+    peak = 0
+    out = None
+    for _ in range(runs):
+        with PeakRSS() as mem:
+            t = time.perf_counter()
+            out = fn()
+            times.append(time.perf_counter() - t)
+        peak = max(peak, mem.peak)
+    return times, peak, out
+
+
+def fmt_times(ts: list[float]) -> str:
+    return f"{statistics.median(ts):.2f} s (runs: {', '.join(f'{t:.2f}' for t in ts)})"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="5,000 polygons instead of 50,000")
+    ap.add_argument("--n", type=int, default=None, help="number of stress polygons")
+    ap.add_argument("--resolution", type=int, default=9)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--no-baseline", action="store_true", help="skip geopandas.overlay")
+    ap.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
+    args = ap.parse_args()
+    n = args.n or (5_000 if args.quick else 50_000)
+    res = args.resolution
+    cmd = "PYTHONPATH=. .venv/bin/python bench/index_bench.py " + " ".join(sys.argv[1:])
+    lines: list[str] = []
+
+    def say(s: str = "") -> None:
+        print(s, flush=True)
+        lines.append(s)
+
+    t = time.perf_counter()
+    geoms = stress_polygons(n, seed=args.seed)
+    gen_s = time.perf_counter() - t
+    nverts = shapely.get_num_coordinates(geoms)
+    src_area = float(shapely.area(geoms).sum())
+    say(
+        f"Machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+        f"{platform.python_implementation()} {platform.python_version()}; shared with other "
+        "work, so expect ±10–20 %."
+    )
+    say(
+        f"Stress layer: {n:,} polygons (seed {args.seed}), 0.01–5 km², vertices median "
+        f"{int(np.median(nverts))} (min {nverts.min()}, max {nverts.max()}), "
+        f"{(shapely.get_type_id(geoms) == 6).sum():,} multipart, "
+        f"{(shapely.get_num_interior_rings(geoms) > 0).sum():,} with holes; "
+        f"generated in {gen_s:.1f} s; resolution {res}."
+    )
+
+    # Warm-up: numba compile cache and (for large layers) the dask cluster.
+    cover_geometries(geoms[:50], res, parallel=False)
+    uses_dask = n >= 20_000 and engine.parallel_enabled()
+    if uses_dask:
+        t = time.perf_counter()
+        client = engine.get_client()
+        client.run(lambda: None)
+        say(
+            f"dask LocalCluster start-up (once per process, not in the timings): "
+            f"{time.perf_counter() - t:.2f} s, {len(client.scheduler_info()['workers'])} workers"
+        )
+        cover_geometries(geoms[: 2 * 5_000], res)  # compile in the workers too
+
+    ours_t, ours_mem, cov = timed(lambda: cover_geometries(geoms, res), args.runs)
+    ours_med = statistics.median(ours_t)
+    pairs = len(cov)
+    ours_area = float(cov.area_m2.sum())
+    say()
+    say("| approach | median wall time | pairs | cell-fractions/s | peak RSS (tree) |")
+    say("| --- | --- | --- | --- | --- |")
+    say(
+        f"| ours (`cover_geometries`, {'dask 2 workers' if uses_dask else 'in-process'}) | "
+        f"{fmt_times(ours_t)} | {pairs:,} | {pairs / ours_med:,.0f} | "
+        f"{ours_mem / 2**30:.2f} GiB |"
+    )
+
+    base_area = None
+    if not args.no_baseline:
+        cells = np.unique(cov.h3)
+        grid = gpd.GeoDataFrame({"h3": cells}, geometry=cell_polygons(cells), crs="EPSG:3006")
+        layer = gpd.GeoDataFrame({"fid": np.arange(n)}, geometry=geoms, crs="EPSG:3006")
+        base_t, base_mem, ov = timed(
+            lambda: gpd.overlay(layer, grid, how="intersection", keep_geom_type=True),
+            args.runs,
+        )
+        base_med = statistics.median(base_t)
+        ov_area = ov.geometry.area.to_numpy()
+        base_area = float(ov_area[ov_area > 1e-6].sum())
+        base_pairs = int((ov_area > 1e-6).sum())
+        say(
+            f"| analyst: `geopandas.overlay` with the hexagon grid ({len(cells):,} cells) | "
+            f"{fmt_times(base_t)} | {base_pairs:,} | {base_pairs / base_med:,.0f} | "
+            f"{base_mem / 2**30:.2f} GiB |"
+        )
+        say()
+        say(f"**Speed-up at resolution {res}: {base_med / ours_med:.1f}×** (target ≥ 5×).")
+        say(
+            f"Total area: ours {ours_area:,.1f} m², overlay {base_area:,.1f} m², source "
+            f"{src_area:,.1f} m²; ours − overlay = {100 * (ours_area / base_area - 1):+.2e} %, "
+            f"ours − source = {100 * (ours_area / src_area - 1):+.2e} % (target within 0.01 %)."
+        )
+    else:
+        say()
+        say(f"Total area: ours − source = {100 * (ours_area / src_area - 1):+.2e} %.")
+
+    # Incremental re-index through the feature cache.
+    ids = np.array([f"f{i}" for i in range(n)])
+    frame = gpd.GeoDataFrame(
+        {"feature_id": ids, "feature_hash": [f"h{i}" for i in range(n)]},
+        geometry=geoms,
+        crs="EPSG:3006",
+    )
+    rng = np.random.default_rng(args.seed + 1)
+    changed = rng.choice(n, size=max(1, n // 100), replace=False)
+    frame2 = frame.copy()
+    frame2.loc[changed, "geometry"] = shapely.transform(
+        frame2.geometry.to_numpy()[changed], lambda xy: xy + np.array([37.0, -11.0])
+    )
+    frame2.loc[changed, "feature_hash"] = [f"h{i}x" for i in changed]
+    full_t, incr_t = [], []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as d:
+            t = time.perf_counter()
+            index_layer(frame, layer="stress", resolution=res, buffer_m=0, cache_dir=Path(d))
+            full_t.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            r2 = index_layer(frame2, layer="stress", resolution=res, buffer_m=0, cache_dir=Path(d))
+            incr_t.append(time.perf_counter() - t)
+            assert r2.stats.reindexed_features == len(changed), r2.stats
+    say()
+    say(
+        f"Incremental (`index_layer` with cache, {len(changed):,} features = 1 % changed): "
+        f"full {fmt_times(full_t)}, re-index {fmt_times(incr_t)}, "
+        f"**{100 * statistics.median(incr_t) / statistics.median(full_t):.1f} % of full** "
+        "(target < 10 %)."
+    )
+
+    # Embedded sample (another stage's package; optional).
+    try:
+        from pipeline.sample import ensure_sample  # type: ignore[attr-defined]
+    except ImportError:
+        say()
+        say("Embedded sample: skipped (`pipeline.sample.ensure_sample` not available yet).")
+    else:  # pragma: no cover - depends on the sample package
+        say()
+        say(f"Embedded sample: available ({ensure_sample!r}); timing not wired yet.")
+
+    if args.write_docs:
+        write_docs(cmd, lines)
+    engine.close_client()
+    return 0
+
+
+def write_docs(cmd: str, lines: list[str]) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    section = "\n".join(
+        [
+            "## H3 indexing",
+            "",
+            f"Measured {time.strftime('%Y-%m-%d')} with:",
+            "",
+            "```",
+            cmd.strip(),
+            "```",
+            "",
+            *lines,
+            "",
+        ]
+    )
+    head, sep, rest = text.partition("## H3 indexing")
+    if sep:
+        nxt = rest.find("\n## ")
+        tail = rest[nxt + 1 :] if nxt >= 0 else ""
+        text = head + section + ("\n" + tail if tail else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
