@@ -32,7 +32,7 @@ from pipeline.sources.httpcache import (
 )
 from pipeline.sources.ogcapi import collect_ogcapi
 from pipeline.sources.services import Collected, feature_collection_bytes
-from pipeline.sources.wfs import collect_wfs
+from pipeline.sources.wfs import collect_wfs, fetch_wfs_file, wants_json
 
 Collector = Callable[[HttpFetcher, SourceSpec], Collected]
 COLLECTORS: dict[str, Collector] = {
@@ -101,6 +101,9 @@ def _fetch(layer: str, spec: SourceSpec, fetcher: HttpFetcher, cache_dir: Path) 
     if spec.kind == "atom":
         body, link, _ = fetch_atom(fetcher, spec)
         return FetchedSource(layer, body.path, body.sha256, now, link.href, body.not_modified)
+    if spec.kind == "wfs" and not wants_json(spec):
+        body = fetch_wfs_file(fetcher, spec)
+        return FetchedSource(layer, body.path, body.sha256, now, spec.url, body.not_modified)
     collect = COLLECTORS.get(spec.kind)
     if collect is None:
         raise ValueError(f"source kind '{spec.kind}' is not remote")

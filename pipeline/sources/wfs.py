@@ -16,8 +16,11 @@ from __future__ import annotations
 import json
 import re
 
+import pyogrio
+
 from pipeline.config.models import SourceSpec
-from pipeline.sources.httpcache import HttpFetcher
+from pipeline.sources.archives import checked_members
+from pipeline.sources.httpcache import CachedBody, HttpFetcher, SourceError
 from pipeline.sources.services import (
     Collected,
     check_count,
@@ -30,6 +33,20 @@ from pipeline.sources.services import (
 
 _MATCHED = re.compile(rb'numberMatched\s*=\s*"([^"]*)"')
 PAGING_PARAMS = ("count", "startIndex", "maxFeatures", "resultType")
+#: outputFormat values (lower case, before ``;``) whose pages are GeoJSON.
+JSON_FORMATS = ("application/json", "json", "application/geo+json", "geojson")
+#: Non-JSON outputFormat values to the file ending GDAL needs.
+FORMAT_SUFFIXES = {
+    "gpkg": ".gpkg",
+    "geopackage": ".gpkg",
+    "application/geopackage+sqlite3": ".gpkg",
+    "shape-zip": ".zip",
+    "application/zip": ".zip",
+    "gml3": ".gml",
+    "gml32": ".gml",
+    "application/gml+xml": ".gml",
+    "text/xml": ".gml",
+}
 
 
 def base_params(spec: SourceSpec) -> dict[str, str]:
@@ -97,3 +114,43 @@ def collect_wfs(fetcher: HttpFetcher, spec: SourceSpec) -> Collected:
             break
     check_count(body.url, len(out.features), matched, "numberMatched of resultType=hits")
     return out
+
+
+def output_format(params: dict[str, str]) -> str:
+    """The request's ``outputFormat``, lower case, without parameters."""
+    value = next((v for k, v in params.items() if k.lower() == "outputformat"), "")
+    return value.split(";")[0].strip().lower()
+
+
+def wants_json(spec: SourceSpec) -> bool:
+    """Whether the WFS answers GeoJSON pages (else one file download)."""
+    return output_format(base_params(spec)) in JSON_FORMATS
+
+
+def fetch_wfs_file(fetcher: HttpFetcher, spec: SourceSpec) -> CachedBody:
+    """One GetFeature in a file format (GeoPackage, zipped shapefile, GML), hits-checked."""
+    assert spec.url is not None
+    params = base_params(spec)
+    fmt = output_format(params)
+    suffix = FORMAT_SUFFIXES.get(fmt)
+    if suffix is None:
+        raise ValueError(
+            f"WFS outputFormat '{fmt}' is not supported; use application/json or one of "
+            f"{', '.join(sorted(FORMAT_SUFFIXES))}"
+        )
+    hits_params = {k: v for k, v in params.items() if k.lower() != "outputformat"}
+    hits_params["resultType"] = "hits"
+    matched = parse_hits(fetcher.get(spec.url, hits_params, expect="xml").path.read_bytes())
+    body = fetcher.get(spec.url, params, expect="file", suffix=suffix)
+    if suffix == ".zip":
+        checked_members(body.path)
+    dataset = f"/vsizip/{body.path}" if suffix == ".zip" else str(body.path)
+    try:
+        delivered = sum(
+            int(pyogrio.read_info(dataset, layer=str(row[0]))["features"])
+            for row in pyogrio.list_layers(dataset)
+        )
+    except Exception as exc:  # a corrupt download is named, not passed on
+        raise SourceError(body.url, f"cannot read the downloaded {fmt}: {exc}") from exc
+    check_count(body.url, delivered, matched, "numberMatched of resultType=hits")
+    return body

@@ -142,6 +142,48 @@ def test_wfs_exception_report_with_status_200_is_an_error(
         fetch("x", tmp_path, kind="wfs", url=url, layer="nope")
 
 
+def wfs_gpkg(data: bytes, matched: int):  # type: ignore[no-untyped-def]
+    """A WFS answering ``outputFormat=gpkg`` with one GeoPackage (Jordbruksverket style)."""
+
+    def handle(request: Request) -> Reply:
+        if request.query.get("resulttype") == "hits":
+            xml = f'<wfs:FeatureCollection numberMatched="{matched}" numberReturned="0"/>'
+            return Reply(200, xml.encode(), {"Content-Type": "application/xml"})
+        assert "count" not in request.query and request.query["outputformat"] == "gpkg"
+        return Reply(200, data, {"Content-Type": "application/geopackage+sqlite3"})
+
+    return handle
+
+
+@pytest.mark.parametrize("matched", [3, 5])
+def test_wfs_file_output_is_one_download_checked_against_hits(
+    server: FakeServer, tmp_path: Path, matched: int
+) -> None:
+    import geopandas as gpd
+
+    gpkg = tmp_path / "block.gpkg"
+    blocks = gpd.GeoDataFrame(
+        {"blockid": ["1480001", "1480002", "1401003"], "region_kod": ["1480", "1480", "1401"]},
+        geometry=[shapely.box(320_000 + i, 6_400_000, 320_100 + i, 6_400_100) for i in range(3)],
+        crs=3006,
+    )
+    pyogrio.write_dataframe(blocks, gpkg, layer="arslager_block")
+    url = server.route(f"/sjv{matched}/wfs", wfs_gpkg(gpkg.read_bytes(), matched))
+    source = {
+        "kind": "wfs",
+        "url": url,
+        "layer": "inspire:arslager_block",
+        "params": {"outputFormat": "gpkg", "CQL_FILTER": "region_kod LIKE '14%'"},
+    }
+    if matched == 5:
+        with pytest.raises(LayerError, match=r"truncated result: 3 features delivered"):
+            fetch("jordbruksblock", tmp_path, **source)
+        return
+    _, got = fetch_and_read("jordbruksblock", tmp_path, **source)
+    assert got["blockid"].tolist() == ["1480001", "1480002", "1401003"]
+    assert got.crs.to_epsg() == 3006
+
+
 # --- OGC API Features -----------------------------------------------------------------
 
 
