@@ -6,6 +6,7 @@ import dagster as dg
 
 from assets_defs.common import OWNERS, configured, progress
 from assets_defs.index.assets import cells_key
+from assets_defs.ingest.assets import features_key
 from pipeline.config import layer_buffers
 from pipeline.conflicts.build import IndexedFiles, build_conflicts
 from pipeline.index.files import indexed_paths
@@ -41,7 +42,8 @@ def work_database_path() -> str:
             kinds={"duckdb", "sql"},
             owners=OWNERS,
             code_version=CONFLICTS_CODE_VERSION,
-            deps=[cells_key(name) for name in configured()[1].names],
+            deps=[cells_key(name) for name in layer_buffers(*configured()[1:])]
+            + [features_key(name) for name in configured()[1].names],
         )
         for table, text in MART_TABLES.items()
     ],

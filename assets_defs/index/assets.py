@@ -84,5 +84,6 @@ def defs() -> dg.Definitions:
         assets=[
             build_index_asset(spec, buffers[spec.name], rules.h3_resolution)
             for spec in catalogue.layers
+            if spec.name in buffers
         ]
     )

@@ -125,6 +125,9 @@ class LayerSpec(Strict):
 
     name: Identifier
     title: str
+    #: Short singular noun used in conflict reasons ("Natura 2000", "Vindbruksområde");
+    #: defaults to ``title``.
+    label: str | None = None
     theme: Theme
     source: SourceSpec
     #: Used only when the source carries no CRS; a CRS is never guessed.

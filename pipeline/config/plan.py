@@ -7,16 +7,29 @@ from pipeline.config.models import Catalogue, RuleSet
 
 
 def layer_buffers(catalogue: Catalogue, rules: RuleSet) -> dict[str, list[float]]:
-    """Per layer, the buffer distances (m) at which it is indexed, ascending.
+    """Per indexed layer, the buffer distances (m) at which it is indexed, ascending.
 
-    Every layer is indexed at its catalogue ``buffer_m``; a layer on side A of a rule with
-    ``distance_m`` is also indexed at ``buffer_m + distance_m``.
+    Only layers that a rule selects, and the kommun layer (cells are attributed to kommuner),
+    are indexed. Each is indexed at its catalogue ``buffer_m``; a layer on side A of a rule
+    with ``distance_m`` is also indexed at ``buffer_m + distance_m``.
     """
-    buffers = {layer.name: {layer.buffer_m} for layer in catalogue.layers}
+    buffers: dict[str, set[float]] = {}
+
+    def add(name: str, distance_m: float) -> None:
+        buffers.setdefault(name, set()).add(side_buffer(catalogue, name, distance_m))
+
+    add(rules.reporting_units.kommun_layer, 0.0)
     for rule in rules.rules:
         for name in select_layers(rule.a, catalogue):
-            buffers[name].add(side_buffer(catalogue, name, rule.distance_m))
-    return {name: sorted(values) for name, values in buffers.items()}
+            add(name, 0.0)
+            add(name, rule.distance_m)
+        for name in select_layers(rule.b, catalogue):
+            add(name, 0.0)
+    return {
+        layer.name: sorted(buffers[layer.name])
+        for layer in catalogue.layers
+        if layer.name in buffers
+    }
 
 
 def side_buffer(catalogue: Catalogue, layer: str, distance_m: float) -> float:

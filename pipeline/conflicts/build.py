@@ -122,7 +122,7 @@ def _load_inputs(
     layers = pd.DataFrame(
         {
             "layer": [check_identifier(layer.name) for layer in catalogue.layers],
-            "title": [layer.title for layer in catalogue.layers],
+            "title": [layer.label or layer.title for layer in catalogue.layers],
             "theme": [layer.theme for layer in catalogue.layers],
             "required": [layer.required for layer in catalogue.layers],
         }
