@@ -45,3 +45,19 @@ def sql(name: str) -> str:
     if not path.is_file():
         raise FileNotFoundError(f"no SQL file {path}")
     return path.read_text(encoding="utf-8")
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> None:
+    """Run every statement of ``sql/<name>.sql``, binding the ``$name`` parameters it uses.
+
+    Statements end with ``;`` at the end of a line; values are always bound, never formatted.
+    """
+    for statement in _statements(sql(name)):
+        used = {k: v for k, v in params.items() if f"${k}" in statement}
+        con.execute(statement, used)
+
+
+def _statements(text: str) -> list[str]:
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
+    chunks = "\n".join(lines).split(";\n")
+    return [chunk.strip().rstrip(";") for chunk in chunks if chunk.strip().rstrip(";")]

@@ -1,6 +1,9 @@
 """Conflict assets: the mart tables built in DuckDB from every layer's cells."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -8,7 +11,8 @@ from assets_defs.common import OWNERS, configured, progress
 from assets_defs.index.assets import cells_key
 from assets_defs.ingest.assets import features_key
 from pipeline.config import layer_buffers
-from pipeline.conflicts.build import IndexedFiles, build_conflicts
+from pipeline.conflicts.build import IndexedFiles, build_conflicts, inputs_key
+from pipeline.history.store import apply_history, last_published_inputs_key
 from pipeline.index.files import indexed_paths
 
 CONFLICTS_CODE_VERSION = "1"
@@ -25,12 +29,17 @@ MART_TABLES = {
     "fa_summary": "One FA region holding kommuner of the län, with counts and scores.",
     "rule_summary": "One rule with its status (complete/stale/unknown) and totals.",
     "layer_status": "One catalogue layer in this run: provenance, counts and state.",
+    "conflict_changes": "One conflict that appeared, disappeared or changed in a run.",
+    "runs": "One published pipeline run with its counts of new, resolved, changed conflicts.",
 }
 
 
-def work_database_path() -> str:
-    settings, _, _ = configured()
-    return str(settings.work_dir / "landuse.duckdb")
+def run_work_db(work_dir: Path, run_id: str) -> Path:
+    """Each run builds in its own folder, so two runs never write the same file.
+
+    The publish step of the same run publishes this file; when the conflicts step skipped
+    (nothing changed) there is no such file and nothing is published."""
+    return work_dir / run_id / "landuse.duckdb"
 
 
 @dg.multi_asset(
@@ -50,27 +59,44 @@ def work_database_path() -> str:
     pool=DUCKDB_POOL,
 )
 def conflict_tables(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
-    """Build every mart table in ``work/landuse.duckdb`` (H3 resolution from rules.yaml)."""
+    """Build every mart table in ``work/<run id>/landuse.duckdb`` (H3 resolution from rules.yaml),
+    unless nothing the tables depend on changed since the last published run."""
     settings, catalogue, rules = configured()
-    buffers = layer_buffers(catalogue, rules)
+    key = inputs_key(catalogue, rules, settings.staging_dir, CONFLICTS_CODE_VERSION)
+    history = settings.history_dir / "history.duckdb"
+    published = settings.out_dir / "landuse.duckdb"
+    if published.exists() and last_published_inputs_key(history) == key:
+        progress(context, "conflicts: no input, rule or code changed since the last run; skipped")
+        for table in MART_TABLES:
+            yield dg.MaterializeResult(
+                asset_key=table, metadata={"skipped": True}, data_version=dg.DataVersion(key)
+            )
+        return
+    started = datetime.now(UTC)
     indexed = []
-    for name, distances in buffers.items():
+    for name, distances in layer_buffers(catalogue, rules).items():
         for buffer_m in distances:
             cells, shapes = indexed_paths(settings.cells_dir, name, buffer_m)
             if cells.exists() and shapes.exists():
                 indexed.append(IndexedFiles(name, buffer_m, cells, shapes))
+    work_db = run_work_db(settings.work_dir, context.run_id)
     summary = build_conflicts(
-        settings.work_dir / "landuse.duckdb",
-        catalogue=catalogue,
-        rules=rules,
-        staging_dir=settings.staging_dir,
-        indexed=indexed,
+        work_db, catalogue=catalogue, rules=rules, staging_dir=settings.staging_dir, indexed=indexed
+    )
+    changes = apply_history(
+        work_db,
+        history,
+        run_id=context.run_id,
+        run_date=datetime.now(ZoneInfo("Europe/Stockholm")).date(),
+        started_at=started,
+        inputs_key=key,
     )
     progress(
         context,
         f"conflicts: {summary.conflicts} conflicts in {summary.zones} zones over "
-        f"{summary.conflict_cells} cells"
-        + (f"; rules unknown: {', '.join(summary.rules_unknown)}" if summary.rules_unknown else ""),
+        f"{summary.conflict_cells} cells; {changes.new} new, {changes.resolved} resolved, "
+        f"{changes.changed} changed since the last published run"
+        + (f"; rules UNKNOWN: {', '.join(summary.rules_unknown)}" if summary.rules_unknown else ""),
     )
     counts = {
         "conflicts": summary.conflicts,
@@ -78,12 +104,24 @@ def conflict_tables(context: dg.AssetExecutionContext) -> Iterator[dg.Materializ
         "conflict_cells": summary.conflict_cells,
     }
     for table in MART_TABLES:
-        metadata: dict[str, object] = {"database": work_database_path(), "table": f"mart.{table}"}
+        metadata: dict[str, object] = {
+            "skipped": False,
+            "database": str(work_db),
+            "table": f"mart.{table}",
+        }
         if table in counts:
             metadata["dagster/row_count"] = counts[table]
+        if table == "conflicts":
+            metadata.update(
+                {"new": changes.new, "resolved": changes.resolved, "changed": changes.changed}
+            )
         if table == "rule_summary":
             metadata["rules_unknown"] = ", ".join(summary.rules_unknown) or "none"
-        yield dg.MaterializeResult(asset_key=table, metadata=metadata)  # type: ignore[arg-type]
+        yield dg.MaterializeResult(
+            asset_key=table,
+            metadata=metadata,  # type: ignore[arg-type]
+            data_version=dg.DataVersion(key),
+        )
 
 
 @dg.definitions

@@ -5,7 +5,7 @@ import dagster as dg
 from assets_defs.common import OWNERS, configured, progress
 from assets_defs.ingest.assets import features_key
 from pipeline.config import LayerSpec, layer_buffers
-from pipeline.index.files import write_indexed
+from pipeline.index.files import index_is_current, index_key, mark_index_current, write_indexed
 from pipeline.index.layer import index_layer
 from pipeline.ingest import read_outcome, read_staged
 
@@ -41,8 +41,16 @@ def build_index_asset(
         if outcome is None or outcome.provenance is None:
             progress(context, f"index {spec.name}: no staged copy, nothing to index")
             return dg.MaterializeResult(metadata={"status": "missing", "dagster/row_count": 0})
+        key = index_key(outcome.provenance.input_key, resolution, buffers, INDEX_CODE_VERSION)
+        if index_is_current(settings.cells_dir, spec.name, key, buffers):
+            progress(context, f"index {spec.name}: unchanged, skipped")
+            return dg.MaterializeResult(
+                metadata={"skipped": True, "resolution": resolution},
+                data_version=dg.DataVersion(key),
+            )
         features = read_staged(settings.staging_dir, spec.name)
         metadata: dict[str, object] = {
+            "skipped": False,
             "resolution": resolution,
             "containment": "exact-area",
             "features": len(features),
@@ -70,8 +78,12 @@ def build_index_asset(
                 f"{stats.reindexed_features} features re-indexed, "
                 f"{stats.cached_features} from cache",
             )
+        mark_index_current(settings.cells_dir, spec.name, key)
         metadata["dagster/row_count"] = total_cells
-        return dg.MaterializeResult(metadata=metadata)  # type: ignore[arg-type]
+        return dg.MaterializeResult(
+            metadata=metadata,  # type: ignore[arg-type]
+            data_version=dg.DataVersion(key),
+        )
 
     return _index
 

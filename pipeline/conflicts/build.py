@@ -18,7 +18,7 @@ from pipeline.config.models import Catalogue, RuleSet, resolve_path
 from pipeline.config.plan import side_buffer
 from pipeline.conflicts.rules import check_identifier, predicate
 from pipeline.conflicts.zones import zone_components
-from pipeline.db import connect, sql
+from pipeline.db import connect, run_sql, sql
 from pipeline.ingest.layer import read_outcome
 from pipeline.ingest.stage import staged_paths
 
@@ -74,9 +74,9 @@ def build_conflicts(
             "conflict_shares",
             "conflict_cells",
         ):
-            _run(con, f"conflicts/{step}", params)
+            run_sql(con, f"conflicts/{step}", params)
         _build_zones(con)
-        _run(con, "conflicts/conflict_zones", params)
+        run_sql(con, "conflicts/conflict_zones", params)
         for step in (
             "rule_summary",
             "kommun_summary",
@@ -84,7 +84,7 @@ def build_conflicts(
             "fa_summary",
             "layer_status",
         ):
-            _run(con, f"conflicts/{step}", params)
+            run_sql(con, f"conflicts/{step}", params)
         return _summary(con)
     finally:
         con.close()
@@ -103,13 +103,6 @@ def _params(rules: RuleSet) -> dict[str, object]:
         "fa_layer": units.fa_layer or "",
         "lan_code": units.lan_code,
     }
-
-
-def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> None:
-    """Run one SQL file, binding only the parameters it names."""
-    text = sql(name)
-    used = {k: v for k, v in params.items() if f"${k}" in text}
-    con.execute(text, used)
 
 
 def _load_inputs(
@@ -278,3 +271,21 @@ def _summary(con: duckdb.DuckDBPyConnection) -> BuildSummary:
         rules_unknown=[r[0] for r in unknown],
         candidate_pairs=one("SELECT count(*) FROM staging.conflict_pairs"),
     )
+
+
+def inputs_key(catalogue: Catalogue, rules: RuleSet, staging_dir: Path, code_version: str) -> str:
+    """Identity of everything a build depends on: each layer's staged copy, the catalogue,
+    the rules (file contents) and the code version. Equal keys give equal conflict tables."""
+    import hashlib
+
+    digest = hashlib.sha256(code_version.encode())
+    digest.update(catalogue.model_dump_json().encode())
+    digest.update(rules.model_dump_json().encode())
+    table = resolve_path(rules.reporting_units.kommunalforbund_table, rules.base_dir)
+    digest.update(table.read_bytes())
+    for layer in catalogue.names:
+        outcome = read_outcome(staging_dir, layer)
+        state = "missing" if outcome is None else outcome.state
+        key = outcome.provenance.input_key if outcome and outcome.provenance else ""
+        digest.update(f"{layer}:{'failed' if state == 'failed' else 'ok'}:{key}".encode())
+    return digest.hexdigest()

@@ -7,6 +7,7 @@ UBIGINT, ``feature_id``, ``coverage``, ``area_m2``) and ``<layer>__<buffer tag>.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -41,3 +42,27 @@ def write_indexed(
     os.replace(tmp_cells, cells_path)
     os.replace(tmp_shapes, shapes_path)
     return cells_path, shapes_path
+
+
+def index_key(input_key: str, resolution: int, buffers: list[float], code_version: str) -> str:
+    """Identity of one layer's index outputs: staged copy, resolution, buffers and code."""
+    import hashlib
+
+    text = f"{input_key}|{resolution}|{','.join(f'{b:g}' for b in buffers)}|{code_version}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def index_is_current(cells_dir: Path, layer: str, key: str, buffers: list[float]) -> bool:
+    """True when the layer's outputs on disk were made from exactly ``key``."""
+    state = cells_dir / f"{layer}.index.json"
+    if not state.exists() or json.loads(state.read_text(encoding="utf-8")).get("key") != key:
+        return False
+    return all(p.exists() for b in buffers for p in indexed_paths(cells_dir, layer, b))
+
+
+def mark_index_current(cells_dir: Path, layer: str, key: str) -> None:
+    """Record that the layer's outputs on disk were made from ``key`` (after writing them)."""
+    state = cells_dir / f"{layer}.index.json"
+    tmp = state.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"layer": layer, "key": key}), encoding="utf-8")
+    os.replace(tmp, state)

@@ -1,0 +1,51 @@
+"""Blocking checks on the conflict tables: a failure stops publication of this run."""
+
+import dagster as dg
+
+from assets_defs.common import configured
+from assets_defs.conflicts.assets import run_work_db
+from pipeline.db import connect, sql
+
+#: check name -> the mart asset it guards; each check's SQL is sql/checks/<name>.sql and
+#: returns (failures, detail).
+BLOCKING_CHECKS = {
+    "conflicts_unique_ranks": "conflicts",
+    "conflicts_positive_areas": "conflicts",
+    "conflicts_valid_geometries": "conflicts",
+    "conflicts_crs": "conflicts",
+    "layer_status_required_layers_present": "layer_status",
+    "kommun_summary_region_covered": "kommun_summary",
+}
+
+
+def build_check(name: str, asset: str) -> dg.AssetChecksDefinition:
+    """A blocking check that runs ``sql/checks/<name>.sql`` against this run's build."""
+
+    @dg.asset_check(
+        asset=asset, name=name, blocking=True, description=sql(f"checks/{name}").splitlines()[0]
+    )
+    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        settings, _, rules = configured()
+        database = run_work_db(settings.work_dir, context.run_id)
+        if not database.exists():
+            return dg.AssetCheckResult(passed=True, metadata={"skipped": True})
+        con = connect(database, read_only=True)
+        try:
+            text = sql(f"checks/{name}")
+            params = {"lan_code": rules.reporting_units.lan_code} if "$lan_code" in text else {}
+            failures, detail = con.execute(text, params).fetchone()  # type: ignore[misc]
+        finally:
+            con.close()
+        return dg.AssetCheckResult(
+            passed=int(failures) == 0,
+            metadata={"failures": int(failures), "detail": str(detail or "")},
+        )
+
+    return _check
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(
+        asset_checks=[build_check(name, asset) for name, asset in BLOCKING_CHECKS.items()]
+    )

@@ -1,0 +1,15 @@
+-- Record a published run in the history store (work database attached read-only as `build`).
+BEGIN TRANSACTION;
+INSERT INTO conflict_changes BY NAME SELECT * FROM build.staging.pending_changes;
+UPDATE conflict_state SET active = false
+WHERE conflict_id IN (SELECT conflict_id FROM build.staging.pending_changes
+                      WHERE change = 'resolved');
+INSERT OR REPLACE INTO conflict_state
+SELECT conflict_id, rule_id, first_seen, $run_date::DATE AS last_seen, area_m2, score, reason,
+       true AS active
+FROM build.mart.conflicts;
+INSERT OR REPLACE INTO runs BY NAME
+SELECT run_id, run_date, started_at, now() AS finished_at, 'published' AS outcome, inputs_key,
+       conflicts, new_conflicts, resolved_conflicts, changed_conflicts
+FROM build.mart.runs WHERE run_id = $run_id;
+COMMIT;

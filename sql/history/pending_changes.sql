@@ -1,0 +1,22 @@
+-- staging.pending_changes: one conflict that appeared, disappeared or changed since the last
+-- published run (history attached read-only as `history`). A conflict has changed when its
+-- area moved by more than $area_tolerance_m2 or its score by more than a relative 1e-6.
+CREATE OR REPLACE TABLE staging.pending_changes AS
+WITH previous AS (
+    SELECT * FROM history.conflict_state WHERE active
+)
+SELECT $run_id AS run_id, $run_date::DATE AS run_date,
+       coalesce(c.conflict_id, p.conflict_id) AS conflict_id,
+       coalesce(c.rule_id, p.rule_id) AS rule_id,
+       CASE WHEN p.conflict_id IS NULL THEN 'new'
+            WHEN c.conflict_id IS NULL THEN 'resolved'
+            ELSE 'changed' END AS change,
+       p.area_m2 AS area_m2_before, c.area_m2 AS area_m2_after,
+       p.score AS score_before, c.score AS score_after,
+       coalesce(c.reason, p.reason) AS reason
+FROM mart.conflicts AS c
+FULL OUTER JOIN previous AS p ON p.conflict_id = c.conflict_id
+WHERE p.conflict_id IS NULL
+   OR c.conflict_id IS NULL
+   OR abs(c.area_m2 - p.area_m2) > $area_tolerance_m2
+   OR abs(c.score - p.score) > 1e-6 * greatest(abs(p.score), 1e-9);
