@@ -1,42 +1,88 @@
-"""Publish the analyst DuckDB file: built beside the published one, swapped in atomically.
+"""The analyst DuckDB file of one release: a documented copy of the finished build.
 
-An analyst holding a read-only connection to the old file keeps reading the old inode;
-the next connection sees the new file. Nothing is ever written into the published file.
+The build (``work/landuse.duckdb``) is checkpointed and copied into the release folder; the
+copy gets ``mart.publication`` and ``COMMENT ON`` every mart table and column (from
+:mod:`pipeline.publish.columns`) and is checkpointed again, so the published file is one
+self-contained file (no WAL) that opens read-only. Nothing ever writes to a published file:
+a new release is a new file, swapped in with the ``out`` symlink (:mod:`.release`).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
-from pipeline.db import connect
+from pipeline.db import connect, sql
+from pipeline.publish.columns import comment_statements, undocumented_columns
+
+#: Tables the publish stage cannot do without.
+REQUIRED_MART_TABLES = ("conflicts", "conflict_zones", "conflict_cells", "kommun_summary")
 
 
-def publish_database(build_path: Path, out_dir: Path, name: str = "landuse.duckdb") -> Path:
-    """Copy the finished build to ``out_dir/.<name>.new`` and rename it over ``out_dir/<name>``.
+def write_analyst_database(
+    build_path: Path,
+    target: Path,
+    *,
+    release_id: str,
+    published_at: datetime,
+    h3_resolution: int,
+) -> list[str]:
+    """Copy the build to ``target`` and document it; return undocumented ``table.column``s.
 
-    The build is checkpointed first so the copy holds every table (no WAL beside it).
+    Parameters
+    ----------
+    build_path
+        The finished build with schemas ``staging`` and ``mart`` (EPSG:3006 geometry).
+    target
+        New file inside the release folder; must not exist yet.
+    release_id, published_at, h3_resolution
+        Written to ``mart.publication`` (one row).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the build does not exist.
+    ValueError
+        When the build lacks one of :data:`REQUIRED_MART_TABLES` (an unfinished build is never
+        published).
     """
+    if not build_path.is_file():
+        raise FileNotFoundError(f"no build to publish at {build_path}")
+    if target.exists():
+        raise FileExistsError(f"{target} exists; a release file is written once")
     con = connect(build_path)
     try:
+        tables = {
+            row[0]
+            for row in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'mart'"
+            ).fetchall()
+        }
+        missing = [t for t in REQUIRED_MART_TABLES if t not in tables]
+        if missing:
+            raise ValueError(f"{build_path} lacks mart tables {missing}; not publishing it")
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / name
-    tmp = out_dir / f".{name}.new"
-    shutil.copyfile(build_path, tmp)
-    with tmp.open("rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, target)
-    _fsync_dir(out_dir)
-    return target
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    shutil.copyfile(build_path, target)
+    con = connect(target)
     try:
-        os.fsync(fd)
+        con.execute(
+            sql("publish/publication"),
+            {
+                "release_id": release_id,
+                "published_at": published_at,
+                "h3_resolution": h3_resolution,
+            },
+        )
+        for statement in comment_statements(con):
+            con.execute(statement)
+        undocumented = undocumented_columns(con)
+        con.execute("CHECKPOINT")
     finally:
-        os.close(fd)
+        con.close()
+    wal = target.with_name(target.name + ".wal")
+    if wal.exists():
+        raise RuntimeError(f"{wal} survived the checkpoint; the file would not be self-contained")
+    return undocumented

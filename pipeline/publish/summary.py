@@ -1,10 +1,14 @@
-"""The run summary printed at the end of `make run`, read from the published DuckDB file."""
+"""The run summary: printed at the end of `make run`, and ``run_summary.json`` in a release."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from pipeline.db import connect
+from pipeline.db import connect, sql
 
 
 def run_summary(database: Path, outputs: list[Path], top: int = 10) -> str:
@@ -23,23 +27,15 @@ def run_summary(database: Path, outputs: list[Path], top: int = 10) -> str:
             lines.append("  (none)")
         lines.append("")
         lines.append("Conflicts per severity:")
-        for severity, n, area in con.execute(
-            "SELECT severity, count(*), round(sum(area_m2) / 1e6, 2) FROM mart.conflicts "
-            "GROUP BY severity ORDER BY min(CASE severity WHEN 'exclusion' THEN 0 "
-            "WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END)"
-        ).fetchall():
+        for severity, n, area in con.execute(sql("publish/summary_severity")).fetchall():
             lines.append(f"  {severity:<10} {n:>6} conflicts, {area:>10} km²")
         lines.append("")
         lines.append("Per kommunalförbund:")
-        for name, n, area, status in con.execute(
-            "SELECT kommunalforbund, conflicts, round(area_m2 / 1e6, 2), status "
-            "FROM mart.kommunalforbund_summary ORDER BY kommunalforbund"
+        for name, n, area, _score, status in con.execute(
+            sql("publish/summary_kommunalforbund")
         ).fetchall():
             lines.append(f"  {name:<20} {n:>6} conflicts, {area:>10} km² ({status})")
-        unknown = con.execute(
-            "SELECT rule_id, missing_layers FROM mart.rule_summary WHERE status = 'unknown'"
-        ).fetchall()
-        for rule_id, missing in unknown:
+        for rule_id, missing in con.execute(sql("publish/summary_rules_unknown")).fetchall():
             lines.append(f"  rule {rule_id} is UNKNOWN: layers missing {', '.join(missing)}")
         lines.append("")
         lines.append("Outputs:")
@@ -47,3 +43,49 @@ def run_summary(database: Path, outputs: list[Path], top: int = 10) -> str:
         return "\n".join(lines)
     finally:
         con.close()
+
+
+def summary_document(
+    database: Path, files: list[Path], *, release_id: str, published_at: datetime, top: int = 10
+) -> dict[str, Any]:
+    """The content of ``run_summary.json``: release, counts, top conflicts and the files.
+
+    ``files`` are the other outputs of the same release; each is listed with its size and
+    SHA-256 so a reader can check that a set is whole.
+    """
+    con = connect(database, read_only=True)
+    try:
+
+        def records(name: str, params: dict[str, object] | None = None) -> list[dict]:
+            rel = con.execute(sql(name), params or {})
+            columns = [d[0] for d in rel.description]
+            return [dict(zip(columns, row, strict=True)) for row in rel.fetchall()]
+
+        return {
+            "release_id": release_id,
+            "published_at": published_at.isoformat(),
+            "crs": "EPSG:3006",
+            "severity": records("publish/summary_severity"),
+            "kommunalforbund": records("publish/summary_kommunalforbund"),
+            "rules_unknown": records("publish/summary_rules_unknown"),
+            "top_conflicts": records("publish/summary_top", {"top": top}),
+            "files": [
+                {"name": f.name, "bytes": f.stat().st_size, "sha256": _sha256(f)} for f in files
+            ],
+        }
+    finally:
+        con.close()
+
+
+def write_summary_json(target: Path, document: dict[str, Any]) -> Path:
+    """Write ``document`` as indented UTF-8 JSON."""
+    target.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    return target
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,354 @@
+"""The column dictionary of the analyst tables: one source for comments and Dagster schemas.
+
+Every ``mart`` table of ``landuse.duckdb`` is described here once. The publish stage turns
+it into ``COMMENT ON TABLE/COLUMN`` statements in the published file, and the Dagster assets
+turn :func:`table_schema` into ``dagster/column_schema`` metadata, so the UI and the file say
+the same thing. Geometry is ``GEOMETRY('EPSG:3006')`` (SWEREF 99 TM, metres); H3 cells are
+``UBIGINT`` at the rule set's resolution (default 9).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+GEOMETRY = "GEOMETRY('EPSG:3006')"
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One documented column: its name, DuckDB type and what it means."""
+
+    name: str
+    type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """One documented mart table: its grain and its columns in table order."""
+
+    name: str
+    grain: str
+    columns: tuple[Column, ...]
+
+
+def _cols(*rows: tuple[str, str, str]) -> tuple[Column, ...]:
+    return tuple(Column(*row) for row in rows)
+
+
+_SEVERITY = "Severity of the rule: exclusion, high, medium or low."
+_UNKNOWN_STATUS = (
+    "complete, or unknown while any rule is unknown because a layer it needs failed or is "
+    "missing (figures then cover only the rules that could be evaluated)."
+)
+_UNKNOWN_RULES = "Rules that could not be evaluated in this run (empty when complete)."
+
+
+def _severity_block(prefix: str, unit: str, what: str) -> list[tuple[str, str, str]]:
+    kind = "INTEGER" if prefix == "conflicts" else "DOUBLE"
+    rows = []
+    for sev in ("exclusion", "high", "medium", "low"):
+        name = f"{prefix}_{sev}{unit}"
+        rows.append((name, kind, f"{what} of severity {sev}."))
+    return rows
+
+
+MART: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "conflicts",
+            "One overlap (or within-distance pair) of a side-A feature and a side-B feature "
+            "under one rule, ranked by score. Geometry is the exact overlap in EPSG:3006.",
+            _cols(
+                ("conflict_id", "VARCHAR", "Stable id: hash of rule and both features; the "
+                 "same pair keeps its id across runs."),
+                ("rank", "INTEGER", "Rank by score across the region (1 = highest score)."),
+                ("rank_in_kommun", "INTEGER", "Rank by score within the conflict's main kommun "
+                 "(the first of kommun_codes)."),
+                ("rule_id", "VARCHAR", "Rule that found the conflict (config/rules.yaml)."),
+                ("rule_title", "VARCHAR", "Human-readable title of the rule."),
+                ("severity", "VARCHAR", _SEVERITY),
+                ("score", "DOUBLE", "weight[severity] x max(area km², minimum area) x value "
+                 "factor of each side (e.g. farmland class)."),
+                ("area_m2", "DOUBLE", "Exact area of the overlap in m² (0 for a point inside "
+                 "a polygon)."),
+                ("layer_a", "VARCHAR", "Catalogue layer of the side-A feature (the land use "
+                 "that may cause harm)."),
+                ("feature_id_a", "VARCHAR", "Id of the side-A feature in its source."),
+                ("name_a", "VARCHAR", "Name of the side-A feature, when the source has one."),
+                ("layer_b", "VARCHAR", "Catalogue layer of the side-B feature (the interest "
+                 "that may be harmed)."),
+                ("feature_id_b", "VARCHAR", "Id of the side-B feature in its source."),
+                ("name_b", "VARCHAR", "Name of the side-B feature, when the source has one."),
+                ("kommun_codes", "VARCHAR[]", "Kommun codes the overlap lies in, largest "
+                 "share first."),
+                ("kommun_names", "VARCHAR[]", "Kommun names in the order of kommun_codes."),
+                ("kommunalforbund", "VARCHAR[]", "Kommunalförbund of those kommuner."),
+                ("cross_border", "BOOLEAN", "True when the overlap lies in more than one "
+                 "kommun."),
+                ("legal_basis", "VARCHAR", "Legal basis of the rule (e.g. MB 7 kap 28 a §)."),
+                ("authority", "VARCHAR", "Authority responsible under the rule."),
+                ("reason", "VARCHAR", "One sentence: what overlaps what, by how much, under "
+                 "which legal basis and authority."),
+                ("first_seen", "DATE", "Date of the run in which this conflict_id first "
+                 "appeared (from the run history)."),
+                ("status", "VARCHAR", "Against the previous run: new, unchanged or changed."),
+                ("candidate_cells", "BIGINT", "H3 cells in which both features were found "
+                 "(the candidate stage before the exact overlap)."),
+                ("geometry", GEOMETRY, "Exact overlap of the two features (side A buffered "
+                 "by the rule distance), EPSG:3006."),
+            ),
+        ),
+        Table(
+            "conflict_zones",
+            "One contiguous conflict area of one rule: conflicts whose H3 cells touch, "
+            "dissolved; geometry in EPSG:3006.",
+            _cols(
+                ("zone_id", "VARCHAR", "Id from the rule and the zone's member features."),
+                ("rank", "INTEGER", "Rank by score across the region (1 = highest score)."),
+                ("rule_id", "VARCHAR", "Rule of every conflict in the zone."),
+                ("rule_title", "VARCHAR", "Human-readable title of the rule."),
+                ("severity", "VARCHAR", _SEVERITY),
+                ("score", "DOUBLE", "Sum of the member conflicts' scores."),
+                ("area_m2", "DOUBLE", "Area of the dissolved zone in m² (no double counting)."),
+                ("conflicts", "INTEGER", "Number of member conflicts."),
+                ("features_a", "VARCHAR[]", "Side-A features as layer:feature_id."),
+                ("features_b", "VARCHAR[]", "Side-B features as layer:feature_id."),
+                ("names_a", "VARCHAR[]", "Names of the side-A features."),
+                ("names_b", "VARCHAR[]", "Names of the side-B features."),
+                ("kommun_codes", "VARCHAR[]", "Kommun codes the zone touches."),
+                ("kommun_names", "VARCHAR[]", "Kommun names the zone touches."),
+                ("kommunalforbund", "VARCHAR[]", "Kommunalförbund the zone touches."),
+                ("cross_border", "BOOLEAN", "True when the zone lies in more than one kommun."),
+                ("legal_basis", "VARCHAR", "Legal basis of the rule."),
+                ("authority", "VARCHAR", "Authority responsible under the rule."),
+                ("top_conflict_id", "VARCHAR", "conflict_id of the member with the highest "
+                 "score."),
+                ("cells", "INTEGER", "Number of H3 cells in the zone."),
+                ("geometry", GEOMETRY, "Union of the member conflicts' overlaps, EPSG:3006."),
+            ),
+        ),
+        Table(
+            "conflict_cells",
+            "One (H3 cell, rule) where a kept conflict's two features both cover the cell "
+            "(H3 resolution from rules.yaml, default 9).",
+            _cols(
+                ("h3", "UBIGINT", "H3 cell id as an unsigned 64-bit integer (h3-py "
+                 "basic_int); hex string with h3_h3_to_string or printf('%x', h3)."),
+                ("rule_id", "VARCHAR", "Rule the cell belongs to."),
+                ("severity", "VARCHAR", _SEVERITY),
+                ("coverage_a", "DOUBLE", "Largest fraction (0-1) of the cell covered by a "
+                 "side-A feature."),
+                ("coverage_b", "DOUBLE", "Largest fraction (0-1) of the cell covered by a "
+                 "side-B feature."),
+                ("overlap_estimate_m2", "DOUBLE", "Estimated overlap in the cell: the smaller "
+                 "of the two covered areas, m²."),
+                ("score", "DOUBLE", "weight[severity] x overlap_estimate_m2 in km²."),
+                ("conflicts", "INTEGER", "Number of conflicts that meet in the cell."),
+                ("kommun_code", "VARCHAR", "Kommun covering most of the cell."),
+            ),
+        ),
+        Table(
+            "kommun_summary",
+            "One kommun of the län (all of them, zeros included); areas and scores are "
+            "attributed by the share of each conflict inside the kommun. Geometry EPSG:3006.",
+            _cols(
+                ("kommun_code", "VARCHAR", "Four-digit kommun code (SCB)."),
+                ("kommun_name", "VARCHAR", "Kommun name."),
+                ("kommunalforbund", "VARCHAR", "Kommunalförbund the kommun belongs to."),
+                ("conflicts", "INTEGER", "Conflicts with any share in the kommun."),
+                ("area_m2", "DOUBLE", "Conflict area inside the kommun, m²."),
+                ("score", "DOUBLE", "Score attributed to the kommun by area share."),
+                *_severity_block("conflicts", "", "Conflicts"),
+                *_severity_block("area", "_m2", "Conflict area inside the kommun (m²)"),
+                *_severity_block("score", "", "Score attributed to the kommun"),
+                ("cross_border_conflicts", "INTEGER", "Conflicts that also reach another "
+                 "kommun."),
+                ("top_conflict_id", "VARCHAR", "conflict_id with the largest score share in "
+                 "the kommun."),
+                ("top_conflict_reason", "VARCHAR", "reason of that conflict."),
+                ("status", "VARCHAR", _UNKNOWN_STATUS),
+                ("unknown_rules", "VARCHAR[]", _UNKNOWN_RULES),
+                ("geometry", GEOMETRY, "Kommun boundary, EPSG:3006 (NULL when the kommun "
+                 "layer has no such kommun)."),
+            ),
+        ),
+        Table(
+            "kommunalforbund_summary",
+            "One kommunalförbund (all of them), members from the versioned membership table.",
+            _cols(
+                ("kommunalforbund", "VARCHAR", "Name of the kommunalförbund."),
+                ("members", "INTEGER", "Member kommuner (in any län)."),
+                ("members_in_lan", "INTEGER", "Member kommuner in this län."),
+                ("kommun_names", "VARCHAR[]", "Names of the member kommuner."),
+                ("conflicts", "INTEGER", "Conflicts with any share in a member kommun."),
+                ("area_m2", "DOUBLE", "Conflict area inside the member kommuner, m²."),
+                ("score", "DOUBLE", "Score attributed to the member kommuner."),
+                *_severity_block("conflicts", "", "Conflicts"),
+                ("top_conflict_id", "VARCHAR", "conflict_id with the largest score share."),
+                ("top_conflict_reason", "VARCHAR", "reason of that conflict."),
+                ("status", "VARCHAR", _UNKNOWN_STATUS),
+                ("unknown_rules", "VARCHAR[]", _UNKNOWN_RULES),
+            ),
+        ),
+        Table(
+            "fa_summary",
+            "One local labour-market region (FA region) holding kommuner of the län.",
+            _cols(
+                ("fa_code", "VARCHAR", "FA region code."),
+                ("fa_name", "VARCHAR", "FA region name."),
+                ("kommun_names", "VARCHAR[]", "Kommuner of the län in the FA region."),
+                ("conflicts", "INTEGER", "Conflicts with any share in the region."),
+                ("area_m2", "DOUBLE", "Conflict area inside the region, m²."),
+                ("score", "DOUBLE", "Score attributed to the region."),
+                ("top_conflict_reason", "VARCHAR", "reason of the conflict with the largest "
+                 "score share."),
+                ("status", "VARCHAR", _UNKNOWN_STATUS),
+                ("unknown_rules", "VARCHAR[]", _UNKNOWN_RULES),
+            ),
+        ),
+        Table(
+            "rule_summary",
+            "One rule of config/rules.yaml with its status in this run and its totals.",
+            _cols(
+                ("rule_id", "VARCHAR", "Rule id."),
+                ("title", "VARCHAR", "Rule title."),
+                ("severity", "VARCHAR", _SEVERITY),
+                ("weight", "DOUBLE", "Score weight of the rule's severity."),
+                ("distance_m", "DOUBLE", "Buffer around side A in metres (0 = overlap)."),
+                ("legal_basis", "VARCHAR", "Legal basis of the rule."),
+                ("authority", "VARCHAR", "Authority responsible under the rule."),
+                ("status", "VARCHAR", "complete; stale when a layer is a last good copy; "
+                 "unknown when a layer it needs failed or is missing."),
+                ("missing_layers", "VARCHAR[]", "Layers that failed or are missing."),
+                ("stale_layers", "VARCHAR[]", "Layers served from their last good copy."),
+                ("conflicts", "BIGINT", "Conflicts found (NULL when unknown, never 0)."),
+                ("area_m2", "DOUBLE", "Total conflict area in m² (NULL when unknown)."),
+                ("score", "DOUBLE", "Total score (NULL when unknown)."),
+                ("top_conflict_id", "VARCHAR", "conflict_id with the highest score."),
+                ("top_reason", "VARCHAR", "reason of that conflict."),
+            ),
+        ),
+        Table(
+            "layer_status",
+            "One catalogue layer in this run: provenance, feature counts and state.",
+            _cols(
+                ("layer", "VARCHAR", "Layer name in config/catalogue.yaml."),
+                ("title", "VARCHAR", "Layer title."),
+                ("theme", "VARCHAR", "Theme: wind, agriculture, forestry, nature, "
+                 "development or boundaries."),
+                ("required", "BOOLEAN", "Whether the run needs this layer."),
+                ("source", "VARCHAR", "Where the data came from (path or URL)."),
+                ("sha256", "VARCHAR", "SHA-256 of the source data as read."),
+                ("retrieved_at", "TIMESTAMP WITH TIME ZONE", "When the source was read."),
+                ("features_read", "BIGINT", "Features read from the source."),
+                ("features_repaired", "BIGINT", "Invalid geometries repaired (make_valid)."),
+                ("features_dropped", "BIGINT", "Features dropped (empty or outside)."),
+                ("features_kept", "BIGINT", "Features kept after normalisation."),
+                ("status", "VARCHAR", "fresh, unchanged, stale (last good copy) or failed."),
+                ("error", "VARCHAR", "Why the layer failed or is stale (NULL otherwise)."),
+            ),
+        ),
+        Table(
+            "conflict_changes",
+            "One conflict that appeared, disappeared or changed in a run, against the "
+            "previous run (kept in the persistent run history).",
+            _cols(
+                ("run_date", "DATE", "Date of the run that saw the change."),
+                ("conflict_id", "VARCHAR", "conflict_id of mart.conflicts."),
+                ("change", "VARCHAR", "new, resolved or changed."),
+                ("area_m2_before", "DOUBLE", "Area in the previous run (NULL when new)."),
+                ("area_m2_after", "DOUBLE", "Area in this run (NULL when resolved)."),
+                ("score_before", "DOUBLE", "Score in the previous run (NULL when new)."),
+                ("score_after", "DOUBLE", "Score in this run (NULL when resolved)."),
+            ),
+        ),
+        Table(
+            "publication",
+            "One row: the release this file belongs to. Every output of a release carries "
+            "the same release_id.",
+            _cols(
+                ("release_id", "VARCHAR", "UTC timestamp and short id of the release, e.g. "
+                 "20250102T010203Z-1a2b3c4d; also the folder name under releases/."),
+                ("published_at", "TIMESTAMP WITH TIME ZONE", "When the release was built."),
+                ("h3_resolution", "INTEGER", "H3 resolution of conflict_cells."),
+                ("crs", "VARCHAR", "CRS of every geometry column (EPSG:3006)."),
+            ),
+        ),
+    )
+}  # fmt: skip
+
+
+def check_identifier(name: str) -> str:
+    """Return ``name`` if it is a plain lower-case SQL identifier, else raise ``ValueError``."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"{name!r} is not an identifier matching {_IDENTIFIER.pattern}")
+    return name
+
+
+def table_schema(table: str) -> list[tuple[str, str, str]]:
+    """``(name, type, description)`` of every documented column of ``mart.<table>``.
+
+    Feed it to ``dg.TableSchema`` (``dagster/column_schema``) so the Dagster UI and the
+    ``COMMENT ON`` of the published file come from the same dictionary.
+
+    Raises
+    ------
+    KeyError
+        When ``table`` is not a documented mart table.
+    """
+    if table not in MART:
+        raise KeyError(f"mart.{table} is not in the column dictionary; known: {sorted(MART)}")
+    return [(c.name, c.type, c.description) for c in MART[table].columns]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def comment_statements(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """``COMMENT ON`` statements for every documented mart table and column present in ``con``.
+
+    Tables or columns the dictionary lists but the file lacks are skipped (history tables may
+    not exist yet); :func:`undocumented_columns` reports the opposite case.
+    """
+    present = _mart_columns(con)
+    statements = []
+    for name, table in MART.items():
+        if name not in present:
+            continue
+        check_identifier(name)
+        statements.append(f"COMMENT ON TABLE mart.{name} IS {_literal(table.grain)}")
+        for column in table.columns:
+            if column.name in present[name]:
+                check_identifier(column.name)
+                statements.append(
+                    f"COMMENT ON COLUMN mart.{name}.{column.name} IS {_literal(column.description)}"
+                )
+    return statements
+
+
+def undocumented_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """``table.column`` of every mart column that has no entry in the dictionary."""
+    missing: list[str] = []
+    for table, columns in _mart_columns(con).items():
+        known = {c.name for c in MART[table].columns} if table in MART else set()
+        missing.extend(f"{table}.{c}" for c in columns if c not in known)
+    return missing
+
+
+def _mart_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    rows = con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() "
+        "WHERE schema_name = 'mart' AND database_name = current_database() "
+        "ORDER BY table_name, column_index"
+    ).fetchall()
+    out: dict[str, list[str]] = {}
+    for table, column in rows:
+        out.setdefault(table, []).append(column)
+    return out

@@ -1,0 +1,232 @@
+"""The two maps of a release: ``conflict_map.png`` (print) and ``conflict_map.html`` (offline).
+
+Both are drawn from the release's analyst DuckDB file. The PNG is in EPSG:3006 (metres, so
+the scale bar is exact); the HTML map is Leaflet through folium with geometry simplified in
+EPSG:3006 and reprojected to EPSG:4326, Leaflet's script and style inlined from the vendored
+copy in ``static/leaflet`` (no CDN, no background tiles unless asked), one toggle per rule.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from pathlib import Path
+
+import branca.element
+import folium
+import geopandas as gpd
+import numpy as np
+import pyarrow as pa
+import shapely
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from PIL import Image
+
+from pipeline.db import connect, sql
+from pipeline.publish.styles import SEVERITY_COLOURS
+
+CRS = "EPSG:3006"
+STATIC = Path(__file__).parent / "static" / "leaflet"
+#: PNG text chunk and HTML meta name that carry the release id.
+RELEASE_KEY = "release_id"
+#: Simplification tolerance (m, EPSG:3006) of the HTML map's geometry.
+HTML_SIMPLIFY_M = 15.0
+#: Coordinate decimals in the HTML map (1e-5 degrees is about a metre).
+HTML_DECIMALS = 5
+
+
+def _frame(table: pa.Table) -> gpd.GeoDataFrame:
+    """GeoDataFrame (EPSG:3006) from an Arrow table whose ``geometry`` column is WKB."""
+    wkb = table.column("geometry").to_numpy(zero_copy_only=False)
+    geometry = gpd.GeoSeries(shapely.from_wkb(wkb), crs=CRS)
+    return gpd.GeoDataFrame(table.drop_columns(["geometry"]).to_pandas(), geometry=geometry)
+
+
+def _query(database: Path, name: str, params: dict[str, object] | None = None) -> pa.Table:
+    con = connect(database, read_only=True)
+    try:
+        return con.execute(sql(name), params or {}).fetch_arrow_table()
+    finally:
+        con.close()
+
+
+def _colour(severity: str) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*SEVERITY_COLOURS.get(severity, (128, 128, 128)))
+
+
+def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -> Path:
+    """Draw kommun borders, zones by severity, the ``top`` zones labelled, legend, scale bar
+    and north arrow; EPSG:3006. The release id is a PNG text chunk ``release_id``."""
+    kommuner = _frame(_query(database, "publish/map_kommuner"))
+    zones = _frame(_query(database, "publish/map_zones"))
+    fig = Figure(figsize=(9, 11), dpi=130)
+    ax = fig.add_subplot()
+    ax.set_aspect("equal")
+    kommuner.boundary.plot(ax=ax, color="#6b6b6b", linewidth=0.5, zorder=1)
+    for severity in SEVERITY_COLOURS:
+        part = zones[zones["severity"] == severity]
+        if len(part):
+            part.plot(ax=ax, color=_colour(severity), edgecolor=_colour(severity),
+                      linewidth=0.8, alpha=0.85, zorder=2)  # fmt: skip
+    for row in zones.nsmallest(top, "rank").itertuples():
+        point = row.geometry.representative_point()
+        ax.annotate(
+            f"{row.rank}. {row.label}", (point.x, point.y), xytext=(6, 6),
+            textcoords="offset points", fontsize=7, zorder=4,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#444", "alpha": 0.85},
+            arrowprops={"arrowstyle": "-", "color": "#444", "lw": 0.5},
+        )  # fmt: skip
+    extent = kommuner if len(kommuner) else zones
+    if len(extent):
+        xmin, ymin, xmax, ymax = extent.total_bounds
+        pad = 0.03 * max(xmax - xmin, ymax - ymin, 1.0)
+        ax.set_xlim(xmin - pad, xmax + pad)
+        ax.set_ylim(ymin - pad, ymax + pad)
+    _scale_bar(ax)
+    _north_arrow(ax)
+    handles = [
+        Patch(facecolor=_colour(s), edgecolor=_colour(s), label=s.capitalize())
+        for s in SEVERITY_COLOURS
+    ] + [Line2D([], [], color="#6b6b6b", linewidth=0.8, label="Kommun border")]
+    ax.legend(handles=handles, title="Conflict zones by severity", loc="lower left",
+              fontsize=8, title_fontsize=8, framealpha=0.9)  # fmt: skip
+    ax.set_title(f"Land-use conflict zones, top {top} labelled (release {release_id})",
+                 fontsize=10)  # fmt: skip
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.text(0.99, 0.005, "SWEREF 99 TM (EPSG:3006)", transform=ax.transAxes, ha="right",
+            va="bottom", fontsize=6, color="#555")  # fmt: skip
+    fig.tight_layout()
+    fig.savefig(target, format="png", metadata={RELEASE_KEY: release_id})
+    return target
+
+
+def _scale_bar(ax: object) -> None:
+    """A scale bar of a round length (1, 2 or 5 × 10^k m) about a fifth of the map width."""
+    x0, x1 = ax.get_xlim()  # type: ignore[attr-defined]
+    y0, y1 = ax.get_ylim()  # type: ignore[attr-defined]
+    target = (x1 - x0) / 5
+    exponent = 10 ** math.floor(math.log10(target))
+    length = max(m * exponent for m in (1, 2, 5) if m * exponent <= target)
+    x, y = x1 - (x1 - x0) * 0.05 - length, y0 + (y1 - y0) * 0.04
+    ax.plot([x, x + length], [y, y], color="black", linewidth=3, solid_capstyle="butt",  # type: ignore[attr-defined]
+            zorder=5)  # fmt: skip
+    text = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(x + length / 2, y + (y1 - y0) * 0.01, text, ha="center", va="bottom",  # type: ignore[attr-defined]
+            fontsize=8, zorder=5)  # fmt: skip
+
+
+def _north_arrow(ax: object) -> None:
+    """An arrow pointing to grid north (EPSG:3006 northing is up) in the top right corner."""
+    ax.annotate("N", xy=(0.95, 0.97), xytext=(0.95, 0.89), xycoords="axes fraction",  # type: ignore[attr-defined]
+                ha="center", va="center", fontsize=11, fontweight="bold",
+                arrowprops={"facecolor": "black", "width": 4, "headwidth": 11})  # fmt: skip
+
+
+def png_release_id(path: Path) -> str | None:
+    """The release id in a PNG written by :func:`write_png`."""
+    with Image.open(path) as image:
+        return image.text.get(RELEASE_KEY)  # type: ignore[attr-defined]
+
+
+def png_preview_markdown(path: Path, width: int = 480) -> str:
+    """A markdown image (base64 PNG, ``width`` px wide) for Dagster run metadata."""
+    with Image.open(path) as image:
+        ratio = width / image.width
+        small = image.convert("RGB").resize((width, max(1, round(image.height * ratio))))
+        buffer = io.BytesIO()
+        small.save(buffer, format="PNG", optimize=True)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"![conflict map](data:image/png;base64,{data})"
+
+
+def _to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = frame.to_crs("EPSG:4326")
+    out["geometry"] = shapely.transform(out.geometry.values, lambda xy: np.round(xy, HTML_DECIMALS))
+    return out
+
+
+def inline_leaflet() -> tuple[str, str]:
+    """Leaflet 1.9.4's script and style (images as data URIs) from ``static/leaflet``."""
+    script = (STATIC / "leaflet.js").read_text(encoding="utf-8")
+    style = (STATIC / "leaflet.css").read_text(encoding="utf-8")
+    for image in ("layers.png", "layers-2x.png", "marker-icon.png"):
+        data = base64.b64encode((STATIC / image).read_bytes()).decode("ascii")
+        style = style.replace(f"url(images/{image})", f"url(data:image/png;base64,{data})")
+    return script, style
+
+
+def write_html(database: Path, target: Path, *, release_id: str, tiles: str | None = None) -> Path:
+    """An offline Leaflet map: one toggle per rule, popups with reason, legal basis and
+    authority, kommun borders; EPSG:4326, simplified by :data:`HTML_SIMPLIFY_M`.
+
+    ``tiles`` (e.g. ``"OpenStreetMap"``) adds a background that needs the network; off by
+    default so the file works offline.
+    """
+    conflicts = _to_wgs84(_frame(_query(database, "publish/map_conflicts",
+                                        {"tolerance_m": HTML_SIMPLIFY_M})))  # fmt: skip
+    kommuner = _to_wgs84(_frame(_query(database, "publish/map_kommun_borders",
+                                       {"tolerance_m": HTML_SIMPLIFY_M})))  # fmt: skip
+    rules = _query(database, "publish/map_rules").to_pylist()
+    bounds = (kommuner if len(kommuner) else conflicts).total_bounds
+    fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=False)
+    fmap.default_js = []
+    fmap.default_css = []
+    script, style = inline_leaflet()
+    header = fmap.get_root().header  # type: ignore[attr-defined]
+    header.add_child(branca.element.Element(
+        f'<meta name="{RELEASE_KEY}" content="{html.escape(release_id)}">'))  # fmt: skip
+    header.add_child(branca.element.Element(f"<style>{style}</style>"))
+    header.add_child(branca.element.Element(f"<script>{script}</script>"))
+    if len(kommuner):
+        folium.GeoJson(
+            kommuner.to_json(drop_id=True), name="Kommun borders",
+            style_function=lambda _: {"color": "#555", "weight": 1, "fill": False},
+            tooltip=folium.GeoJsonTooltip(fields=["kommun_name"], labels=False),
+        ).add_to(fmap)  # fmt: skip
+    fields = ["reason", "legal_basis", "authority", "severity", "score", "area_ha", "kommuner"]
+    aliases = ["Reason", "Legal basis", "Authority", "Severity", "Score", "Area (ha)",
+               "Kommuner"]  # fmt: skip
+    for rule in rules:
+        part = conflicts[conflicts["rule_id"] == rule["rule_id"]]
+        group = folium.FeatureGroup(name=f"{html.escape(rule['title'])} ({len(part)})", show=True)
+        if len(part):
+            colour = _colour(rule["severity"])
+            folium.GeoJson(
+                part.to_json(drop_id=True),
+                style_function=lambda _, c=colour: {"color": c, "fillColor": c, "weight": 1.5,
+                                                    "fillOpacity": 0.55},
+                marker=folium.CircleMarker(radius=6, fill=True),
+                popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, max_width=420),
+                tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+            ).add_to(group)  # fmt: skip
+        group.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    if np.all(np.isfinite(bounds)):
+        fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    legend = "".join(
+        f'<div><span style="display:inline-block;width:12px;height:12px;'
+        f'background:{_colour(s)};margin-right:4px"></span>{s}</div>'
+        for s in SEVERITY_COLOURS
+    )
+    fmap.get_root().html.add_child(branca.element.Element(  # type: ignore[attr-defined]
+        '<div style="position:fixed;bottom:24px;left:12px;z-index:1000;background:white;'
+        'padding:6px 8px;border:1px solid #999;font:12px sans-serif">'
+        f"<b>Severity</b>{legend}<div style='margin-top:4px;color:#555'>release "
+        f"{html.escape(release_id)}</div></div>"))  # fmt: skip
+    fmap.save(str(target))
+    return target
+
+
+def html_release_id(path: Path) -> str | None:
+    """The release id in the ``<meta>`` of a map written by :func:`write_html`."""
+    text = path.read_text(encoding="utf-8")
+    marker = f'<meta name="{RELEASE_KEY}" content="'
+    start = text.find(marker)
+    if start < 0:
+        return None
+    start += len(marker)
+    return html.unescape(text[start : text.index('"', start)])

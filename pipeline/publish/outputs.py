@@ -1,0 +1,190 @@
+"""Publish one run's outputs as one release, and check that a release is whole.
+
+:func:`publish_outputs` writes every output into a hidden release folder, checks the set
+(:func:`verify_release`), renames the folder into place and swaps ``out`` to it
+(:mod:`.release`). Named pause points (``LANDUSE_PUBLISH_PAUSE_AT``) let the kill test stop
+the publisher between any two steps.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyogrio
+
+from pipeline.publish.database import write_analyst_database
+from pipeline.publish.geopackage import geopackage_release_id, write_geopackage
+from pipeline.publish.maps import html_release_id, png_release_id, write_html, write_png
+from pipeline.publish.release import (
+    clean_leftovers,
+    finish_release,
+    new_release_id,
+    pause_point,
+    prune,
+    staging_dir,
+    swap,
+)
+from pipeline.publish.summary import summary_document, write_summary_json
+
+DATABASE = "landuse.duckdb"
+GEOPACKAGE = "conflicts.gpkg"
+MAP_PNG = "conflict_map.png"
+MAP_HTML = "conflict_map.html"
+SUMMARY_JSON = "run_summary.json"
+#: Every file of a release, in the order they are written.
+OUTPUT_NAMES = (DATABASE, GEOPACKAGE, MAP_PNG, MAP_HTML, SUMMARY_JSON)
+#: Steps at which the publisher can be paused (and killed) by the test hook, in order.
+PAUSE_STEPS = (
+    "database", "geopackage", "png", "html", "summary", "verified", "complete", "symlink",
+    "swapped", "pruned",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Release:
+    """What one publication did (paths are absolute)."""
+
+    release_id: str
+    path: Path
+    out_dir: Path
+    previous: Path | None
+    pruned: tuple[Path, ...]
+    layer_counts: dict[str, int]
+    undocumented: tuple[str, ...] = field(default=())
+
+    @property
+    def files(self) -> list[Path]:
+        """The published files as seen through ``out`` (what users open)."""
+        return published_outputs(self.out_dir)
+
+
+def published_outputs(out_dir: Path) -> list[Path]:
+    """Paths of every output under ``out_dir`` (the symlink), whether or not they exist yet."""
+    return [out_dir / name for name in OUTPUT_NAMES]
+
+
+def publish_outputs(
+    build_path: Path,
+    out_dir: Path,
+    *,
+    h3_resolution: int,
+    run_token: str | None = None,
+    now: datetime | None = None,
+    keep: int = 2,
+    after_swap: Callable[[Release], None] | None = None,
+) -> Release:
+    """Write a release of every output from ``build_path`` and make it current atomically.
+
+    Parameters
+    ----------
+    build_path
+        The finished build (``work/landuse.duckdb``) with schemas ``staging`` and ``mart``.
+    out_dir
+        ``<data_dir>/out``; becomes (or stays) a symlink to ``<data_dir>/releases/<id>``.
+    h3_resolution
+        Resolution of ``mart.conflict_cells`` (recorded in ``mart.publication``).
+    run_token
+        Short id source for the release id (e.g. the Dagster run id); random when omitted.
+    keep
+        Previous releases kept besides the current one; older ones are deleted.
+    after_swap
+        Called with the :class:`Release` right after ``out`` points at it and before
+        pruning: the hook for committing the run history (``pipeline.history``).
+
+    Raises
+    ------
+    ValueError, FileNotFoundError, RuntimeError
+        When the build is incomplete or the written set fails :func:`verify_release`; ``out``
+        is then left as it was.
+    """
+    published_at = (now or datetime.now(UTC)).astimezone(UTC)
+    release_id = new_release_id(published_at, run_token)
+    clean_leftovers(out_dir)
+    staging = staging_dir(out_dir, release_id)
+    undocumented = write_analyst_database(
+        build_path, staging / DATABASE, release_id=release_id, published_at=published_at,
+        h3_resolution=h3_resolution,
+    )  # fmt: skip
+    pause_point("database")
+    counts = write_geopackage(staging / DATABASE, staging / GEOPACKAGE, release_id=release_id)
+    pause_point("geopackage")
+    write_png(staging / DATABASE, staging / MAP_PNG, release_id=release_id)
+    pause_point("png")
+    write_html(staging / DATABASE, staging / MAP_HTML, release_id=release_id)
+    pause_point("html")
+    document = summary_document(
+        staging / DATABASE,
+        [staging / name for name in OUTPUT_NAMES if name != SUMMARY_JSON],
+        release_id=release_id,
+        published_at=published_at,
+    )
+    write_summary_json(staging / SUMMARY_JSON, document)
+    pause_point("summary")
+    verify_release(staging, release_id)
+    pause_point("verified")
+    final = finish_release(staging, release_id)
+    pause_point("complete")
+    previous = swap(out_dir, final)
+    pause_point("swapped")
+    release = Release(release_id, final, out_dir, previous, (), counts, tuple(undocumented))
+    if after_swap is not None:
+        after_swap(release)
+    protect = (previous,) if previous is not None else ()
+    removed = prune(out_dir, keep=keep, protect=protect)
+    pause_point("pruned")
+    return Release(release_id, final, out_dir, previous, tuple(removed), counts,
+                   tuple(undocumented))  # fmt: skip
+
+
+def release_ids(folder: Path) -> dict[str, str | None]:
+    """The release id each output in ``folder`` carries (``None`` when missing or unreadable)."""
+    ids: dict[str, str | None] = {}
+    readers: dict[str, Callable[[Path], str | None]] = {
+        DATABASE: _database_release_id,
+        GEOPACKAGE: geopackage_release_id,
+        MAP_PNG: png_release_id,
+        MAP_HTML: html_release_id,
+        SUMMARY_JSON: lambda p: json.loads(p.read_text(encoding="utf-8")).get("release_id"),
+    }
+    for name, reader in readers.items():
+        path = folder / name
+        try:
+            ids[name] = reader(path) if path.is_file() else None
+        except Exception:  # an unreadable file counts as missing
+            ids[name] = None
+    return ids
+
+
+def verify_release(folder: Path, release_id: str) -> None:
+    """Raise ``RuntimeError`` unless every output in ``folder`` opens and is of ``release_id``.
+
+    The DuckDB file must open read-only with ``mart.conflicts``; the GeoPackage's
+    ``conflicts`` layer must be in EPSG:3006; every file must carry the same release id;
+    nothing else may be in the folder.
+    """
+    extra = sorted(p.name for p in folder.iterdir() if p.name not in OUTPUT_NAMES)
+    if extra:
+        raise RuntimeError(f"release {release_id} in {folder} has unexpected files {extra}")
+    ids = release_ids(folder)
+    wrong = {name: found for name, found in ids.items() if found != release_id}
+    if wrong:
+        raise RuntimeError(f"release {release_id} in {folder} is not whole: {wrong}")
+    # read_info, not list_layers: listing writes a GDAL .aux.xml beside the file.
+    info = pyogrio.read_info(folder / GEOPACKAGE, layer="conflicts")
+    if info["crs"] != "EPSG:3006":
+        raise RuntimeError(f"{folder / GEOPACKAGE} conflicts layer is in {info['crs']}")
+
+
+def _database_release_id(path: Path) -> str | None:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con.execute("SELECT count(*) FROM mart.conflicts").fetchone()
+        row = con.execute("SELECT release_id FROM mart.publication").fetchone()
+        return str(row[0]) if row else None
+    finally:
+        con.close()

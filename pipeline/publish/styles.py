@@ -1,0 +1,263 @@
+"""QGIS styles (QML, with a plain SLD beside it) stored in the GeoPackage's ``layer_styles``.
+
+QGIS reads ``layer_styles`` (its own schema, written by :mod:`.geopackage`) when a layer is
+opened and applies the row with ``useAsDefault`` set, so the published layers open styled:
+conflicts and zones categorised by severity with names as labels, kommun summaries and H3
+cells graduated by score.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+#: Severity colours (RGB): exclusion dark red, high red, medium orange, low yellow.
+SEVERITY_COLOURS: dict[str, tuple[int, int, int]] = {
+    "exclusion": (139, 0, 0),
+    "high": (227, 26, 28),
+    "medium": (253, 141, 60),
+    "low": (255, 225, 60),
+}
+#: Graduated ramp for scores (ColorBrewer YlOrRd, 5 classes).
+SCORE_RAMP: tuple[tuple[int, int, int], ...] = (
+    (255, 255, 178),
+    (254, 204, 92),
+    (253, 141, 60),
+    (240, 59, 32),
+    (189, 0, 38),
+)
+_GEOMETRY_TYPE = {"point": 0, "line": 1, "polygon": 2}
+
+
+@dataclass(frozen=True)
+class LayerStyle:
+    """One row of ``layer_styles``: the style of one GeoPackage layer."""
+
+    table: str
+    geometry_column: str
+    name: str
+    qml: str
+    sld: str
+    description: str
+
+
+def _rgba(rgb: tuple[int, int, int], alpha: int = 255) -> str:
+    return f"{rgb[0]},{rgb[1]},{rgb[2]},{alpha}"
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def _options(props: dict[str, str]) -> str:
+    option = "".join(
+        f'<Option name={quoteattr(k)} type="QString" value={quoteattr(v)}/>'
+        for k, v in props.items()
+    )
+    legacy = "".join(f"<prop k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in props.items())
+    return f'<Option type="Map">{option}</Option>{legacy}'
+
+
+def _symbol(name: str, kind: str, rgb: tuple[int, int, int], alpha: int = 200) -> str:
+    if kind == "polygon":
+        props = {
+            "color": _rgba(rgb, alpha),
+            "style": "solid",
+            "outline_color": "60,60,60,255",
+            "outline_style": "solid",
+            "outline_width": "0.2",
+            "outline_width_unit": "MM",
+            "joinstyle": "bevel",
+        }
+        layer_class, symbol_type = "SimpleFill", "fill"
+    else:
+        props = {
+            "color": _rgba(rgb, alpha),
+            "name": "circle",
+            "size": "3",
+            "size_unit": "MM",
+            "outline_color": "60,60,60,255",
+            "outline_width": "0.3",
+            "outline_style": "solid",
+        }
+        layer_class, symbol_type = "SimpleMarker", "marker"
+    return (
+        f'<symbol type="{symbol_type}" name="{name}" alpha="1" clip_to_extent="1" '
+        f'force_rhr="0"><layer class="{layer_class}" enabled="1" locked="0" pass="0">'
+        f"{_options(props)}</layer></symbol>"
+    )
+
+
+def _labeling(field: str | None) -> str:
+    if not field:
+        return ""
+    return (
+        '<labeling type="simple"><settings calloutType="simple">'
+        f'<text-style fieldName={quoteattr(field)} isExpression="0" fontFamily="Sans Serif" '
+        'fontSize="8" fontSizeUnit="Point" fontWeight="50" textColor="20,20,20,255" '
+        'textOpacity="1" namedStyle="Regular" multilineHeight="1" capitalization="0" '
+        'blendMode="0" previewBkgrdColor="255,255,255,255" allowHtml="0">'
+        '<text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM" '
+        'bufferColor="255,255,255,255" bufferOpacity="0.85" bufferNoFill="1" '
+        'bufferJoinStyle="128" bufferBlendMode="0"/></text-style>'
+        '<text-format wrapChar="" autoWrapLength="24" useMaxLineLengthForAutoWrap="1" '
+        'multilineAlign="3" formatNumbers="0" decimals="3" plussign="0"/>'
+        '<placement placement="1" centroidWhole="0" centroidInside="1" fitInPolygonOnly="0" '
+        'priority="5" dist="0" distUnits="MM" offsetType="0" quadOffset="4"/>'
+        '<rendering scaleVisibility="0" obstacle="1" obstacleType="1" displayAll="0" '
+        'upsidedownLabels="0" labelPerPart="0" mergeLines="0" limitNumLabels="0" '
+        'maxNumLabels="2000" minFeatureSize="0" drawLabels="1" fontLimitPixelSize="0"/>'
+        "</settings></labeling>"
+    )
+
+
+def _qml(renderer: str, kind: str, label_field: str | None) -> str:
+    labels = "1" if label_field else "0"
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        f'<qgis version="3.34.0-Prizren" styleCategories="Symbology|Labeling" '
+        f'labelsEnabled="{labels}">{renderer}{_labeling(label_field)}'
+        "<blendMode>0</blendMode><featureBlendMode>0</featureBlendMode>"
+        "<layerOpacity>1</layerOpacity>"
+        f"<layerGeometryType>{_GEOMETRY_TYPE[kind]}</layerGeometryType></qgis>\n"
+    )
+
+
+def categorized_qml(field: str, colours: dict[str, tuple[int, int, int]], kind: str,
+                    label_field: str | None) -> str:  # fmt: skip
+    """QML of a categorised renderer on ``field`` (one category per key of ``colours``)."""
+    categories = "".join(
+        f'<category render="true" symbol="{i}" value={quoteattr(value)} '
+        f'label={quoteattr(value)} type="string"/>'
+        for i, value in enumerate(colours)
+    )
+    symbols = "".join(_symbol(str(i), kind, rgb) for i, rgb in enumerate(colours.values()))
+    renderer = (
+        f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(field)} symbollevels="0" '
+        f'enableorderby="0" forceraster="0" referencescale="-1">'
+        f"<categories>{categories}</categories><symbols>{symbols}</symbols>"
+        "<rotation/><sizescale/></renderer-v2>"
+    )
+    return _qml(renderer, kind, label_field)
+
+
+def class_breaks(values: list[float], classes: int = len(SCORE_RAMP)) -> list[float]:
+    """``classes + 1`` increasing quantile breaks of ``values`` (at least two distinct)."""
+    data = sorted(v for v in values if v is not None)
+    if not data:
+        return [0.0, 1.0]
+    breaks = [data[min(len(data) - 1, round(i * (len(data) - 1) / classes))]
+              for i in range(classes + 1)]  # fmt: skip
+    unique = sorted(set(breaks))
+    if len(unique) == 1:
+        unique.append(unique[0] + 1.0)
+    return unique
+
+
+def graduated_qml(field: str, breaks: list[float], kind: str, label_field: str | None) -> str:
+    """QML of a graduated-colour renderer on ``field`` with ranges between ``breaks``."""
+    pairs = list(itertools.pairwise(breaks))
+    colours = _ramp(len(pairs))
+    ranges = "".join(
+        f'<range render="true" symbol="{i}" lower="{lo:.6f}" upper="{hi:.6f}" '
+        f'label="{lo:.3g} – {hi:.3g}"/>'
+        for i, (lo, hi) in enumerate(pairs)
+    )
+    symbols = "".join(_symbol(str(i), kind, rgb, alpha=220) for i, rgb in enumerate(colours))
+    renderer = (
+        f'<renderer-v2 type="graduatedSymbol" attr={quoteattr(field)} '
+        'graduatedMethod="GraduatedColor" symbollevels="0" enableorderby="0" '
+        f'forceraster="0" referencescale="-1"><ranges>{ranges}</ranges>'
+        f'<symbols>{symbols}</symbols><mode name="quantile"/>'
+        '<classificationMethod id="Quantile"/><rotation/><sizescale/>'
+        '<labelformat format="%1 - %2" decimalplaces="3" trimtrailingzeroes="1"/>'
+        "</renderer-v2>"
+    )
+    return _qml(renderer, kind, label_field)
+
+
+def _ramp(n: int) -> list[tuple[int, int, int]]:
+    if n <= 1:
+        return [SCORE_RAMP[-1]]
+    return [SCORE_RAMP[round(i * (len(SCORE_RAMP) - 1) / (n - 1))] for i in range(n)]
+
+
+def categorized_sld(layer: str, field: str, colours: dict[str, tuple[int, int, int]],
+                    kind: str) -> str:  # fmt: skip
+    """A plain SLD 1.1 of the same categories, for tools that read SLD instead of QML."""
+    rules = "".join(
+        f"<se:Rule><se:Name>{escape(value)}</se:Name><ogc:Filter><ogc:PropertyIsEqualTo>"
+        f"<ogc:PropertyName>{escape(field)}</ogc:PropertyName>"
+        f"<ogc:Literal>{escape(value)}</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>"
+        f"{_sld_symbolizer(kind, rgb)}</se:Rule>"
+        for value, rgb in colours.items()
+    )
+    return _sld(layer, rules)
+
+
+def graduated_sld(layer: str, field: str, breaks: list[float], kind: str) -> str:
+    """A plain SLD 1.1 of the same ranges as :func:`graduated_qml`."""
+    pairs = list(itertools.pairwise(breaks))
+    rules = "".join(
+        f"<se:Rule><se:Name>{lo:.3g} – {hi:.3g}</se:Name><ogc:Filter><ogc:And>"
+        f"<ogc:PropertyIsGreaterThanOrEqualTo><ogc:PropertyName>{escape(field)}"
+        f"</ogc:PropertyName><ogc:Literal>{lo}</ogc:Literal>"
+        f"</ogc:PropertyIsGreaterThanOrEqualTo><ogc:PropertyIsLessThanOrEqualTo>"
+        f"<ogc:PropertyName>{escape(field)}</ogc:PropertyName><ogc:Literal>{hi}</ogc:Literal>"
+        f"</ogc:PropertyIsLessThanOrEqualTo></ogc:And></ogc:Filter>"
+        f"{_sld_symbolizer(kind, rgb)}</se:Rule>"
+        for (lo, hi), rgb in zip(pairs, _ramp(len(pairs)), strict=True)
+    )
+    return _sld(layer, rules)
+
+
+def _sld_symbolizer(kind: str, rgb: tuple[int, int, int]) -> str:
+    fill = f'<se:Fill><se:SvgParameter name="fill">{_hex(rgb)}</se:SvgParameter></se:Fill>'
+    stroke = '<se:Stroke><se:SvgParameter name="stroke">#3c3c3c</se:SvgParameter></se:Stroke>'
+    if kind == "polygon":
+        return f"<se:PolygonSymbolizer>{fill}{stroke}</se:PolygonSymbolizer>"
+    return (
+        "<se:PointSymbolizer><se:Graphic><se:Mark><se:WellKnownName>circle</se:WellKnownName>"
+        f"{fill}{stroke}</se:Mark><se:Size>10</se:Size></se:Graphic></se:PointSymbolizer>"
+    )
+
+
+def _sld(layer: str, rules: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<StyledLayerDescriptor version="1.1.0" xmlns="http://www.opengis.net/sld" '
+        'xmlns:se="http://www.opengis.net/se" xmlns:ogc="http://www.opengis.net/ogc">'
+        f"<NamedLayer><se:Name>{escape(layer)}</se:Name><UserStyle>"
+        f"<se:Name>{escape(layer)}</se:Name><se:FeatureTypeStyle>{rules}"
+        "</se:FeatureTypeStyle></UserStyle></NamedLayer></StyledLayerDescriptor>\n"
+    )
+
+
+def severity_style(table: str, geometry_column: str, kind: str = "polygon") -> LayerStyle:
+    """Categorised by ``severity`` with the ``label`` column as labels."""
+    return LayerStyle(
+        table=table,
+        geometry_column=geometry_column,
+        name=f"{table} by severity",
+        qml=categorized_qml("severity", SEVERITY_COLOURS, kind, "label"),
+        sld=categorized_sld(table, "severity", SEVERITY_COLOURS, kind),
+        description="Categorised by severity (exclusion dark red, high red, medium orange, "
+        "low yellow); labels show feature names.",
+    )
+
+
+def score_style(
+    table: str, geometry_column: str, scores: list[float], label_field: str | None
+) -> LayerStyle:
+    """Graduated by ``score`` in quantile classes of ``scores``."""
+    breaks = class_breaks(scores)
+    return LayerStyle(
+        table=table,
+        geometry_column=geometry_column,
+        name=f"{table} by score",
+        qml=graduated_qml("score", breaks, "polygon", label_field),
+        sld=graduated_sld(table, "score", breaks, "polygon"),
+        description="Graduated by score (quantiles, yellow to dark red)"
+        + (f"; labels show {label_field}." if label_field else "."),
+    )

@@ -1,0 +1,15 @@
+-- GeoPackage layer `conflict_points`: conflicts without area (a point feature inside a
+-- polygon) as MultiPoint WKB in EPSG:3006; together with `conflicts` every row of
+-- mart.conflicts is published exactly once.
+SELECT conflict_id, rank, rule_id, rule_title, severity, score,
+       layer_a, feature_id_a, name_a, layer_b, feature_id_b, name_b,
+       array_to_string(kommun_codes, ', ') AS kommun_codes,
+       array_to_string(kommun_names, ', ') AS kommun_names,
+       array_to_string(kommunalforbund, ', ') AS kommunalforbund,
+       cross_border, legal_basis, authority, reason,
+       coalesce(name_b, name_a, feature_id_b) AS label,
+       first_seen, status,
+       ST_AsWKB(ST_Multi(ST_CollectionExtract(geometry, 1))) AS geometry
+FROM mart.conflicts
+WHERE NOT area_m2 > 0
+ORDER BY rank;
