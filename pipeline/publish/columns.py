@@ -259,13 +259,35 @@ MART: dict[str, Table] = {
             "One conflict that appeared, disappeared or changed in a run, against the "
             "previous run (kept in the persistent run history).",
             _cols(
-                ("run_date", "DATE", "Date of the run that saw the change."),
+                ("run_id", "VARCHAR", "Dagster run id of the run that saw the change."),
+                ("run_date", "DATE", "Date (Europe/Stockholm) of the run that saw the change."),
                 ("conflict_id", "VARCHAR", "conflict_id of mart.conflicts."),
+                ("rule_id", "VARCHAR", "Rule of the conflict."),
                 ("change", "VARCHAR", "new, resolved or changed."),
                 ("area_m2_before", "DOUBLE", "Area in the previous run (NULL when new)."),
                 ("area_m2_after", "DOUBLE", "Area in this run (NULL when resolved)."),
                 ("score_before", "DOUBLE", "Score in the previous run (NULL when new)."),
                 ("score_after", "DOUBLE", "Score in this run (NULL when resolved)."),
+                ("reason", "VARCHAR", "reason of the conflict (as last seen)."),
+            ),
+        ),
+        Table(
+            "runs",
+            "One published pipeline run with its counts of new, resolved and changed "
+            "conflicts (kept in the persistent run history).",
+            _cols(
+                ("run_id", "VARCHAR", "Dagster run id."),
+                ("run_date", "DATE", "Date of the run (Europe/Stockholm)."),
+                ("started_at", "TIMESTAMP WITH TIME ZONE", "When the conflict build started."),
+                ("finished_at", "TIMESTAMP WITH TIME ZONE", "When the run was committed to the "
+                 "history (NULL for the run this file was published by)."),
+                ("outcome", "VARCHAR", "published."),
+                ("inputs_key", "VARCHAR", "Hash of inputs, rules and code version; a run with "
+                 "the same key as the last published one is skipped."),
+                ("conflicts", "INTEGER", "Conflicts in the run."),
+                ("new_conflicts", "INTEGER", "Conflicts new in the run."),
+                ("resolved_conflicts", "INTEGER", "Conflicts gone since the previous run."),
+                ("changed_conflicts", "INTEGER", "Conflicts whose area or score changed."),
             ),
         ),
         Table(
