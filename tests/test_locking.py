@@ -1,0 +1,42 @@
+"""One writer at a time: a second writer fails at once with a clear message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.locking import PipelineBusy, writer_lock
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from pipeline.locking import writer_lock
+with writer_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(30)
+"""
+
+
+def test_second_writer_is_refused_while_another_process_holds_the_lock(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(PipelineBusy) as err, writer_lock(tmp_path):
+            pass
+        assert f"pid {holder.pid}" in str(err.value)
+        assert str(tmp_path) in str(err.value)
+    finally:
+        holder.kill()
+        holder.wait()
+    # killed holder: the OS released the lock, the next writer gets it at once
+    started = time.monotonic()
+    with writer_lock(tmp_path, wait_s=5):
+        assert (tmp_path / ".writer.pid").read_text() == str(os.getpid())
+    assert time.monotonic() - started < 5
