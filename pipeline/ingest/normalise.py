@@ -3,13 +3,18 @@
 Grain of the output: one feature of one layer. Columns (``STAGED_COLUMNS``): ``layer``,
 ``feature_id`` (text, zero padding kept), ``name``, ``theme``, ``category``, ``status``,
 ``value`` (float), ``date`` (ISO text), ``attributes`` (JSON of the ``keep`` fields),
-``feature_hash`` (sha1 of geometry WKB and attributes), ``geometry`` (EPSG:3006, valid).
+``feature_hash`` (sha1 of geometry WKB and attributes), ``geometry`` (EPSG:3006, valid, 2D).
+
+Steps, in order (docs/ingest.md): find the catalogue's fields, settle the CRS, filter, drop
+features without an id, drop empty and null-island geometries, reproject, check the extent,
+repair, map attributes, de-duplicate, hash. Every dropped feature is counted by its reason.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,10 +25,11 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from pipeline import TARGET_CRS
 from pipeline.config.errors import LayerError
-from pipeline.config.models import Condition, LayerSpec
+from pipeline.config.models import CommonField, Condition, Extent, LayerSpec
 
 STAGED_COLUMNS = [
     "layer",
@@ -38,14 +44,23 @@ STAGED_COLUMNS = [
     "feature_hash",
     "geometry",
 ]
+#: Every staged column but ``value`` and ``geometry`` is nullable text, so the staged files of
+#: all layers (empty ones included) share one Parquet schema.
+TEXT_COLUMNS = [c for c in STAGED_COLUMNS if c not in ("value", "geometry")]
 
 #: Share of features outside the plausible extent above which the CRS is called wrong.
 WRONG_CRS_SHARE = 0.5
+#: Coordinates closer to (0, 0) than this (in source units) are "null island".
+NULL_ISLAND_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
 class NormaliseCounts:
-    """How many features were read, repaired, dropped (and why) and kept."""
+    """How many features were read, filtered, repaired, dropped (and why) and kept.
+
+    ``read = filtered + dropped + kept``; ``repaired`` counts kept features whose geometry
+    ``make_valid`` changed (a repaired feature that collapsed is ``dropped_invalid``).
+    """
 
     read: int
     filtered: int
@@ -55,15 +70,25 @@ class NormaliseCounts:
     dropped_outside: int
     dropped_duplicate: int
     kept: int
+    dropped_invalid: int = 0
+    dropped_no_id: int = 0
 
     @property
     def dropped(self) -> int:
-        return (
-            self.dropped_empty
-            + self.dropped_null_island
-            + self.dropped_outside
-            + self.dropped_duplicate
-        )
+        """All dropped features, whatever the reason (filtered features are not dropped)."""
+        return sum(self.dropped_by_reason.values())
+
+    @property
+    def dropped_by_reason(self) -> dict[str, int]:
+        """``{reason: count}`` in the order the steps run."""
+        return {
+            "no_id": self.dropped_no_id,
+            "empty": self.dropped_empty,
+            "null_island": self.dropped_null_island,
+            "outside": self.dropped_outside,
+            "invalid": self.dropped_invalid,
+            "duplicate": self.dropped_duplicate,
+        }
 
 
 def normalise(
@@ -80,107 +105,154 @@ def normalise(
     location
         The source path or URL, for error messages.
 
+    Returns
+    -------
+    staged, counts
+        The features in ``STAGED_COLUMNS`` (EPSG:3006, valid) and what happened to them.
+        A source without rows gives an empty frame, not an error.
+
     Raises
     ------
     LayerError
-        No CRS anywhere, a field the catalogue names is missing, or the coordinates do not
-        fit the layer's plausible extent after reprojection (a wrongly declared CRS).
+        No CRS anywhere (or an unknown one), a field the catalogue names is missing, the
+        coordinates do not fit the layer's plausible extent after reprojection (a wrongly
+        declared CRS), or every feature left after the filter was dropped.
     """
     read = len(raw)
     fields = _field_lookup(raw, spec, location)
-    frame = _apply_filter(raw, spec.filter, fields, spec.name, location)
+    source_crs = _source_crs(raw, spec, location)
+    if read == 0:
+        return empty_staged(), NormaliseCounts(0, 0, 0, 0, 0, 0, 0, 0)
+    frame = _apply_filter(raw, spec.filter, fields)
     filtered = read - len(frame)
 
-    source_crs = _source_crs(raw, spec, location)
-    geoms = np.asarray(frame.geometry.values, dtype=object)
+    ids = frame[fields[spec.id_field]].map(text_value)
+    no_id = ids.isna().to_numpy(dtype=bool)
+    frame = frame.loc[~no_id]
+
+    geoms = shapely.force_2d(np.asarray(frame.geometry.values, dtype=object))
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    null_island = ~empty & _at_null_island(geoms)
+    null_island = ~empty & at_null_island(geoms)
     keep = ~(empty | null_island)
     frame, geoms = frame.loc[keep], geoms[keep]
 
-    projected = gpd.GeoSeries(geoms, crs=source_crs).to_crs(TARGET_CRS).values
-    projected = np.asarray(projected, dtype=object)
-    outside = ~_within_extent(projected, spec)
-    if len(projected) and outside.mean() > WRONG_CRS_SHARE:
-        raise LayerError(
-            spec.name,
-            location,
-            f"{int(outside.sum())} of {len(projected)} features fall outside the plausible "
-            f"extent after reprojecting from {source_crs.to_string()} to {TARGET_CRS}: is the "
-            "declared CRS right?",
-        )
+    projected = reproject(geoms, source_crs, spec.name, location)
+    outside = ~within_extent(projected, spec.extent)
+    _check_extent(outside, projected, source_crs, spec, raw.crs is None, location)
     frame, projected = frame.loc[~outside], projected[~outside]
 
-    repaired_mask = ~shapely.is_valid(projected)
-    projected = repair(projected, repaired_mask)
-    now_empty = shapely.is_empty(projected)
-    frame, projected = frame.loc[~now_empty], projected[~now_empty]
+    fixed, needs_repair = repair(projected)
+    collapsed = shapely.is_empty(fixed)
+    frame, fixed = frame.loc[~collapsed], fixed[~collapsed]
+    kept_before_dedupe = len(frame)
+    if kept_before_dedupe == 0 and read - filtered > 0:
+        _raise_all_dropped(
+            spec,
+            location,
+            read - filtered,
+            {
+                "no_id": int(no_id.sum()),
+                "empty": int(empty.sum()),
+                "null_island": int(null_island.sum()),
+                "outside": int(outside.sum()),
+                "invalid": int(collapsed.sum()),
+            },
+        )
 
-    staged = _map_attributes(frame, spec, fields, location)
-    staged = gpd.GeoDataFrame(staged, geometry=list(projected), crs=TARGET_CRS)
-    before_dedupe = len(staged)
-    staged = _dedupe(staged, spec)
-    staged["feature_hash"] = _feature_hashes(staged)
-    staged = staged[STAGED_COLUMNS].reset_index(drop=True)
+    staged = gpd.GeoDataFrame(
+        _map_attributes(frame, ids.loc[frame.index], spec, fields),
+        geometry=list(fixed),
+        crs=TARGET_CRS,
+    )
+    staged = dedupe(staged, spec)
+    staged["feature_hash"] = feature_hashes(staged)
+    staged = _typed(staged[STAGED_COLUMNS].reset_index(drop=True))
     counts = NormaliseCounts(
         read=read,
         filtered=filtered,
-        repaired=int(repaired_mask.sum()),
-        dropped_empty=int(empty.sum() + now_empty.sum()),
+        repaired=int((needs_repair & ~collapsed).sum()),
+        dropped_empty=int(empty.sum()),
         dropped_null_island=int(null_island.sum()),
         dropped_outside=int(outside.sum()),
-        dropped_duplicate=before_dedupe - len(staged),
+        dropped_duplicate=kept_before_dedupe - len(staged),
         kept=len(staged),
+        dropped_invalid=int(collapsed.sum()),
+        dropped_no_id=int(no_id.sum()),
     )
     return staged, counts
 
 
-def _source_crs(raw: gpd.GeoDataFrame, spec: LayerSpec, location: str) -> CRS:
-    if raw.crs is not None:
-        return CRS.from_user_input(raw.crs)
-    if spec.crs is not None:
-        return CRS.from_user_input(spec.crs)
-    raise LayerError(
-        spec.name,
-        location,
-        "the source has no CRS and the catalogue names none (set 'crs:', e.g. EPSG:3006); "
-        "a CRS is never guessed",
-    )
+# --- fields and CRS --------------------------------------------------------------------
 
 
-def _field_lookup(raw: pd.DataFrame, spec: LayerSpec, location: str) -> dict[str, str]:
-    """Map every field the catalogue names to the source column, case-insensitively.
+def _field_lookup(raw: gpd.GeoDataFrame, spec: LayerSpec, location: str) -> dict[str, str]:
+    """Map every field the catalogue names to the source column.
 
-    Publishers change case between releases (``AnmaldHa``/``Anmaldha``, ``NVRID``/``nvrid``).
+    An exact match wins, else a case-insensitive one: publishers change case between
+    releases (``AnmaldHa``/``Anmaldha``, ``NVRID``/``nvrid``). A source without rows and
+    without any field (an empty GeoJSON ``FeatureCollection`` has no schema) is accepted.
     """
-    by_lower = {str(c).lower(): str(c) for c in raw.columns if c != raw.geometry.name}
+    columns = [str(c) for c in raw.columns if c != raw.geometry.name]
     wanted = [spec.id_field, *spec.fields.values(), *spec.keep, *(c.field for c in spec.filter)]
     if spec.name_field:
         wanted.append(spec.name_field)
-    lookup: dict[str, str] = {}
-    missing = []
-    for name in wanted:
-        actual = by_lower.get(name.lower())
-        if actual is None:
-            missing.append(name)
-        else:
-            lookup[name] = actual
+    if len(raw) == 0 and not columns:
+        return {name: name for name in wanted}
+    lookup, missing = resolve_fields(wanted, columns)
     if missing:
         raise LayerError(
             spec.name,
             location,
             f"fields named in the catalogue are missing: {', '.join(sorted(set(missing)))} "
-            f"(the source has: {', '.join(sorted(by_lower.values()))})",
+            f"(the source has: {', '.join(sorted(columns)) or 'no fields'})",
         )
     return lookup
 
 
+def resolve_fields(wanted: list[str], columns: list[str]) -> tuple[dict[str, str], list[str]]:
+    """``({wanted: column}, [missing])``: exact names first, then case-insensitive ones.
+
+    A case-insensitive match must be unique (``NAMN`` and ``namn`` side by side is missing).
+
+    >>> resolve_fields(["NVRID", "namn", "X"], ["nvrid", "NAMN"])
+    ({'NVRID': 'nvrid', 'namn': 'NAMN'}, ['X'])
+    """
+    by_lower: dict[str, list[str]] = {}
+    for column in columns:
+        by_lower.setdefault(column.lower(), []).append(column)
+    lookup: dict[str, str] = {}
+    missing: list[str] = []
+    for name in wanted:
+        candidates = by_lower.get(name.lower(), [])
+        if name in columns:
+            lookup[name] = name
+        elif len(candidates) == 1:
+            lookup[name] = candidates[0]
+        else:
+            missing.append(name)
+    return lookup, missing
+
+
+def _source_crs(raw: gpd.GeoDataFrame, spec: LayerSpec, location: str) -> CRS:
+    """The source's own CRS, else the catalogue's ``crs``; never a guess."""
+    if raw.crs is not None:
+        return CRS.from_user_input(raw.crs)
+    if spec.crs is None:
+        raise LayerError(
+            spec.name,
+            location,
+            "the source has no CRS (e.g. a shapefile without .prj, or a CSV) and the catalogue "
+            "names none: set 'crs:' (e.g. EPSG:3006); a CRS is never guessed",
+        )
+    try:
+        return CRS.from_user_input(spec.crs)
+    except CRSError as exc:
+        problem = f"the catalogue's crs '{spec.crs}' is unknown: {exc}"
+        raise LayerError(spec.name, location, problem) from exc
+
+
 def _apply_filter(
-    frame: gpd.GeoDataFrame,
-    conditions: list[Condition],
-    fields: dict[str, str],
-    layer: str,
-    location: str,
+    frame: gpd.GeoDataFrame, conditions: list[Condition], fields: dict[str, str]
 ) -> gpd.GeoDataFrame:
     mask = pd.Series(True, index=frame.index)
     for cond in conditions:
@@ -204,73 +276,155 @@ def condition_mask(column: pd.Series, cond: Condition) -> pd.Series:
     return inside if cond.op == "in" else ~inside
 
 
-def _at_null_island(geoms: np.ndarray) -> np.ndarray:
+# --- geometry ---------------------------------------------------------------------------
+
+
+def at_null_island(geoms: np.ndarray) -> np.ndarray:
     """Features whose every coordinate is (0, 0): the real VBK file has such points."""
+    if len(geoms) == 0:
+        return np.zeros(0, dtype=bool)
     bounds = shapely.bounds(geoms)
-    return np.all(np.abs(bounds) < 1e-9, axis=1)
+    return np.all(np.abs(bounds) < NULL_ISLAND_TOLERANCE, axis=1)
 
 
-def _within_extent(geoms: np.ndarray, spec: LayerSpec) -> np.ndarray:
+def reproject(geoms: np.ndarray, source_crs: CRS, layer: str, location: str) -> np.ndarray:
+    """``geoms`` in EPSG:3006, x = easting, whatever the source CRS's axis order.
+
+    geopandas transforms with ``always_xy=True``, so x is longitude/easting also for CRSs
+    whose authority order is latitude first (EPSG:4326); readers give x = longitude.
+    """
+    try:
+        projected = gpd.GeoSeries(geoms, crs=source_crs).to_crs(TARGET_CRS).values
+    except CRSError as exc:
+        raise LayerError(
+            layer, location, f"cannot reproject from {source_crs.to_string()}: {exc}"
+        ) from exc
+    return np.asarray(projected, dtype=object)
+
+
+def within_extent(geoms: np.ndarray, extent: Extent) -> np.ndarray:
+    """True where a geometry's bounding box lies inside ``extent`` (NaN/inf never does)."""
     if len(geoms) == 0:
         return np.zeros(0, dtype=bool)
     b = shapely.bounds(geoms)
-    e = spec.extent
-    return (b[:, 0] >= e.min_x) & (b[:, 1] >= e.min_y) & (b[:, 2] <= e.max_x) & (b[:, 3] <= e.max_y)
+    return (
+        (b[:, 0] >= extent.min_x)
+        & (b[:, 1] >= extent.min_y)
+        & (b[:, 2] <= extent.max_x)
+        & (b[:, 3] <= extent.max_y)
+    )
 
 
-def repair(geoms: np.ndarray, invalid: np.ndarray) -> np.ndarray:
-    """``make_valid`` the invalid geometries and keep their polygonal (or point) parts.
+def _check_extent(
+    outside: np.ndarray,
+    projected: np.ndarray,
+    source_crs: CRS,
+    spec: LayerSpec,
+    from_catalogue: bool,
+    location: str,
+) -> None:
+    """A wrong CRS when more than ``WRONG_CRS_SHARE`` of the features fall outside."""
+    if len(outside) == 0 or outside.mean() <= WRONG_CRS_SHARE:
+        return
+    origin = "declared in the catalogue" if from_catalogue else "of the source"
+    raise LayerError(
+        spec.name,
+        location,
+        f"{int(outside.sum())} of {len(outside)} features fall outside the plausible extent "
+        f"{_extent_text(spec.extent)} after reprojecting from {source_crs.to_string()} "
+        f"({origin}) to {TARGET_CRS}; is that CRS right?{_lonlat_hint(projected, source_crs)}",
+    )
 
-    A self-intersecting bowtie becomes a MultiPolygon of its two lobes; collections keep
-    only the parts of the original dimension, so a repaired polygon never turns into lines.
+
+def _extent_text(extent: Extent) -> str:
+    return f"(E {extent.min_x:.0f}–{extent.max_x:.0f}, N {extent.min_y:.0f}–{extent.max_y:.0f})"
+
+
+def _lonlat_hint(projected: np.ndarray, source_crs: CRS) -> str:
+    """A hint when projected metres look like degrees (a 4326 file called EPSG:3006)."""
+    if not source_crs.is_projected:
+        return ""
+    b = shapely.bounds(projected)
+    with np.errstate(invalid="ignore"):
+        lonlat = np.nanmax(np.abs(b[:, [0, 2]])) <= 180 and np.nanmax(np.abs(b[:, [1, 3]])) <= 90
+    return " The coordinates look like longitude/latitude degrees (EPSG:4326?)." if lonlat else ""
+
+
+def repair(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``make_valid`` what needs it and keep the parts of the original dimension.
+
+    A self-intersecting bowtie becomes a MultiPolygon of its two lobes; a polygon that
+    collapses to a line becomes ``POLYGON EMPTY`` (the caller drops it); a valid
+    GeometryCollection keeps only its highest-dimension parts.
+
+    Returns
+    -------
+    fixed, needs_repair
+        The geometries (unchanged where nothing was wrong) and which ones were repaired.
+
+    >>> fixed, mask = repair(np.array([shapely.from_wkt("POLYGON ((0 0, 2 2, 2 0, 0 2, 0 0))")]))
+    >>> fixed[0].geom_type, int(shapely.get_num_geometries(fixed[0])), mask.tolist()
+    ('MultiPolygon', 2, [True])
     """
     out = geoms.copy()
-    if not invalid.any():
-        return out
-    fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
-    dims = shapely.get_dimensions(geoms[invalid])
-    out[invalid] = [_keep_dimension(g, d) for g, d in zip(fixed, dims, strict=True)]
-    return out
+    if len(geoms) == 0:
+        return out, np.zeros(0, dtype=bool)
+    collection = shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION
+    needs = ~shapely.is_valid(geoms) | collection
+    if not needs.any():
+        return out, needs
+    dims = shapely.get_dimensions(geoms[needs])
+    fixed = shapely.make_valid(geoms[needs], method="structure", keep_collapsed=False)
+    out[needs] = [keep_dimension(g, d) for g, d in zip(fixed, dims, strict=True)]
+    return out, needs
 
 
-def _keep_dimension(geom: shapely.Geometry, dim: int) -> shapely.Geometry:
+def keep_dimension(geom: shapely.Geometry, dim: int) -> shapely.Geometry:
+    """The parts of ``geom`` of dimension ``dim`` (0 point, 1 line, 2 polygon), unioned.
+
+    >>> keep_dimension(shapely.from_wkt("GEOMETRYCOLLECTION (POINT (5 5), "
+    ...     "POLYGON ((0 0, 1 0, 1 1, 0 0)))"), 2).wkt
+    'POLYGON ((0 0, 1 0, 1 1, 0 0))'
+    """
     if shapely.get_dimensions(geom) == dim and geom.geom_type != "GeometryCollection":
         return geom
     parts = [p for p in shapely.get_parts(geom) if shapely.get_dimensions(p) == dim]
     if not parts:
-        return shapely.from_wkt("POLYGON EMPTY" if dim == 2 else "POINT EMPTY")
-    return shapely.union_all(parts)
+        return shapely.from_wkt({0: "POINT EMPTY", 1: "LINESTRING EMPTY"}.get(dim, "POLYGON EMPTY"))
+    return shapely.union_all(parts) if len(parts) > 1 else parts[0]
+
+
+def _raise_all_dropped(
+    spec: LayerSpec, location: str, total: int, by_reason: dict[str, int]
+) -> None:
+    reasons = ", ".join(f"{n} {reason}" for reason, n in by_reason.items() if n)
+    raise LayerError(
+        spec.name,
+        location,
+        f"all {total} features were dropped ({reasons}); an empty copy would read as "
+        "'no conflict', so the layer is not replaced",
+    )
+
+
+# --- attributes -------------------------------------------------------------------------
+
+
+def _nulls(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series(None, index=frame.index, dtype=object)
 
 
 def _map_attributes(
-    frame: pd.DataFrame, spec: LayerSpec, fields: dict[str, str], location: str
+    frame: pd.DataFrame, ids: pd.Series, spec: LayerSpec, fields: dict[str, str]
 ) -> pd.DataFrame:
-    ids = frame[fields[spec.id_field]].map(id_text)
-    if ids.isna().any():
-        raise LayerError(
-            spec.name, location, f"{int(ids.isna().sum())} features have no '{spec.id_field}'"
-        )
     out = pd.DataFrame(index=frame.index)
     out["layer"] = spec.name
-    out["feature_id"] = ids.astype(str)
-    names = frame[fields[spec.name_field]] if spec.name_field else pd.Series(None, frame.index)
-    out["name"] = names.map(_text).astype("string")
+    out["feature_id"] = ids
+    out["name"] = mapped_values(frame, spec, fields, "name").map(text_value)
     out["theme"] = spec.theme
     for common in ("category", "status"):
-        source = spec.fields.get(common)
-        col = frame[fields[source]].map(_text) if source else pd.Series(None, index=frame.index)
-        codes = spec.codes.get(common, {})
-        out[common] = col.map(lambda v, c=codes: c.get(v, v) if v is not None else None).astype(
-            "string"
-        )
-    value_field = spec.fields.get("value")
-    out["value"] = (
-        pd.to_numeric(frame[fields[value_field]], errors="coerce").astype("float64")
-        if value_field
-        else np.nan
-    )
-    date_field = spec.fields.get("date")
-    out["date"] = frame[fields[date_field]].map(parse_date).astype("string") if date_field else None
+        out[common] = mapped_values(frame, spec, fields, common).map(text_value)
+    out["value"] = to_number(mapped_values(frame, spec, fields, "value"))
+    out["date"] = mapped_values(frame, spec, fields, "date").map(parse_date)
     kept = frame[[fields[k] for k in spec.keep]] if spec.keep else pd.DataFrame(index=frame.index)
     out["attributes"] = [
         json.dumps(
@@ -281,36 +435,86 @@ def _map_attributes(
     return out
 
 
-def id_text(value: Any) -> str | None:
-    """An identifier as text: ``1480`` -> "1480", ``1480.0`` -> "1480", "0114" stays "0114"."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+def mapped_values(
+    frame: pd.DataFrame, spec: LayerSpec, fields: dict[str, str], common: CommonField
+) -> pd.Series:
+    """The source values of a common field with its code list applied (raw -> canonical).
+
+    ``name`` comes from ``name_field``, the others from ``fields``; a field the catalogue
+    does not map is all null. Code-list keys are compared with the value as text, so the
+    integer ``7`` and the float ``7.0`` both match the key ``"7"``; unlisted values pass.
+    """
+    source = spec.name_field if common == "name" else spec.fields.get(common)
+    if source is None:
+        return _nulls(frame)
+    values = frame[fields[source]]
+    codes = spec.codes.get(common)
+    if not codes:
+        return values
+    return values.map(lambda v: codes.get(text_value(v) or "", v) if not is_null(v) else None)
+
+
+def is_null(value: Any) -> bool:
+    """None, NA, NaT and NaN are null; anything else (``""`` included) is not."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def text_value(value: Any) -> str | None:
+    """Text of a code or name: ``1480`` and ``1480.0`` give "1480"; "0114" stays "0114".
+
+    Blank text is null.
+
+    >>> text_value(1480.0), text_value("0114"), text_value(" Örö "), text_value("  ")
+    ('1480', '0114', 'Örö', None)
+    """
+    if is_null(value):
         return None
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
+    if isinstance(value, np.generic):
+        value = value.item()
     text = str(value).strip()
     return text or None
 
 
-def _text(value: Any) -> str | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return None
-    text = str(value).strip()
-    return text or None
+#: Kept under its old name: callers and tests know identifiers by it.
+id_text = text_value
+
+
+def to_number(values: pd.Series) -> pd.Series:
+    """Floats from numbers or text; a decimal comma is accepted, anything else is NaN.
+
+    >>> to_number(pd.Series(["12,5", "7", None, "x"])).tolist()
+    [12.5, 7.0, nan, nan]
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    text = values.map(lambda v: None if is_null(v) else str(v).strip().replace(",", "."))
+    return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
 _YMD = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+#: Earliest plausible decision date; earlier values (year 0, 0001-01-01) are placeholders.
+MIN_YEAR = 1800
 
 
 def parse_date(value: Any) -> str | None:
-    """ISO date text from ``YYYYMMDD`` text, ISO text, or a date; invalid dates give None.
+    """ISO date text from ``YYYYMMDD`` text or number, ISO text, or a date; else None.
 
     The real files hold year 0 (``00000000``) and other impossible dates.
+
+    >>> parse_date("20190503"), parse_date(20190503.0), parse_date("2019-05-03T10:00:00Z")
+    ('2019-05-03', '2019-05-03', '2019-05-03')
+    >>> parse_date("00000000"), parse_date("20191332"), parse_date(""), parse_date(None)
+    (None, None, None, None)
     """
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    if is_null(value):
         return None
-    if isinstance(value, datetime | date | pd.Timestamp):
-        return value.strftime("%Y-%m-%d") if value.year >= 1 else None
-    text = str(value).strip()
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d") if value.year >= MIN_YEAR else None
+    text = text_value(value) or ""
     match = _YMD.match(text)
     if match:
         text = "-".join(match.groups())
@@ -318,39 +522,61 @@ def parse_date(value: Any) -> str | None:
         parsed = date.fromisoformat(text[:10])
     except ValueError:
         return None
-    return parsed.isoformat() if parsed.year >= 1800 else None
+    return parsed.isoformat() if parsed.year >= MIN_YEAR else None
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    if is_null(value):
         return None
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, datetime | date | pd.Timestamp):
+    if isinstance(value, datetime | date):
         return value.isoformat()
     return value
 
 
-def _dedupe(staged: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
-    """Keep one feature per ``feature_id`` by the catalogue's preference, else the first."""
+def dedupe(staged: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
+    """Keep one feature per ``feature_id``.
+
+    With a catalogue ``dedupe: {field, prefer}`` the feature whose (canonical) ``field``
+    value comes first in ``prefer`` wins (unlisted values lose); ties, and layers without a
+    rule, keep the first in source order. Survivors keep their source order.
+    """
     if not staged["feature_id"].duplicated().any():
         return staged
     order = pd.Series(0, index=staged.index)
     if spec.dedupe is not None:
         rank = {v: i for i, v in enumerate(spec.dedupe.prefer)}
-        order = staged[spec.dedupe.field].map(lambda v: rank.get(v, len(rank)))
-    ranked = staged.assign(_order=order.values, _pos=np.arange(len(staged)))
+        order = staged[spec.dedupe.field].map(lambda v: rank.get(text_value(v) or "", len(rank)))
+    ranked = staged.assign(_order=order.to_numpy(), _pos=np.arange(len(staged)))
     ranked = ranked.sort_values(["feature_id", "_order", "_pos"], kind="stable")
     kept = ranked.drop_duplicates("feature_id", keep="first").sort_values("_pos")
     return kept.drop(columns=["_order", "_pos"])
 
 
-def _feature_hashes(staged: gpd.GeoDataFrame) -> list[str]:
+def feature_hashes(staged: gpd.GeoDataFrame) -> list[str]:
+    """sha1 of each feature's geometry WKB and its common attributes (the index cache key)."""
     wkb = shapely.to_wkb(np.asarray(staged.geometry.values, dtype=object), hex=False)
     attrs = staged[["feature_id", "name", "category", "status", "value", "date", "attributes"]]
     hashes = []
     for geom, row in zip(wkb, attrs.itertuples(index=False, name=None), strict=True):
         digest = hashlib.sha1(geom)
-        digest.update(json.dumps([None if pd.isna(v) else v for v in row], default=str).encode())
+        digest.update(json.dumps([None if is_null(v) else v for v in row], default=str).encode())
         hashes.append(digest.hexdigest())
     return hashes
+
+
+def empty_staged() -> gpd.GeoDataFrame:
+    """A staged frame without rows, in the common schema."""
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in STAGED_COLUMNS[:-1]})
+    staged = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=TARGET_CRS), crs=TARGET_CRS)
+    return _typed(staged[STAGED_COLUMNS])
+
+
+def _typed(staged: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One schema for every layer: nullable text, ``value`` float64, geometry."""
+    for column in TEXT_COLUMNS:
+        staged[column] = staged[column].astype(object).where(staged[column].notna(), None)
+        staged[column] = staged[column].astype("string")
+    staged["value"] = staged["value"].astype("float64")
+    return staged

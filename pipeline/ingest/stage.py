@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 
@@ -21,14 +21,19 @@ from pipeline.config.models import LayerSpec
 from pipeline.ingest.normalise import NormaliseCounts
 
 #: Bump when normalisation logic changes, so staged copies are rebuilt.
-NORMALISE_VERSION = "1"
+NORMALISE_VERSION = "2"
 
 LayerState = Literal["fresh", "unchanged", "stale", "failed"]
 
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where one staged layer came from and what happened to its features."""
+    """Where one staged layer came from and what happened to its features.
+
+    ``features_read = features_filtered + features_dropped + features_kept``;
+    ``dropped_*`` split ``features_dropped`` by reason. ``input_key`` is the data version:
+    equal keys mean equal source bytes, catalogue entry and normalisation version.
+    """
 
     layer: str
     theme: str
@@ -45,6 +50,9 @@ class Provenance:
     dropped_outside: int
     dropped_duplicate: int
     features_filtered: int
+    #: Added in NORMALISE_VERSION 2; defaults let older ``.json`` records load.
+    dropped_invalid: int = 0
+    dropped_no_id: int = 0
 
     @classmethod
     def build(
@@ -55,6 +63,7 @@ class Provenance:
         retrieved_at: datetime,
         counts: NormaliseCounts,
     ) -> Provenance:
+        """The provenance of ``spec`` staged from bytes hashing to ``sha256``."""
         return cls(
             layer=spec.name,
             theme=spec.theme,
@@ -71,6 +80,8 @@ class Provenance:
             dropped_outside=counts.dropped_outside,
             dropped_duplicate=counts.dropped_duplicate,
             features_filtered=counts.filtered,
+            dropped_invalid=counts.dropped_invalid,
+            dropped_no_id=counts.dropped_no_id,
         )
 
 
@@ -90,7 +101,13 @@ def read_provenance(staging_dir: Path, layer: str) -> Provenance | None:
     parquet, meta = staged_paths(staging_dir, layer)
     if not (parquet.exists() and meta.exists()):
         return None
-    return Provenance(**json.loads(meta.read_text(encoding="utf-8")))
+    return provenance_from_dict(json.loads(meta.read_text(encoding="utf-8")))
+
+
+def provenance_from_dict(data: dict[str, Any]) -> Provenance:
+    """A :class:`Provenance` from its JSON record; keys of other versions are ignored."""
+    known = {f.name for f in fields(Provenance)}
+    return Provenance(**{k: v for k, v in data.items() if k in known})
 
 
 def write_staged(staging_dir: Path, frame: gpd.GeoDataFrame, provenance: Provenance) -> Path:
@@ -98,11 +115,15 @@ def write_staged(staging_dir: Path, frame: gpd.GeoDataFrame, provenance: Provena
     staging_dir.mkdir(parents=True, exist_ok=True)
     parquet, meta = staged_paths(staging_dir, provenance.layer)
     tmp = parquet.with_suffix(".parquet.tmp")
-    frame.to_parquet(tmp, index=False, compression="zstd", write_covering_bbox=True)
-    os.replace(tmp, parquet)
     tmp_meta = meta.with_suffix(".json.tmp")
-    tmp_meta.write_text(json.dumps(asdict(provenance), ensure_ascii=False, indent=1), "utf-8")
-    os.replace(tmp_meta, meta)
+    try:
+        frame.to_parquet(tmp, index=False, compression="zstd", write_covering_bbox=True)
+        tmp_meta.write_text(json.dumps(asdict(provenance), ensure_ascii=False, indent=1), "utf-8")
+        os.replace(tmp, parquet)
+        os.replace(tmp_meta, meta)
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp_meta.unlink(missing_ok=True)
     return parquet
 
 
