@@ -36,6 +36,10 @@ __all__ = ["SLIVER_M2", "Coverage", "cell_polygons", "cover_geometries", "rollup
 SLIVER_M2 = 1e-6
 #: Densify feature rings every this many metres (in EPSG:3006) before going to EPSG:4326.
 SEGMENTIZE_M = 50.0
+#: Boundary sample spacing along each ring, in local hexagon edge lengths. Every boundary
+#: point is then within 0.6 edge of a sample; points closer than one edge to a cell lie in it
+#: or in a neighbour, so ``grid_disk(k=1)`` of the samples' cells holds the whole boundary.
+SAMPLE_SPACING = 1.2
 #: Layers with at least this many polygons go to the dask cluster (see ``engine``).
 PARALLEL_MIN_FEATURES = 20_000
 #: Features per chunk: bounds memory per task (about 0.2 GB at resolution 9).
@@ -209,10 +213,11 @@ def _cover_polygons_fast(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Exact (feature, cell, area, cell area) for valid (Multi)Polygons in EPSG:3006.
 
-    1. Boundary band: sample every ring at arc-length steps below half the local hexagon
-       edge, take the samples' cells and widen them by one ring (``grid_disk(k=1)``). Every
-       point of a ring is then within half an edge of a sample, hence in the sample's cell or
-       a neighbour, so the band holds every cell the boundary touches.
+    1. Boundary band: sample every ring at arc-length steps of ``SAMPLE_SPACING`` local
+       hexagon edges, take the samples' cells and widen them by one ring
+       (``grid_disk(k=1)``). Every point of a ring is then within 0.6 edge of a sample; two
+       hexagons that are not neighbours are at least one edge apart, so the point's cell is
+       the sample's or a neighbour: the band holds every cell the boundary touches.
     2. Interior: cells whose centre lies in the feature (H3 centroid containment on a copy
        simplified by a quarter edge) and that are not in the band. The boundary does not
        cross them, so they lie wholly inside: fraction 1, no geometry work.
@@ -247,7 +252,7 @@ def _cover_polygons_fast(
     cell_area = float(cell_areas(probe)[0])
 
     # 1. Boundary band.
-    sx, sy, sring = sample_rings(rx, ry, ring_offsets, 0.45 * edge)
+    sx, sy, sring = sample_rings(rx, ry, ring_offsets, SAMPLE_SPACING * edge)
     s_cells = points_to_cells(sx, sy, resolution)
     s_feat = ring_owner[sring]
     u_cells, u_inv = np.unique(s_cells, return_inverse=True)

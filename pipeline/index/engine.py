@@ -43,7 +43,7 @@ def get_client() -> Any:
             n_workers=os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: never clashes with another cluster
             silence_logs=40,
         )
         _client = Client(_cluster)
@@ -76,19 +76,23 @@ def map_bounded(func: Callable[..., Any], chunks: Sequence[Any], *args: Any) -> 
     futures = {}
     nxt = 0
     pending = as_completed()
-    while nxt < len(chunks) and nxt < window:
-        fut = client.submit(func, chunks[nxt], *args, pure=False)
-        futures[fut.key] = nxt
+
+    def submit(i: int) -> None:
+        # Scatter first: large arguments embedded in the task graph are slow and warned about.
+        data = client.scatter(chunks[i], direct=True)
+        fut = client.submit(func, data, *args, pure=False)
+        futures[fut.key] = i
         pending.add(fut)
+
+    while nxt < len(chunks) and nxt < window:
+        submit(nxt)
         nxt += 1
     emitted = 0
     for fut in pending:
         results[futures.pop(fut.key)] = fut.result()
         fut.release()
         if nxt < len(chunks):
-            new = client.submit(func, chunks[nxt], *args, pure=False)
-            futures[new.key] = nxt
-            pending.add(new)
+            submit(nxt)
             nxt += 1
         while emitted in results:
             yield results.pop(emitted)

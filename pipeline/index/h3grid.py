@@ -121,6 +121,31 @@ def grid_disk(cells: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
     return src, values
 
 
+#: WKB of a polygon with one closed 7-point ring: 1 + 4 + 4 + 4 header bytes + 7 × 16.
+_HEXAGON_WKB = 13 + 7 * 16
+
+
+def _cell_lnglat(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Closed boundary rings of ``cells`` in (lng, lat): ``(coords, owner)``.
+
+    Reads h3ronpy's WKB buffer directly when every cell is a plain hexagon (little-endian
+    single-ring polygons of 7 points, the only kind in Sweden); otherwise parses with shapely.
+    """
+    arr = pa.array(cells_to_wkb_polygons(pa.array(cells)))
+    n = len(cells)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    if (np.diff(offsets) == _HEXAGON_WKB).all() and arr.null_count == 0:
+        raw = data[offsets[0] : offsets[-1]].reshape(n, _HEXAGON_WKB)
+        if (raw[:, 0] == 1).all() and (raw[:, 9] == 7).all():  # little-endian, 7 points
+            xy = np.ascontiguousarray(raw[:, 13:]).view("<f8").reshape(n * 7, 2)
+            return xy, np.repeat(np.arange(n), 7)
+    # H3 cell polygons have no holes, so the coordinates are the exterior ring's.
+    polys = shapely.from_wkb(arr.to_numpy(zero_copy_only=False))
+    coords, owner = shapely.get_coordinates(polys, return_index=True)
+    return coords, owner
+
+
 def cell_vertices(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Boundary vertices of ``cells`` in EPSG:3006, counter-clockwise, ring not closed.
 
@@ -133,9 +158,7 @@ def cell_vertices(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     cells = np.asarray(cells, dtype=np.uint64)
     if len(cells) == 0:
         return np.empty(0), np.empty(0), np.zeros(1, dtype=np.int64)
-    wkb = pa.array(cells_to_wkb_polygons(pa.array(cells))).to_numpy(zero_copy_only=False)
-    # H3 cell polygons have no holes, so the coordinates are the exterior ring's.
-    coords, owner = shapely.get_coordinates(shapely.from_wkb(wkb), return_index=True)
+    coords, owner = _cell_lnglat(cells)
     counts = np.bincount(owner, minlength=len(cells))
     # Drop the closing vertex of every ring.
     last = np.cumsum(counts) - 1

@@ -146,9 +146,9 @@ def index_layer(
         if cache_dir is not None
         else CachedCoverage.empty()
     )
-    known = set(cached.features["feature_hash"])
+    # Hash-based membership (pandas), not numpy's sort-based isin on object arrays.
+    new_mask = ~pd.Series(hashes).isin(cached.features["feature_hash"]).to_numpy()
     # One representative per new hash: identical features are indexed once.
-    new_mask = ~np.isin(hashes, list(known)) if known else np.ones(len(hashes), dtype=bool)
     new_hashes, first = np.unique(hashes[new_mask], return_index=True)
     new_geoms = features.geometry.to_numpy()[np.flatnonzero(new_mask)[first]]
     shapes_new = buffer_geometries(new_geoms, buffer_m)
