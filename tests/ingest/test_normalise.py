@@ -1,0 +1,364 @@
+"""normalise() on tiny inline frames: each bad input gives its documented outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import MultiPolygon, Point, Polygon, box
+
+from pipeline.config.errors import LayerError
+from pipeline.config.models import LayerSpec
+from pipeline.ingest import STAGED_COLUMNS, normalise
+from pipeline.ingest.normalise import TEXT_COLUMNS, parse_date
+
+X, Y = 320_000.0, 6_400_000.0  # inside Västra Götaland, EPSG:3006
+WHERE = "/data/nr.gpkg"
+
+
+def spec(**overrides: Any) -> LayerSpec:
+    entry: dict[str, Any] = {
+        "name": "nr",
+        "title": "Naturreservat",
+        "theme": "nature",
+        "source": {"kind": "file", "path": "nr.gpkg"},
+        "id_field": "NVRID",
+    }
+    return LayerSpec(**{**entry, **overrides})
+
+
+def layer(geoms: list[Any], crs: Any = 3006, **columns: list[Any]) -> gpd.GeoDataFrame:
+    ids = columns.pop("NVRID", [f"{2001000 + i}" for i in range(len(geoms))])
+    return gpd.GeoDataFrame({"NVRID": ids, **columns}, geometry=geoms, crs=crs)
+
+
+def square(i: int = 0, size: float = 100.0) -> Polygon:
+    return box(X + i * 1000, Y, X + i * 1000 + size, Y + size)
+
+
+BOWTIE = Polygon([(X, Y), (X + 100, Y + 100), (X + 100, Y), (X, Y + 100), (X, Y)])
+#: A "polygon" whose ring runs out and back along one line: make_valid leaves no area.
+COLLAPSED = Polygon([(X, Y), (X + 100, Y), (X + 200, Y), (X, Y)])
+
+
+def values(column: pd.Series) -> list[Any]:
+    """The column as a list with every null as None (staged text is nullable ``string``)."""
+    return [None if pd.isna(v) else v for v in column]
+
+
+def assert_balanced(counts: Any) -> None:
+    assert counts.read == counts.filtered + counts.dropped + counts.kept
+
+
+# --- geometry types ---------------------------------------------------------------------
+
+
+@pytest.fixture(
+    params=[
+        (
+            "polygons",
+            [square(0), MultiPolygon([square(1), square(2)])],
+            ["Polygon", "MultiPolygon"],
+        ),
+        ("points", [Point(X, Y), Point(X + 10, Y + 10)], ["Point", "Point"]),
+    ],
+    ids=lambda p: p[0],
+)
+def typed_layer(request: pytest.FixtureRequest) -> tuple[gpd.GeoDataFrame, list[str]]:
+    _, geoms, types = request.param
+    return layer(geoms), types
+
+
+def test_geometry_types_are_kept_as_they_are(typed_layer: tuple) -> None:
+    raw, types = typed_layer
+    staged, counts = normalise(raw, spec(), WHERE)
+    assert staged.geometry.geom_type.tolist() == types  # mixed Polygon/MultiPolygon: no promotion
+    assert list(staged.columns) == STAGED_COLUMNS
+    assert staged.crs.to_epsg() == 3006
+    assert (counts.read, counts.repaired, counts.dropped, counts.kept) == (2, 0, 0, 2)
+    assert shapely.equals(staged.geometry.values, raw.geometry.values).all()
+
+
+def test_third_dimension_is_dropped() -> None:
+    staged, _ = normalise(layer([Point(X, Y, 55.0)]), spec(), WHERE)
+    assert not staged.geometry.has_z.any()
+    assert staged.geometry.iloc[0].equals(Point(X, Y))
+
+
+# --- repair -----------------------------------------------------------------------------
+
+
+def test_bowtie_becomes_its_two_lobes_and_collapsed_polygon_is_dropped() -> None:
+    raw = layer([BOWTIE, COLLAPSED, square()])
+    staged, counts = normalise(raw, spec(), WHERE)
+    assert staged["feature_id"].tolist() == ["2001000", "2001002"]
+    bowtie = staged.geometry.iloc[0]
+    assert bowtie.geom_type == "MultiPolygon" and len(bowtie.geoms) == 2
+    assert bowtie.is_valid
+    assert sorted(part.area for part in bowtie.geoms) == [2500.0, 2500.0]
+    assert counts.repaired == 1  # the bowtie only: the collapsed one is dropped, not repaired
+    assert counts.dropped_invalid == 1
+    assert counts.kept == 2
+    assert staged.geometry.is_valid.all()
+    assert_balanced(counts)
+
+
+def test_geometry_collection_keeps_its_polygonal_parts() -> None:
+    mixed = shapely.GeometryCollection(
+        [square(), Point(X + 500, Y), shapely.LineString([(X, Y), (X + 1, Y)])]
+    )
+    staged, counts = normalise(layer([mixed]), spec(), WHERE)
+    assert staged.geometry.iloc[0].equals(square())
+    assert counts.repaired == 1
+
+
+# --- drops ------------------------------------------------------------------------------
+
+
+def test_missing_empty_and_null_island_geometries_are_dropped_and_counted() -> None:
+    raw = layer([None, Polygon(), Point(0, 0), square(), Point(X, Y)])
+    staged, counts = normalise(raw, spec(), WHERE)
+    assert staged["feature_id"].tolist() == ["2001003", "2001004"]
+    assert counts.dropped_empty == 2
+    assert counts.dropped_null_island == 1
+    assert counts.dropped == 3 and counts.kept == 2
+    assert counts.dropped_by_reason == {
+        "no_id": 0, "empty": 2, "null_island": 1, "outside": 0, "invalid": 0, "duplicate": 0,
+    }  # fmt: skip
+    assert_balanced(counts)
+
+
+def test_features_without_id_are_dropped_and_counted() -> None:
+    raw = layer([square(0), square(1), square(2)], NVRID=["2001000", None, "  "])
+    staged, counts = normalise(raw, spec(), WHERE)
+    assert staged["feature_id"].tolist() == ["2001000"]
+    assert counts.dropped_no_id == 2
+
+
+def test_a_minority_outside_the_extent_is_dropped_not_an_error() -> None:
+    far = box(900_000, 7_900_000, 900_100, 7_900_100)  # beyond Sweden's northern tip
+    _, counts = normalise(layer([square(0), square(1), square(2), far]), spec(), WHERE)
+    assert counts.dropped_outside == 1 and counts.kept == 3
+    assert_balanced(counts)
+
+
+@pytest.mark.parametrize(
+    "geoms,reasons",
+    [
+        ([None, Polygon(), Point(0, 0)], "2 empty, 1 null_island"),
+        ([COLLAPSED, COLLAPSED], "2 invalid"),
+    ],
+    ids=["empty-and-null-island", "all-collapse"],
+)
+def test_a_layer_whose_every_feature_is_dropped_is_an_error(geoms: list, reasons: str) -> None:
+    with pytest.raises(LayerError, match=rf"all {len(geoms)} features were dropped \({reasons}\)"):
+        normalise(layer(geoms), spec(), WHERE)
+
+
+def test_a_filter_that_keeps_nothing_is_not_an_error() -> None:
+    raw = layer([square()], STATUS=["Avslag"])
+    filt = [{"field": "STATUS", "op": "eq", "value": "Uppfört"}]
+    staged, counts = normalise(raw, spec(filter=filt), WHERE)
+    assert len(staged) == 0
+    assert (counts.read, counts.filtered, counts.dropped, counts.kept) == (1, 1, 0, 0)
+
+
+@pytest.fixture(
+    params=["with-schema", "without-schema"],
+)
+def empty_source(request: pytest.FixtureRequest) -> gpd.GeoDataFrame:
+    if request.param == "with-schema":
+        return layer([], NVRID=[], NAMN=[])
+    return gpd.GeoDataFrame(geometry=[], crs=4326)  # what an empty GeoJSON reads as
+
+
+def test_an_empty_source_stages_an_empty_layer(empty_source: gpd.GeoDataFrame) -> None:
+    staged, counts = normalise(empty_source, spec(name_field="NAMN"), WHERE)
+    assert len(staged) == 0
+    assert list(staged.columns) == STAGED_COLUMNS
+    assert all(staged[c].dtype == "string" for c in TEXT_COLUMNS)
+    assert staged["value"].dtype == "float64"
+    assert counts.read == counts.kept == counts.dropped == 0
+
+
+# --- fields -----------------------------------------------------------------------------
+
+
+def test_a_field_named_in_the_catalogue_but_missing_lists_the_source_fields() -> None:
+    raw = layer([square()], NAMN=["Örö"], KOMMUN=["1480"])
+    with pytest.raises(LayerError) as info:
+        normalise(raw, spec(name_field="NAMN", fields={"status": "BESLSTATUS"}), WHERE)
+    message = str(info.value)
+    assert message.startswith(f"layer 'nr' from {WHERE}: ")
+    assert "missing: BESLSTATUS" in message
+    assert "(the source has: KOMMUN, NAMN, NVRID)" in message
+
+
+def test_field_names_match_regardless_of_case() -> None:
+    raw = layer([square()], NVRID=["2001000"], namn=["Örö"])
+    raw = raw.rename(columns={"NVRID": "nvrid"})
+    staged, _ = normalise(raw, spec(name_field="NAMN"), WHERE)
+    assert staged[["feature_id", "name"]].iloc[0].tolist() == ["2001000", "Örö"]
+
+
+def test_zero_padded_codes_stay_text() -> None:
+    raw = layer(
+        [square(0), square(1), square(2)],
+        NVRID=["0114", "14", 1480],
+        LAN=["14", "01", "14"],
+        KLASS=[7.0, np.nan, 3.0],
+    )
+    fields = {"category": "LAN", "value": "KLASS", "status": "KLASS"}
+    staged, _ = normalise(raw, spec(fields=fields, keep=["LAN"]), WHERE)
+    assert staged["feature_id"].tolist() == ["0114", "14", "1480"]
+    assert staged["category"].tolist() == ["14", "01", "14"]
+    assert values(staged["status"]) == ["7", None, "3"]  # float 7.0 is the code "7"
+    assert staged["value"].tolist()[0] == 7.0 and np.isnan(staged["value"].iloc[1])
+    assert staged["attributes"].iloc[1] == '{"LAN": "01"}'
+
+
+def test_code_lists_map_raw_values_to_canonical_ones() -> None:
+    raw = layer(
+        [square(0), square(1), square(2)],
+        STATUS=["UPPF", "BEV", "Handläggs"],
+        KLASS=["Klass 7", "Klass 3", "7,5"],
+    )
+    spec_ = spec(
+        fields={"status": "STATUS", "value": "KLASS"},
+        codes={
+            "status": {"UPPF": "Uppfört", "BEV": "Beviljat"},
+            "value": {"Klass 7": "7", "Klass 3": "3"},
+        },
+    )
+    staged, _ = normalise(raw, spec_, WHERE)
+    assert staged["status"].tolist() == ["Uppfört", "Beviljat", "Handläggs"]  # unlisted passes
+    assert staged["value"].tolist() == [7.0, 3.0, 7.5]  # decimal comma accepted
+
+
+def test_swedish_names_survive_into_name_and_attributes() -> None:
+    raw = layer([square()], NAMN=["Ängön-Örö å Éd"], KOMMUN=["Ale, Kungälv"])
+    staged, _ = normalise(raw, spec(name_field="NAMN", keep=["KOMMUN"]), WHERE)
+    assert staged["name"].iloc[0] == "Ängön-Örö å Éd"
+    assert staged["attributes"].iloc[0] == '{"KOMMUN": "Ale, Kungälv"}'
+
+
+# --- duplicates -------------------------------------------------------------------------
+
+
+NR_DEDUPE = {"field": "status", "prefer": ["Gällande", "Överklagat", "Beslutat"]}
+
+
+@pytest.mark.parametrize(
+    "statuses,kept_status",
+    [
+        (["Överklagat", "Gällande"], "Gällande"),
+        (["Gällande", "Överklagat"], "Gällande"),
+        (["Beslutat", "Överklagat"], "Överklagat"),
+        (["Okänd", "Beslutat"], "Beslutat"),
+    ],
+)
+def test_duplicate_ids_keep_the_preferred_status(statuses: list[str], kept_status: str) -> None:
+    raw = layer(
+        [square(0), square(1), square(2)],
+        NVRID=["2001000", "2001000", "2001001"],
+        BESLSTATUS=[*statuses, "Gällande"],
+    )
+    staged, counts = normalise(raw, spec(fields={"status": "BESLSTATUS"}, dedupe=NR_DEDUPE), WHERE)
+    assert staged["feature_id"].tolist() == ["2001000", "2001001"]
+    assert staged["status"].iloc[0] == kept_status
+    kept_geometry = square(statuses.index(kept_status))
+    assert staged.geometry.iloc[0].equals(kept_geometry)
+    assert counts.dropped_duplicate == 1
+    assert_balanced(counts)
+
+
+def test_duplicate_ids_without_a_rule_keep_the_first() -> None:
+    raw = layer([square(0), square(1)], NVRID=["A", "A"])
+    staged, counts = normalise(raw, spec(), WHERE)
+    assert staged.geometry.iloc[0].equals(square(0))
+    assert counts.dropped_duplicate == 1
+
+
+# --- dates ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("20190503", "2019-05-03"),
+        (20190503, "2019-05-03"),
+        ("2019-05-03", "2019-05-03"),
+        ("2019-05-03T10:00:00Z", "2019-05-03"),
+        (pd.Timestamp("1998-12-01"), "1998-12-01"),
+        ("00000000", None),
+        ("20191332", None),
+        ("0001-01-01", None),
+        ("okänt", None),
+        ("", None),
+        (None, None),
+        (pd.NaT, None),
+    ],
+)
+def test_dates_become_iso_or_none(raw: object, expected: str | None) -> None:
+    assert parse_date(raw) == expected
+
+
+def test_dates_in_a_layer() -> None:
+    raw = layer(
+        [square(0), square(1), square(2)], URSBESLDAT=["20190503", "00000000", "2001-02-03"]
+    )
+    staged, _ = normalise(raw, spec(fields={"date": "URSBESLDAT"}), WHERE)
+    assert values(staged["date"]) == ["2019-05-03", None, "2001-02-03"]
+
+
+# --- CRS --------------------------------------------------------------------------------
+
+
+def test_missing_crs_is_an_error_unless_the_catalogue_names_one() -> None:
+    raw = layer([square()], crs=None)
+    with pytest.raises(LayerError, match=r"the source has no CRS .* a CRS is never guessed"):
+        normalise(raw, spec(), WHERE)
+    staged, _ = normalise(raw, spec(crs="EPSG:3006"), WHERE)
+    assert staged.geometry.iloc[0].equals(square())
+
+
+def test_the_source_crs_wins_over_the_catalogue() -> None:
+    raw = layer([Point(15.0, 58.0)], crs=4326)
+    staged, _ = normalise(raw, spec(crs="EPSG:3006"), WHERE)
+    assert staged.geometry.iloc[0].x == pytest.approx(500_000.0, abs=1e-6)
+
+
+def test_an_unknown_catalogue_crs_is_a_layer_error() -> None:
+    with pytest.raises(LayerError, match=r"crs 'EPSG:99999' is unknown"):
+        normalise(layer([square()], crs=None), spec(crs="EPSG:99999"), WHERE)
+
+
+def test_lon_lat_is_reprojected_with_longitude_as_x() -> None:
+    # SWEREF 99 TM: central meridian 15°E has false easting 500 000 m; 58°N is ~6.43e6 m.
+    raw = layer([Point(15.0, 58.0), Point(12.0, 58.0)], crs="EPSG:4326")
+    staged, _ = normalise(raw, spec(), WHERE)
+    on_meridian, west = staged.geometry.iloc[0], staged.geometry.iloc[1]
+    assert on_meridian.x == pytest.approx(500_000.0, abs=1e-6)
+    assert 6_420_000 < on_meridian.y < 6_440_000
+    assert 320_000 < west.x < 330_000  # Göteborg's easting
+
+
+@pytest.mark.parametrize(
+    "source_crs,catalogue_crs,origin",
+    [(None, "EPSG:3006", "declared in the catalogue"), (3006, None, "of the source")],
+    ids=["declared-in-catalogue", "served-as-3006"],
+)
+def test_lon_lat_called_sweref_is_caught(
+    source_crs: int | None, catalogue_crs: str | None, origin: str
+) -> None:
+    raw = layer([Point(12.0, 58.0), Point(12.5, 58.2)], crs=source_crs)
+    with pytest.raises(LayerError) as info:
+        normalise(raw, spec(crs=catalogue_crs), WHERE)
+    message = str(info.value)
+    assert "2 of 2 features fall outside the plausible extent" in message
+    assert f"EPSG:3006 ({origin})" in message
+    assert "look like longitude/latitude" in message
