@@ -38,7 +38,10 @@ def test_graph_has_one_ingest_and_index_asset_per_layer(
     keys = {key.to_user_string() for key in tiny_defs.resolve_asset_graph().get_all_asset_keys()}
     for name in world.catalogue.names:
         assert f"{name}_features" in keys
+    # only layers a rule selects, and the kommun layer, are indexed
+    for name in ("kommuner", "natura2000", "vindkraftverk", "akermark_klass", "detaljplaner"):
         assert f"{name}_cells" in keys
+    assert "fa_regioner_cells" not in keys
     assert {"conflicts", "conflict_zones", "kommun_summary", "landuse_duckdb"} <= keys
     job = tiny_defs.resolve_job_def("nightly")
     assert len(job.asset_layer.executable_asset_keys) >= len(keys) - 1

@@ -79,14 +79,14 @@ def conflict_tables(context: dg.AssetExecutionContext) -> Iterator[dg.Materializ
             cells, shapes = indexed_paths(settings.cells_dir, name, buffer_m)
             if cells.exists() and shapes.exists():
                 indexed.append(IndexedFiles(name, buffer_m, cells, shapes))
-    work_db = run_work_db(settings.work_dir, context.run_id)
+    work_db = run_work_db(settings.work_dir, context.run.run_id)
     summary = build_conflicts(
         work_db, catalogue=catalogue, rules=rules, staging_dir=settings.staging_dir, indexed=indexed
     )
     changes = apply_history(
         work_db,
         history,
-        run_id=context.run_id,
+        run_id=context.run.run_id,
         run_date=datetime.now(ZoneInfo("Europe/Stockholm")).date(),
         started_at=started,
         inputs_key=key,

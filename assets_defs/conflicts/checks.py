@@ -26,7 +26,7 @@ def build_check(name: str, asset: str) -> dg.AssetChecksDefinition:
     )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         settings, _, rules = configured()
-        database = run_work_db(settings.work_dir, context.run_id)
+        database = run_work_db(settings.work_dir, context.run.run_id)
         if not database.exists():
             return dg.AssetCheckResult(passed=True, metadata={"skipped": True})
         con = connect(database, read_only=True)

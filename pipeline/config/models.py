@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 Identifier = Annotated[str, Field(pattern=IDENTIFIER, max_length=63)]
@@ -151,6 +153,29 @@ class LayerSpec(Strict):
     extent: Extent = SWEDEN_EXTENT
     licence: str | None = None
     publisher: str | None = None
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                CRS.from_user_input(value)
+            except CRSError as exc:
+                raise ValueError(f"unknown CRS '{value}' (e.g. EPSG:3006, EPSG:4326)") from exc
+        return value
+
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _code_keys_as_text(cls, value: object) -> object:
+        """YAML reads ``7: Hög`` with an integer key; code lists compare text."""
+        if isinstance(value, dict):
+            return {
+                field: {str(k): str(v) for k, v in codes.items()}
+                if isinstance(codes, dict)
+                else codes
+                for field, codes in value.items()
+            }
+        return value
 
 
 class Catalogue(Strict):

@@ -161,6 +161,15 @@ def _load_inputs(
     _create_table(con, "staging.rule_layers", rule_layers)
 
 
+#: Provenance counts published per layer in mart.layer_status.
+_COUNT_COLUMNS = [
+    "features_read", "features_filtered", "features_repaired", "features_dropped",
+    "features_kept", "dropped_empty", "dropped_null_island", "dropped_outside",
+    "dropped_invalid", "dropped_no_id", "dropped_duplicate",
+]  # fmt: skip
+_TEXT_COLUMNS = ["layer", "status", "error", "source", "sha256", "retrieved_at"]
+
+
 def layer_status_frame(catalogue: Catalogue, staging_dir: Path) -> pd.DataFrame:
     """One row per layer from the state each ingest recorded (missing -> no row)."""
     rows = []
@@ -169,28 +178,20 @@ def layer_status_frame(catalogue: Catalogue, staging_dir: Path) -> pd.DataFrame:
         if outcome is None:
             continue
         prov = outcome.provenance
-        rows.append(
-            {
-                "layer": layer.name,
-                "status": outcome.state,
-                "error": outcome.error,
-                "source": prov.source if prov else layer.source.location(catalogue.base_dir),
-                "sha256": prov.sha256 if prov else None,
-                "retrieved_at": prov.retrieved_at if prov else None,
-                "features_read": prov.features_read if prov else None,
-                "features_repaired": prov.features_repaired if prov else None,
-                "features_dropped": prov.features_dropped if prov else None,
-                "features_kept": prov.features_kept if prov else None,
-            }
-        )
-    columns = [
-        "layer", "status", "error", "source", "sha256", "retrieved_at",
-        "features_read", "features_repaired", "features_dropped", "features_kept",
-    ]  # fmt: skip
-    frame = pd.DataFrame(rows, columns=columns)
-    for col in ("error", "source", "sha256", "retrieved_at", "status", "layer"):
+        row: dict[str, object] = {
+            "layer": layer.name,
+            "status": outcome.state,
+            "error": outcome.error,
+            "source": prov.source if prov else layer.source.location(catalogue.base_dir),
+            "sha256": prov.sha256 if prov else None,
+            "retrieved_at": prov.retrieved_at if prov else None,
+        }
+        row.update({col: getattr(prov, col) if prov else None for col in _COUNT_COLUMNS})
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=_TEXT_COLUMNS + _COUNT_COLUMNS)
+    for col in _TEXT_COLUMNS:
         frame[col] = frame[col].astype("string")
-    for col in columns[6:]:
+    for col in _COUNT_COLUMNS:
         frame[col] = frame[col].astype("Int64")
     return frame
 

@@ -99,3 +99,12 @@ def test_default_rules_validate_against_default_catalogue() -> None:
     rules = load_rules(PROJECT_ROOT / "config" / "rules.yaml", catalogue)
     assert rules.h3_resolution == 9
     assert len(rules.rules) >= 14
+
+
+def test_unknown_crs_and_numeric_code_keys(world: World) -> None:
+    path = world.settings.catalogue_path
+    _edit(path, lambda d: d["layers"][4].update({"codes": {"value": {7: 8}}}))
+    assert load_catalogue(path).layer("akermark_klass").codes == {"value": {"7": "8"}}
+    _edit(path, lambda d: d["layers"][4].update({"crs": "EPSG:99999"}))
+    with pytest.raises(ConfigError, match=r"layers\[4\]\(akermark_klass\)\.crs: .*unknown CRS"):
+        load_catalogue(path)
