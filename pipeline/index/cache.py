@@ -1,8 +1,11 @@
 """Feature-level cache of H3 coverage, one pair of Parquet files per (layer, resolution, buffer).
 
-Grain of ``<stem>.cells.parquet``: one (feature_hash, H3 cell) with ``area_m2`` and
-``coverage``. Grain of ``<stem>.features.parquet``: one feature_hash with the area of the
-geometry that was indexed and, for buffered layers, that geometry as WKB (EPSG:3006).
+Grain of ``<stem>.features.parquet``: one feature_hash, with the area of the geometry that was
+indexed, that geometry as WKB (EPSG:3006) for buffered layers, and ``n_cells``. Grain of
+``<stem>.cells.parquet``: one (feature, H3 cell) with ``h3``, ``area_m2`` and ``coverage``,
+stored feature after feature in the order of the features file (feature ``i`` owns the
+``n_cells[i]`` rows after those of features ``0..i-1``), so no string column is repeated per
+cell and a run that changed 1 % of a layer only gathers integer row ranges.
 
 Both files are rewritten every run with only the hashes of that run, so entries of removed
 features disappear. They are written beside the final name and swapped in with
@@ -24,36 +27,49 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 #: Bump when the coverage algorithm or the cache layout changes: old caches are then ignored.
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
 class CachedCoverage:
-    """Coverage rows and per-feature records keyed by ``feature_hash``."""
+    """Per-feature records and their cell rows, grouped by feature in the same order.
 
-    cells: pd.DataFrame  # feature_hash, h3 (uint64), area_m2, coverage
-    features: pd.DataFrame  # feature_hash, source_area_m2, wkb (bytes or None)
+    ``features``: DataFrame ``feature_hash`` (str), ``source_area_m2``, ``wkb`` (bytes or
+    None), ``n_cells``. ``h3`` / ``area_m2`` / ``coverage``: cell rows of all features.
+    """
+
+    features: pd.DataFrame
+    h3: np.ndarray
+    area_m2: np.ndarray
+    coverage: np.ndarray
 
     @classmethod
     def empty(cls) -> CachedCoverage:
-        return cls(
-            pd.DataFrame(
-                {
-                    "feature_hash": pd.Series([], dtype=object),
-                    "h3": pd.Series([], dtype=np.uint64),
-                    "area_m2": pd.Series([], dtype=np.float64),
-                    "coverage": pd.Series([], dtype=np.float64),
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "feature_hash": pd.Series([], dtype=object),
-                    "source_area_m2": pd.Series([], dtype=np.float64),
-                    "wkb": pd.Series([], dtype=object),
-                }
-            ),
+        feats = pd.DataFrame(
+            {
+                "feature_hash": pd.Series([], dtype=object),
+                "source_area_m2": pd.Series([], dtype=np.float64),
+                "wkb": pd.Series([], dtype=object),
+                "n_cells": pd.Series([], dtype=np.int64),
+            }
         )
+        return cls(feats, np.empty(0, np.uint64), np.empty(0), np.empty(0))
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Row offsets: feature ``i`` owns rows ``offsets[i]:offsets[i + 1]``."""
+        off = np.zeros(len(self.features) + 1, dtype=np.int64)
+        np.cumsum(self.features["n_cells"].to_numpy(np.int64), out=off[1:])
+        return off
+
+    def rows_of(self, positions: np.ndarray) -> np.ndarray:
+        """Indices of the cell rows of the features at ``positions``, in that order."""
+        off = self.offsets
+        positions = np.asarray(positions, dtype=np.int64)
+        counts = off[positions + 1] - off[positions]
+        starts = np.repeat(off[positions] - (np.cumsum(counts) - counts), counts)
+        return starts + np.arange(int(counts.sum()), dtype=np.int64)
 
 
 def cache_stem(cache_dir: Path, layer: str, resolution: int, buffer_m: float) -> Path:
@@ -64,12 +80,8 @@ def cache_stem(cache_dir: Path, layer: str, resolution: int, buffer_m: float) ->
     return Path(cache_dir) / f"{layer}__r{resolution}__b{buf}"
 
 
-def _meta(token: str, layer: str, resolution: int, buffer_m: float) -> dict[bytes, bytes]:
-    return {
-        b"landuse.cache_version": CACHE_VERSION.encode(),
-        b"landuse.token": token.encode(),
-        b"landuse.key": f"{layer}|{resolution}|{buffer_m!r}".encode(),
-    }
+def _key(layer: str, resolution: int, buffer_m: float) -> bytes:
+    return f"{layer}|{resolution}|{float(buffer_m)!r}".encode()
 
 
 def read_cache(cache_dir: Path, layer: str, resolution: int, buffer_m: float) -> CachedCoverage:
@@ -84,7 +96,7 @@ def read_cache(cache_dir: Path, layer: str, resolution: int, buffer_m: float) ->
         mf = pq.read_schema(feats_path).metadata or {}
     except (OSError, pa.ArrowException):
         return CachedCoverage.empty()
-    key = f"{layer}|{resolution}|{buffer_m!r}".encode()
+    key = _key(layer, resolution, buffer_m)
     ok = (
         mc.get(b"landuse.cache_version") == CACHE_VERSION.encode()
         and mc.get(b"landuse.token") is not None
@@ -94,10 +106,17 @@ def read_cache(cache_dir: Path, layer: str, resolution: int, buffer_m: float) ->
     )
     if not ok:
         return CachedCoverage.empty()
-    cells = pq.read_table(cells_path).to_pandas()
+    cells = pq.read_table(cells_path)
     feats = pq.read_table(feats_path).to_pandas()
-    cells["h3"] = cells["h3"].astype(np.uint64)
-    return CachedCoverage(cells, feats)
+    out = CachedCoverage(
+        feats,
+        cells.column("h3").to_numpy().astype(np.uint64, copy=False),
+        cells.column("area_m2").to_numpy(),
+        cells.column("coverage").to_numpy(),
+    )
+    if out.offsets[-1] != len(out.h3):
+        return CachedCoverage.empty()
+    return out
 
 
 def _write(table: pa.Table, path: Path) -> None:
@@ -116,20 +135,25 @@ def write_cache(
     """Replace a layer's cache with ``cached`` (which holds only this run's hashes)."""
     stem = cache_stem(cache_dir, layer, resolution, buffer_m)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    meta = _meta(uuid.uuid4().hex, layer, resolution, buffer_m)
+    meta = {
+        b"landuse.cache_version": CACHE_VERSION.encode(),
+        b"landuse.token": uuid.uuid4().hex.encode(),
+        b"landuse.key": _key(layer, resolution, buffer_m),
+    }
+    f = cached.features
     cells = pa.table(
         {
-            "feature_hash": pa.array(cached.cells["feature_hash"].astype(str), pa.string()),
-            "h3": pa.array(cached.cells["h3"].to_numpy(np.uint64), pa.uint64()),
-            "area_m2": pa.array(cached.cells["area_m2"].to_numpy(np.float64)),
-            "coverage": pa.array(cached.cells["coverage"].to_numpy(np.float64)),
+            "h3": pa.array(cached.h3, pa.uint64()),
+            "area_m2": pa.array(cached.area_m2, pa.float64()),
+            "coverage": pa.array(cached.coverage, pa.float64()),
         }
     ).replace_schema_metadata(meta)
     feats = pa.table(
         {
-            "feature_hash": pa.array(cached.features["feature_hash"].astype(str), pa.string()),
-            "source_area_m2": pa.array(cached.features["source_area_m2"].to_numpy(np.float64)),
-            "wkb": pa.array(list(cached.features["wkb"]), pa.binary()),
+            "feature_hash": pa.array(f["feature_hash"].astype(str), pa.string()),
+            "source_area_m2": pa.array(f["source_area_m2"].to_numpy(np.float64)),
+            "wkb": pa.array(list(f["wkb"]), pa.binary()),
+            "n_cells": pa.array(f["n_cells"].to_numpy(np.int64)),
         }
     ).replace_schema_metadata(meta)
     _write(cells, stem.with_suffix(".cells.parquet"))

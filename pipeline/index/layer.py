@@ -65,7 +65,7 @@ class IndexedLayer:
         pandas DataFrame, one row per (feature, cell): ``h3`` (uint64, H3 at
         ``stats.resolution``), ``feature_id`` (str), ``coverage`` (float64, share of the
         cell's EPSG:3006 hexagon covered, 0 for points), ``area_m2`` (float64, EPSG:3006).
-        Sorted by (feature_id, h3).
+        Features in input order, each feature's cells in ``h3`` order.
     shapes
         GeoDataFrame (EPSG:3006) of ``feature_id`` and the geometry actually indexed
         (buffered when ``buffer_m > 0``).
@@ -146,58 +146,69 @@ def index_layer(
         if cache_dir is not None
         else CachedCoverage.empty()
     )
-    # Hash-based membership (pandas), not numpy's sort-based isin on object arrays.
-    new_mask = ~pd.Series(hashes).isin(cached.features["feature_hash"]).to_numpy()
+    # Hash-based lookups (pandas Index), never string work per cell row.
+    cache_pos = pd.Index(cached.features["feature_hash"]).get_indexer(hashes)
+    new_mask = cache_pos < 0
     # One representative per new hash: identical features are indexed once.
     new_hashes, first = np.unique(hashes[new_mask], return_index=True)
     new_geoms = features.geometry.to_numpy()[np.flatnonzero(new_mask)[first]]
     shapes_new = buffer_geometries(new_geoms, buffer_m)
     cov = cover_geometries(shapes_new, resolution)
 
-    new_cells = pd.DataFrame(
-        {
-            "feature_hash": new_hashes[cov.feature_index],
-            "h3": cov.h3,
-            "area_m2": cov.area_m2,
-            "coverage": cov.coverage,
-        }
+    # This run's store: cached features still present, then the new ones (rows grouped by
+    # feature in the same order; cover_geometries sorts by feature, then h3).
+    kept = np.unique(cache_pos[~new_mask])
+    kept_rows = cached.rows_of(kept)
+    store = CachedCoverage(
+        pd.concat(
+            [
+                cached.features.iloc[kept],
+                pd.DataFrame(
+                    {
+                        "feature_hash": new_hashes,
+                        "source_area_m2": shapely.area(shapes_new),
+                        "wkb": list(shapely.to_wkb(shapes_new))
+                        if buffer_m > 0
+                        else [None] * len(new_hashes),
+                        "n_cells": np.bincount(cov.feature_index, minlength=len(new_hashes)),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        ),
+        np.concatenate([cached.h3[kept_rows], cov.h3]),
+        np.concatenate([cached.area_m2[kept_rows], cov.area_m2]),
+        np.concatenate([cached.coverage[kept_rows], cov.coverage]),
     )
-    new_feats = pd.DataFrame(
-        {
-            "feature_hash": new_hashes,
-            "source_area_m2": shapely.area(shapes_new),
-            "wkb": list(shapely.to_wkb(shapes_new)) if buffer_m > 0 else [None] * len(new_hashes),
-        }
-    )
-    current = set(hashes)
-    keep_cells = cached.cells[cached.cells["feature_hash"].isin(current)]
-    keep_feats = cached.features[cached.features["feature_hash"].isin(current)]
-    all_cells = pd.concat([keep_cells, new_cells], ignore_index=True)
-    all_feats = pd.concat([keep_feats, new_feats], ignore_index=True)
     if cache_dir is not None:
-        write_cache(cache_dir, layer, resolution, buffer_m, CachedCoverage(all_cells, all_feats))
+        write_cache(cache_dir, layer, resolution, buffer_m, store)
 
-    ids = pd.DataFrame({"feature_id": features["feature_id"].astype(str), "feature_hash": hashes})
-    cells = ids.merge(all_cells, on="feature_hash", how="inner")
-    cells = cells.sort_values(["feature_id", "h3"], kind="stable").reset_index(drop=True)
-    cells = cells[["h3", "feature_id", "coverage", "area_m2"]]
-    cells["h3"] = cells["h3"].astype(np.uint64)
-
-    feats = ids.merge(all_feats, on="feature_hash", how="left")
-    if buffer_m > 0:
-        geoms = shapely.from_wkb(feats["wkb"].to_numpy())
-    else:
-        geoms = features.geometry.to_numpy()  # merge kept the input order
-    shapes = gpd.GeoDataFrame(
-        {"feature_id": ids["feature_id"].to_numpy()}, geometry=geoms, crs=PROJECT_CRS
+    # Output rows: features in input order, each feature's cells in h3 order.
+    pos = pd.Index(store.features["feature_hash"]).get_indexer(hashes)
+    rows = store.rows_of(pos)
+    n_cells = store.features["n_cells"].to_numpy(np.int64)[pos]
+    ids = features["feature_id"].astype(str).to_numpy()
+    cells = pd.DataFrame(
+        {
+            "h3": store.h3[rows],
+            "feature_id": np.repeat(ids, n_cells),
+            "coverage": store.coverage[rows],
+            "area_m2": store.area_m2[rows],
+        }
     )
+    if buffer_m > 0:
+        geoms = shapely.from_wkb(store.features["wkb"].to_numpy()[pos])
+    else:
+        geoms = features.geometry.to_numpy()
+    shapes = gpd.GeoDataFrame({"feature_id": ids}, geometry=geoms, crs=PROJECT_CRS)
+    source_area = store.features["source_area_m2"].to_numpy(np.float64)[pos]
     n_new = int(new_mask.sum())
     stats = IndexStats(
         features=len(features),
         cells=int(cells["h3"].nunique()),
         pairs=len(cells),
         indexed_area_m2=float(cells["area_m2"].sum()),
-        source_area_m2=float(feats["source_area_m2"].sum()),
+        source_area_m2=float(source_area.sum()),
         reindexed_features=n_new,
         cached_features=len(features) - n_new,
         resolution=int(resolution),
