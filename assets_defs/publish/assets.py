@@ -63,7 +63,7 @@ def published_release(context: dg.AssetExecutionContext) -> Iterator[dg.Material
     """Write every output of this run into ``releases/<UTC time>-<run id>/`` and swap the
     ``out`` symlink to it (``os.replace``); keep the two previous releases."""
     settings, _, rules = configured()
-    build = run_work_db(settings.work_dir, context.run_id)
+    build = run_work_db(settings.work_dir, context.run.run_id)
     if not build.exists():
         current = current_release(settings.out_dir)
         progress(context, f"publish: nothing new to publish; out/ stays at {current}")
@@ -74,7 +74,7 @@ def published_release(context: dg.AssetExecutionContext) -> Iterator[dg.Material
         build,
         settings.out_dir,
         h3_resolution=rules.h3_resolution,
-        run_token=context.run_id,
+        run_token=context.run.run_id,
         after_swap=lambda r: after_swap_hook(context, r),
     )
     progress(context, f"publish: release {release.release_id} is now {settings.out_dir}")

@@ -247,9 +247,19 @@ MART: dict[str, Table] = {
                 ("sha256", "VARCHAR", "SHA-256 of the source data as read."),
                 ("retrieved_at", "TIMESTAMP WITH TIME ZONE", "When the source was read."),
                 ("features_read", "BIGINT", "Features read from the source."),
+                ("features_filtered", "BIGINT", "Features left out by the catalogue filter."),
                 ("features_repaired", "BIGINT", "Invalid geometries repaired (make_valid)."),
-                ("features_dropped", "BIGINT", "Features dropped (empty or outside)."),
+                ("features_dropped", "BIGINT", "Features dropped, all reasons (the dropped_* "
+                 "columns)."),
                 ("features_kept", "BIGINT", "Features kept after normalisation."),
+                ("dropped_empty", "BIGINT", "Dropped: empty geometry."),
+                ("dropped_null_island", "BIGINT", "Dropped: geometry at 0,0 (a missing "
+                 "coordinate)."),
+                ("dropped_outside", "BIGINT", "Dropped: outside the region."),
+                ("dropped_invalid", "BIGINT", "Dropped: invalid geometry that could not be "
+                 "repaired."),
+                ("dropped_no_id", "BIGINT", "Dropped: no feature id."),
+                ("dropped_duplicate", "BIGINT", "Dropped: duplicate feature id."),
                 ("status", "VARCHAR", "fresh, unchanged, stale (last good copy) or failed."),
                 ("error", "VARCHAR", "Why the layer failed or is stale (NULL otherwise)."),
             ),

@@ -7,11 +7,12 @@ Layers (all geometry EPSG:3006, column ``geom``; list columns flattened to ``', 
 - ``conflict_zones`` (MultiPolygon): one contiguous conflict area of one rule
 - ``conflict_cells`` (Polygon): one (H3 cell, rule) as its hexagon
 - ``kommun_summary`` (MultiPolygon): one kommun with its figures
-- ``layer_status``, ``rule_summary`` (no geometry)
+- ``layer_status``, ``rule_summary``, ``publication`` (no geometry)
 - ``layer_styles`` (no geometry): QGIS's style table, one default QML/SLD per spatial layer
 
 Geometry travels from DuckDB as WKB in Arrow (never as Python objects); the release id is in
-the GeoPackage's dataset metadata (``gpkg_metadata``).
+the one-row table ``publication`` (GDAL dataset metadata would make readers write a
+``.aux.xml`` beside the file).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
     target
         New GeoPackage path; must not exist yet.
     release_id
-        Stored as dataset metadata ``release_id``.
+        Stored in the one-row table ``publication``.
 
     Notes
     -----
@@ -86,7 +87,7 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
     counts: dict[str, int] = {}
     con = connect(database, read_only=True)
     try:
-        tables = {layer.name: con.execute(sql(layer.query)).fetch_arrow_table() for layer in LAYERS}
+        tables = {layer.name: con.execute(sql(layer.query)).to_arrow_table() for layer in LAYERS}
     finally:
         con.close()
     tables["conflict_cells"] = _with_hexagons(tables["conflict_cells"])
@@ -100,16 +101,27 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
             target,
             layer=layer.name,
             driver="GPKG",
-            geometry_name=GEOMETRY_COLUMN if layer.geometry_type else None,
+            geometry_name="geometry" if layer.geometry_type else None,
             geometry_type=layer.geometry_type,
             crs=CRS if layer.geometry_type else None,
             append=not first,
-            dataset_metadata={RELEASE_KEY: release_id} if first else None,
             dataset_options={"VERSION": GPKG_VERSION} if first else None,
-            layer_options={"DESCRIPTION": layer.description, "IDENTIFIER": layer.name},
+            layer_options={
+                "DESCRIPTION": layer.description,
+                "IDENTIFIER": layer.name,
+                **({"GEOMETRY_NAME": GEOMETRY_COLUMN} if layer.geometry_type else {}),
+            },
         )
         first = False
         counts[layer.name] = table.num_rows
+    pyogrio.write_arrow(
+        pa.table({RELEASE_KEY: [release_id], "crs": [CRS]}),
+        target,
+        layer="publication",
+        driver="GPKG",
+        append=True,
+        layer_options={"DESCRIPTION": "One row: the release this file belongs to."},
+    )
     styles = default_styles(tables, counts)
     pyogrio.write_arrow(
         styles_table(styles),
@@ -166,6 +178,6 @@ def styles_table(styles: list[LayerStyle], now: datetime | None = None) -> pa.Ta
 
 def geopackage_release_id(path: Path) -> str | None:
     """The release id stored in a GeoPackage by :func:`write_geopackage`."""
-    info = pyogrio.read_info(path, layer="conflicts")
-    metadata = info.get("dataset_metadata") or {}
-    return metadata.get(RELEASE_KEY)
+    table = pyogrio.read_arrow(path, layer="publication")[1]
+    values = table.column(RELEASE_KEY).to_pylist()
+    return str(values[0]) if values else None

@@ -48,7 +48,7 @@ def _frame(table: pa.Table) -> gpd.GeoDataFrame:
 def _query(database: Path, name: str, params: dict[str, object] | None = None) -> pa.Table:
     con = connect(database, read_only=True)
     try:
-        return con.execute(sql(name), params or {}).fetch_arrow_table()
+        return con.execute(sql(name), params or {}).to_arrow_table()
     finally:
         con.close()
 
