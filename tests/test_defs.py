@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
-from conftest import World
+from stages import World
 
 import assets_defs
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import World
+from stages import World
 
 from pipeline.config import ConfigError, load_catalogue, load_rules, load_settings
 from pipeline.config.settings import PROJECT_ROOT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import World, run_stages
+from stages import World, run_stages
 from tiny_world import EXPECTED_WIND_FARM_M2, EXPECTED_WIND_NATURA_M2, TURBINE
 
 from pipeline.db import connect

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 import pytest
-from conftest import World
+from stages import World
 
 from pipeline.db import connect
 

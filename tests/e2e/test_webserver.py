@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import World
+from stages import World
 
 from pipeline.config.settings import PROJECT_ROOT
 

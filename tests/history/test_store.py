@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import geopandas as gpd
 import pytest
 import shapely
-from conftest import World, run_stages
+from stages import World, run_stages
 from tiny_world import NATURA, WIND_AREA, X0, Y0
 
 from pipeline.db import connect
@@ -25,7 +25,7 @@ def _publish_run(world: World, run_id: str, day: date) -> None:
         started_at=datetime.now(UTC),
         inputs_key=f"key-{run_id}",
     )
-    commit_history(work, world.settings.history_dir / "history.duckdb", run_id=run_id, run_date=day)
+    commit_history(work, world.settings.history_dir / "history.duckdb", run_id=run_id)
 
 
 def _rows(world: World, query: str) -> list[tuple]:

@@ -12,8 +12,8 @@ import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
-from conftest import World, run_stages
 from shapely.geometry import Polygon, box
+from stages import World, run_stages
 
 import pipeline.ingest.layer as ingest_module
 from pipeline.config.models import LayerSpec, SourceSpec

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from stages import make_world, run_stages
 
 from pipeline.publish.outputs import Release, publish_outputs
-
-
-def _root_conftest():  # type: ignore[no-untyped-def]
-    """tests/conftest.py under its own name: this file is also a module named conftest."""
-    path = Path(__file__).parents[1] / "conftest.py"
-    spec = importlib.util.spec_from_file_location("tests_root_conftest", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_ROOT = _root_conftest()
-make_world, run_stages = _ROOT.make_world, _ROOT.run_stages
 
 
 @dataclass(frozen=True)
