@@ -1,5 +1,7 @@
 """Conflict assets: the mart tables built in DuckDB from every layer's cells."""
 
+import shutil
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +14,7 @@ from assets_defs.index.assets import cells_key
 from assets_defs.ingest.assets import features_key
 from pipeline.config import layer_buffers
 from pipeline.conflicts.build import IndexedFiles, build_conflicts, inputs_key
+from pipeline.conflicts.columns import table_schema
 from pipeline.history.store import apply_history, last_published_inputs_key
 from pipeline.index.files import indexed_paths
 
@@ -34,12 +37,35 @@ MART_TABLES = {
 }
 
 
+def column_schema(table: str) -> dg.TableSchema:
+    """The Dagster schema of a mart table, from the same dictionary as its SQL comments."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=name, type=dtype, description=text)
+            for name, dtype, text in table_schema(table)
+        ]
+    )
+
+
 def run_work_db(work_dir: Path, run_id: str) -> Path:
     """Each run builds in its own folder, so two runs never write the same file.
 
     The publish step of the same run publishes this file; when the conflicts step skipped
     (nothing changed) there is no such file and nothing is published."""
     return work_dir / run_id / "landuse.duckdb"
+
+
+#: Build folders of other runs older than this are removed after a publication; younger
+#: ones may belong to a run still in progress.
+STALE_BUILD_S = 6 * 3600
+
+
+def prune_run_builds(work_dir: Path, keep: str) -> None:
+    """Remove earlier runs' build folders (each published release holds its own copy)."""
+    cutoff = time.time() - STALE_BUILD_S
+    for folder in work_dir.iterdir() if work_dir.exists() else []:
+        if folder.is_dir() and folder.name != keep and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder)
 
 
 @dg.multi_asset(
@@ -108,6 +134,7 @@ def conflict_tables(context: dg.AssetExecutionContext) -> Iterator[dg.Materializ
             "skipped": False,
             "database": str(work_db),
             "table": f"mart.{table}",
+            "dagster/column_schema": column_schema(table),
         }
         if table in counts:
             metadata["dagster/row_count"] = counts[table]

@@ -7,6 +7,7 @@ silently ignored setting. Layer and rule names are SQL-safe identifiers
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,14 @@ from pyproj.exceptions import CRSError
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 Identifier = Annotated[str, Field(pattern=IDENTIFIER, max_length=63)]
+
+
+def check_identifier(name: str) -> str:
+    """Return ``name`` if it is a plain lower-case SQL identifier, else raise ``ValueError``."""
+    if not re.fullmatch(IDENTIFIER, name):
+        raise ValueError(f"{name!r} is not an identifier matching {IDENTIFIER}")
+    return name
+
 
 Theme = Literal["wind", "agriculture", "forestry", "nature", "development", "boundaries"]
 SourceKind = Literal["file", "http", "wfs", "ogcapi", "arcgis", "atom"]

@@ -14,9 +14,9 @@ import duckdb
 import pandas as pd
 
 from pipeline.config.loading import select_layers
-from pipeline.config.models import Catalogue, RuleSet, resolve_path
+from pipeline.config.models import Catalogue, RuleSet, check_identifier, resolve_path
 from pipeline.config.plan import side_buffer
-from pipeline.conflicts.rules import check_identifier, predicate
+from pipeline.conflicts.rules import predicate
 from pipeline.conflicts.zones import zone_components
 from pipeline.db import connect, run_sql, sql
 from pipeline.ingest.layer import read_outcome

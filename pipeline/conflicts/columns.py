@@ -9,13 +9,13 @@ the same thing. Geometry is ``GEOMETRY('EPSG:3006')`` (SWEREF 99 TM, metres); H3
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import duckdb
 
+from pipeline.config.models import check_identifier
+
 GEOMETRY = "GEOMETRY('EPSG:3006')"
-_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -314,13 +314,6 @@ MART: dict[str, Table] = {
         ),
     )
 }  # fmt: skip
-
-
-def check_identifier(name: str) -> str:
-    """Return ``name`` if it is a plain lower-case SQL identifier, else raise ``ValueError``."""
-    if not _IDENTIFIER.match(name):
-        raise ValueError(f"{name!r} is not an identifier matching {_IDENTIFIER.pattern}")
-    return name
 
 
 def table_schema(table: str) -> list[tuple[str, str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.config.models import IDENTIFIER, RuleCondition
+from pipeline.config.models import RuleCondition
 
 _SQL_OPS = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 #: Staged columns a filter may test (pipeline.config.models.FilterField); never user text.
@@ -37,12 +37,3 @@ def predicate(conditions: list[RuleCondition]) -> tuple[str, list[Any]]:
             parts.append(f"{column}::VARCHAR {_SQL_OPS[cond.op]} ?")
             values.append(str(cond.value))
     return (" AND ".join(parts) or "TRUE"), values
-
-
-def check_identifier(name: str) -> str:
-    """Return ``name`` if it is a safe identifier (``^[a-z][a-z0-9_]*$``), else raise."""
-    import re
-
-    if not re.fullmatch(IDENTIFIER.strip("^$"), name):
-        raise ValueError(f"'{name}' is not a valid identifier ({IDENTIFIER})")
-    return name

@@ -2,7 +2,7 @@
 
 The build (``work/landuse.duckdb``) is checkpointed and copied into the release folder; the
 copy gets ``mart.publication`` and ``COMMENT ON`` every mart table and column (from
-:mod:`pipeline.publish.columns`) and is checkpointed again, so the published file is one
+:mod:`pipeline.conflicts.columns`) and is checkpointed again, so the published file is one
 self-contained file (no WAL) that opens read-only. Nothing ever writes to a published file:
 a new release is a new file, swapped in with the ``out`` symlink (:mod:`.release`).
 """
@@ -13,8 +13,8 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.conflicts.columns import comment_statements, undocumented_columns
 from pipeline.db import connect, sql
-from pipeline.publish.columns import comment_statements, undocumented_columns
 
 #: Tables the publish stage cannot do without.
 REQUIRED_MART_TABLES = ("conflicts", "conflict_zones", "conflict_cells", "kommun_summary")

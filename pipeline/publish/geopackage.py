@@ -26,9 +26,9 @@ import pyarrow as pa
 import pyogrio
 import shapely
 
+from pipeline.conflicts.columns import MART
 from pipeline.db import connect, sql
 from pipeline.index.h3grid import cell_polygons
-from pipeline.publish.columns import MART
 from pipeline.publish.styles import LayerStyle, score_style, severity_style
 
 CRS = "EPSG:3006"

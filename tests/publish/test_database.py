@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipeline.publish.columns import MART, table_schema
+from pipeline.conflicts.columns import MART, table_schema
 from pipeline.publish.outputs import publish_outputs
 
 
