@@ -13,6 +13,7 @@ import dagster as dg
 
 from assets_defs.common import PLAIN_PROGRESS_ENV, configured
 from pipeline.config.settings import PROJECT_ROOT
+from pipeline.publish import published_outputs
 from pipeline.publish.summary import run_summary
 
 DEFAULT_CATALOGUE = PROJECT_ROOT / "config" / "catalogue.yaml"
@@ -60,13 +61,7 @@ def run() -> int:
         return 1
     print(f"Nightly job finished in {elapsed:.1f} s.")
     out = settings.out_dir
-    outputs = [
-        out / "landuse.duckdb",
-        out / "conflicts.gpkg",
-        out / "conflict_map.png",
-        out / "conflict_map.html",
-    ]
-    print(run_summary(out / "landuse.duckdb", outputs))
+    print(run_summary(out / "landuse.duckdb", published_outputs(out)))
     return 0
 
 

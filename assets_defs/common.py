@@ -26,13 +26,3 @@ def progress(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, 
     context.log.info(line)
     if os.environ.get(PLAIN_PROGRESS_ENV):
         print(f"  {line}", flush=True)
-
-
-def table_schema(frame_dtypes: dict[str, str], descriptions: dict[str, str]) -> dg.TableSchema:
-    """A Dagster table schema from column types and the column dictionary."""
-    return dg.TableSchema(
-        columns=[
-            dg.TableColumn(name=name, type=dtype, description=descriptions.get(name, ""))
-            for name, dtype in frame_dtypes.items()
-        ]
-    )

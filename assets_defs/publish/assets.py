@@ -5,7 +5,9 @@ from collections.abc import Iterator
 import dagster as dg
 
 from assets_defs.common import OWNERS, configured, progress
-from assets_defs.conflicts.assets import DUCKDB_POOL, MART_TABLES, run_work_db
+from assets_defs.conflicts.assets import DUCKDB_POOL, MART_TABLES, prune_run_builds, run_work_db
+from pipeline.history.store import commit_history
+from pipeline.locking import writer_lock
 from pipeline.publish.maps import png_preview_markdown
 from pipeline.publish.outputs import (
     DATABASE,
@@ -36,12 +38,19 @@ _SPECS = {
 
 
 def after_swap_hook(context: dg.AssetExecutionContext, release: Release) -> None:
-    """HOOK(history): runs right after ``out`` points at the new release, before pruning.
+    """Right after ``out`` points at the new release: record the run in the history store.
 
-    Commit the run history here (``pipeline.history``); an exception leaves the new release
-    published but fails the step, so the run is reported as failed.
+    An exception leaves the new release published but fails the step, so the run is
+    reported as failed; the next run then reports the same changes again rather than
+    losing them.
     """
-    del context, release
+    settings, _, _ = configured()
+    commit_history(
+        run_work_db(settings.work_dir, context.run.run_id),
+        settings.history_dir / "history.duckdb",
+        run_id=context.run.run_id,
+    )
+    progress(context, f"history: run recorded with release {release.release_id}")
 
 
 @dg.multi_asset(
@@ -70,13 +79,15 @@ def published_release(context: dg.AssetExecutionContext) -> Iterator[dg.Material
         for key in _SPECS:
             yield dg.MaterializeResult(asset_key=key, metadata={"skipped": True})
         return
-    release = publish_outputs(
-        build,
-        settings.out_dir,
-        h3_resolution=rules.h3_resolution,
-        run_token=context.run.run_id,
-        after_swap=lambda r: after_swap_hook(context, r),
-    )
+    with writer_lock(settings.data_dir):
+        release = publish_outputs(
+            build,
+            settings.out_dir,
+            h3_resolution=rules.h3_resolution,
+            run_token=context.run.run_id,
+            after_swap=lambda r: after_swap_hook(context, r),
+        )
+    prune_run_builds(settings.work_dir, keep=context.run.run_id)
     progress(context, f"publish: release {release.release_id} is now {settings.out_dir}")
     out = settings.out_dir
     common = {"release_id": release.release_id, "release": dg.MetadataValue.path(str(release.path))}

@@ -77,13 +77,15 @@ def apply_history(
     )
 
 
-def commit_history(work_db: Path, history_path: Path, *, run_id: str, run_date: date) -> None:
-    """Write a published run's changes and conflict states into the store, in one transaction."""
+def commit_history(work_db: Path, history_path: Path, *, run_id: str) -> None:
+    """Write a published run's changes and conflict states into the store, in one transaction.
+
+    The run's date is the one ``apply_history`` recorded in ``mart.runs`` of the build."""
     ensure_store(history_path)
     con = connect(history_path)
     try:
         con.execute(f"ATTACH '{work_db}' AS build (READ_ONLY)")
-        run_sql(con, "history/commit_run", {"run_id": run_id, "run_date": run_date.isoformat()})
+        run_sql(con, "history/commit_run", {"run_id": run_id})
     finally:
         con.close()
 

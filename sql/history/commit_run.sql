@@ -5,7 +5,8 @@ UPDATE conflict_state SET active = false
 WHERE conflict_id IN (SELECT conflict_id FROM build.staging.pending_changes
                       WHERE change = 'resolved');
 INSERT OR REPLACE INTO conflict_state
-SELECT conflict_id, rule_id, first_seen, $run_date::DATE AS last_seen, area_m2, score, reason,
+SELECT conflict_id, rule_id, first_seen,
+       (SELECT run_date FROM build.mart.runs WHERE run_id = $run_id) AS last_seen, area_m2, score, reason,
        true AS active
 FROM build.mart.conflicts;
 INSERT OR REPLACE INTO runs BY NAME
