@@ -244,11 +244,8 @@ def _source_crs(raw: gpd.GeoDataFrame, spec: LayerSpec, location: str) -> CRS:
             "the source has no CRS (e.g. a shapefile without .prj, or a CSV) and the catalogue "
             "names none: set 'crs:' (e.g. EPSG:3006); a CRS is never guessed",
         )
-    try:
-        return CRS.from_user_input(spec.crs)
-    except CRSError as exc:
-        problem = f"the catalogue's crs '{spec.crs}' is unknown: {exc}"
-        raise LayerError(spec.name, location, problem) from exc
+    # LayerSpec validated the catalogue's crs when the catalogue was loaded
+    return CRS.from_user_input(spec.crs)
 
 
 def _apply_filter(

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from pydantic import ValidationError
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from pipeline.config.errors import LayerError
@@ -332,9 +333,9 @@ def test_the_source_crs_wins_over_the_catalogue() -> None:
     assert staged.geometry.iloc[0].x == pytest.approx(500_000.0, abs=1e-6)
 
 
-def test_an_unknown_catalogue_crs_is_a_layer_error() -> None:
-    with pytest.raises(LayerError, match=r"crs 'EPSG:99999' is unknown"):
-        normalise(layer([square()], crs=None), spec(crs="EPSG:99999"), WHERE)
+def test_an_unknown_catalogue_crs_is_refused_when_the_catalogue_loads() -> None:
+    with pytest.raises(ValidationError, match=r"unknown CRS 'EPSG:99999'"):
+        spec(crs="EPSG:99999")
 
 
 def test_lon_lat_is_reprojected_with_longitude_as_x() -> None:
