@@ -4,6 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export LANDUSE_DATA_DIR ?= $(CURDIR)/data
+# A persistent Dagster instance for `make dev` and the definition checks (config/dagster.yaml:
+# writer pool, one run at a time, no telemetry).
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+DAGSTER_YAML := $(DAGSTER_HOME)/dagster.yaml
 
 .PHONY: run test dev lint format typecheck defs-check bench sample clean system-deps install
 SYSTEM_PACKAGES := chromium python3-gdal
@@ -50,14 +54,16 @@ format: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy pipeline
 
-defs-check: $(STAMP)
-	$(BIN)/dagster definitions validate -w workspace.yaml
-	$(BIN)/dg check defs
+$(DAGSTER_YAML): config/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp config/dagster.yaml $(DAGSTER_YAML)
 
-dev: $(STAMP)
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home}; mkdir -p $$DAGSTER_HOME; \
-	[ -f $$DAGSTER_HOME/dagster.yaml ] || cp config/dagster.yaml $$DAGSTER_HOME/; \
-	DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -w workspace.yaml
+defs-check: $(STAMP) $(DAGSTER_YAML)
+	$(BIN)/dagster definitions validate -w workspace.yaml
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg check defs
+
+dev: $(STAMP) $(DAGSTER_YAML)
+	$(BIN)/dagster dev -w workspace.yaml
 
 bench: $(STAMP)
 	$(BIN)/python bench/index_bench.py
