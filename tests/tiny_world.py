@@ -1,6 +1,7 @@
 """A tiny hand-built world whose conflicts are known exactly (EPSG:3006, metres).
 
-Two square kommuner side by side (1480 Göteborg west of x=310000, 1481 Mölndal east of it),
+Three square kommuner side by side (1480 Göteborg west of x=310000, 1481 Mölndal east of it,
+1490 Borås further east, with nothing in it),
 a wind-plan area crossing their border, a Natura 2000 site, farmland of two classes, a
 turbine and a housing plan 500 m from it. Expected overlaps are written next to the shapes.
 """
@@ -18,6 +19,7 @@ X0, Y0 = 300_000.0, 6_400_000.0
 KOMMUNER = {
     "1480": ("Göteborg", shapely.box(X0, Y0, X0 + 10_000, Y0 + 10_000)),
     "1481": ("Mölndal", shapely.box(X0 + 10_000, Y0, X0 + 20_000, Y0 + 10_000)),
+    "1490": ("Borås", shapely.box(X0 + 20_000, Y0, X0 + 30_000, Y0 + 10_000)),
 }
 WIND_AREA = shapely.box(X0 + 5_000, Y0 + 2_000, X0 + 12_000, Y0 + 4_000)
 NATURA = shapely.box(X0 + 6_000, Y0 + 1_000, X0 + 8_000, Y0 + 5_000)

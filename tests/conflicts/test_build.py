@@ -119,7 +119,7 @@ def test_every_kommun_of_the_lan_is_summarised_with_zeros(world: World) -> None:
         ).fetchall()
     finally:
         con.close()
-    # 1490 Borås has no geometry in the tiny world and no conflicts, but is still listed
+    # 1490 Borås has no conflicts, but is still listed, with zeros
     codes = [r[0] for r in rows]
     assert codes == ["1480", "1481", "1490"]
     assert rows[2][1:] == (0, 0.0)

@@ -1,0 +1,108 @@
+"""Nightly operation through Dagster on the tiny world: skip what did not change, record what
+changed, and never publish when a blocking check fails."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import geopandas as gpd
+import pytest
+import shapely
+from stages import World
+from tiny_world import NATURA
+
+from pipeline.db import connect
+
+
+@pytest.fixture
+def nightly(world: World, clean_env: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    clean_env.setenv("LANDUSE_CATALOGUE", str(world.settings.catalogue_path))
+    clean_env.setenv("LANDUSE_RULES", str(world.settings.rules_path))
+    clean_env.setenv("LANDUSE_DATA_DIR", str(world.settings.data_dir))
+    clean_env.setenv("LANDUSE_INDEX_PARALLEL", "0")
+    from pipeline.definitions import defs
+
+    job = defs().resolve_job_def("nightly")
+    instance = dg.DagsterInstance.ephemeral()
+
+    def run() -> dg.ExecuteInProcessResult:
+        return job.execute_in_process(instance=instance, raise_on_error=False)
+
+    return run
+
+
+def _metadata(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
+    return {
+        e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
+        for e in result.get_asset_materialization_events()
+    }
+
+
+def _release(out: Path) -> str:
+    return os.path.basename(os.readlink(out))
+
+
+@pytest.mark.slow
+def test_second_run_without_changes_skips_everything(world: World, nightly) -> None:  # type: ignore[no-untyped-def]
+    first = nightly()
+    assert first.success
+    release = _release(world.settings.out_dir)
+    second = nightly()
+    assert second.success
+    meta = _metadata(second)
+    ingest = {k: v for k, v in meta.items() if k.endswith("_features")}
+    assert ingest and {v["status"] for v in ingest.values()} == {"unchanged"}
+    index = {k: v for k, v in meta.items() if k.endswith("_cells")}
+    assert index and all(v["skipped"] is True for v in index.values())
+    assert meta["conflicts"]["skipped"] is True
+    assert meta["landuse_duckdb"]["skipped"] is True
+    assert _release(world.settings.out_dir) == release  # nothing re-published
+
+
+@pytest.mark.slow
+def test_changed_layer_is_reindexed_and_its_changes_recorded(world: World, nightly) -> None:  # type: ignore[no-untyped-def]
+    assert nightly().success
+    narrower = shapely.box(*NATURA.bounds[:2], NATURA.bounds[0] + 1_000, NATURA.bounds[3])
+    gpd.GeoDataFrame(
+        {"site_code": ["SE0530118"], "namn": ["Kroppefjäll"]}, geometry=[narrower], crs=3006
+    ).to_crs(4326).to_file(world.root / "data" / "natura2000.geojson", driver="GeoJSON")
+    second = nightly()
+    assert second.success
+    meta = _metadata(second)
+    assert meta["natura2000_features"]["status"] == "fresh"
+    assert meta["natura2000_cells"]["skipped"] is False
+    assert meta["kommuner_cells"]["skipped"] is True
+    assert (meta["conflicts"]["new"], meta["conflicts"]["changed"]) == (0, 1)
+    con = connect(world.settings.out_dir / "landuse.duckdb", read_only=True)
+    try:
+        changes = con.execute(
+            "SELECT rule_id, change FROM mart.conflict_changes "
+            "WHERE run_id = (SELECT max_by(run_id, started_at) FROM mart.runs)"
+        ).fetchall()
+        runs = con.execute("SELECT count(*) FROM mart.runs").fetchone()
+    finally:
+        con.close()
+    assert changes == [("wind_natura2000", "changed")]
+    assert runs == (2,)
+
+
+@pytest.mark.slow
+def test_failed_required_layer_blocks_publication(world: World, nightly) -> None:  # type: ignore[no-untyped-def]
+    assert nightly().success
+    release = _release(world.settings.out_dir)
+    # the source disappears and there is no last good copy: the layer is 'failed'
+    (world.root / "data" / "natura2000.geojson").unlink()
+    for leftover in world.settings.staging_dir.glob("natura2000.*"):
+        leftover.unlink()
+    result = nightly()
+    assert not result.success
+    checks = {
+        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data.passed
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+    assert checks["layer_status_required_layers_present"] is False
+    assert "landuse_duckdb" not in _metadata(result)
+    assert _release(world.settings.out_dir) == release  # the published set is untouched
