@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 ## Generate the embedded default and run the nightly job once.
-run: $(STAMP)
+run: $(STAMP) $(DAGSTER_YAML)
 	$(BIN)/python -m assets_defs.cli run
 
 sample: $(STAMP)
@@ -40,7 +40,7 @@ system-deps:
 	fi
 
 ## Every gate CI runs.
-test: lint typecheck defs-check system-deps
+test: lint typecheck defs-check system-deps $(DAGSTER_YAML)
 	$(BIN)/python -m pytest -q -ra
 
 lint: $(STAMP)
