@@ -79,6 +79,9 @@ def build_conflicts(
         run_sql(con, "conflicts/conflict_zones", params)
         for step in (
             "rule_summary",
+            "unknown_rules",
+            "kommun_fa",
+            "unit_aggregates",
             "kommun_summary",
             "kommunalforbund_summary",
             "fa_summary",

@@ -124,3 +124,24 @@ def test_every_kommun_of_the_lan_is_summarised_with_zeros(world: World) -> None:
     assert codes == ["1480", "1481", "1490"]
     assert rows[2][1:] == (0, 0.0)
     assert rows[0][2] == pytest.approx(EXPECTED_WIND_NATURA_M2 + EXPECTED_WIND_FARM_M2 / 2)
+
+
+def test_forbund_and_fa_totals_equal_the_sum_of_their_kommuner(world: World) -> None:
+    run_stages(world)
+    con = connect(world.settings.work_dir / "landuse.duckdb", read_only=True)
+    try:
+        kommuner = con.execute(
+            "SELECT sum(area_m2), sum(score) FROM mart.kommun_summary "
+            "WHERE kommunalforbund = 'Göteborgsregionen'"
+        ).fetchone()
+        forbund = con.execute(
+            "SELECT area_m2, score, conflicts, members FROM mart.kommunalforbund_summary "
+            "WHERE kommunalforbund = 'Göteborgsregionen'"
+        ).fetchone()
+        fa = con.execute("SELECT fa_code, area_m2, conflicts FROM mart.fa_summary").fetchall()
+    finally:
+        con.close()
+    assert forbund[0] == pytest.approx(kommuner[0]) and forbund[1] == pytest.approx(kommuner[1])
+    assert forbund[2] == 3 and forbund[3] == 2  # the cross-border conflict counted once
+    # 1480 and 1481 lie in FA region 25; Borås lies outside every FA region of the tiny world
+    assert fa == [("25", pytest.approx(kommuner[0]), 3)]
