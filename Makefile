@@ -14,9 +14,11 @@ SYSTEM_PACKAGES := chromium python3-gdal
 
 # Install once; re-install only when pyproject.toml or constraints.txt change.
 $(STAMP): pyproject.toml constraints.txt
+	@echo "Installing into $(VENV) (pinned by constraints.txt; log in $(VENV)/install.log)..."
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@$(BIN)/python -m pip install --upgrade pip > $(VENV)/install.log 2>&1 \
+	  && $(BIN)/python -m pip install -c constraints.txt -e '.[dev]' >> $(VENV)/install.log 2>&1 \
+	  || { tail -40 $(VENV)/install.log; echo "pip install failed: see $(VENV)/install.log"; exit 1; }
 	touch $(STAMP)
 
 install: $(STAMP)

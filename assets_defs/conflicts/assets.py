@@ -17,8 +17,17 @@ from pipeline.conflicts.build import IndexedFiles, build_conflicts, inputs_key
 from pipeline.conflicts.columns import table_schema
 from pipeline.history.store import apply_history, last_published_inputs_key
 from pipeline.index.files import indexed_paths
+from pipeline.versioning import source_fingerprint
 
-CONFLICTS_CODE_VERSION = "1"
+CONFLICTS_CODE_VERSION = source_fingerprint(
+    "pipeline/conflicts", "pipeline/history", "sql/conflicts", "sql/history", "sql/checks"
+)
+#: Nothing is rebuilt or re-published when the inputs and this version are unchanged, so it
+#: covers the publish stage's code too.
+BUILD_AND_PUBLISH_VERSION = source_fingerprint(
+    "pipeline/conflicts", "pipeline/history", "pipeline/publish",
+    "sql/conflicts", "sql/history", "sql/checks", "sql/publish",
+)  # fmt: skip
 #: Writers of the DuckDB files share this pool, limited to one at a time (dagster.yaml).
 DUCKDB_POOL = "landuse_duckdb"
 
@@ -88,7 +97,7 @@ def conflict_tables(context: dg.AssetExecutionContext) -> Iterator[dg.Materializ
     """Build every mart table in ``work/<run id>/landuse.duckdb`` (H3 resolution from rules.yaml),
     unless nothing the tables depend on changed since the last published run."""
     settings, catalogue, rules = configured()
-    key = inputs_key(catalogue, rules, settings.staging_dir, CONFLICTS_CODE_VERSION)
+    key = inputs_key(catalogue, rules, settings.staging_dir, BUILD_AND_PUBLISH_VERSION)
     history = settings.history_dir / "history.duckdb"
     published = settings.out_dir / "landuse.duckdb"
     if published.exists() and last_published_inputs_key(history) == key:

@@ -8,8 +8,9 @@ from pipeline.config import LayerSpec, layer_buffers
 from pipeline.index.files import index_is_current, index_key, mark_index_current, write_indexed
 from pipeline.index.layer import index_layer
 from pipeline.ingest import read_outcome, read_staged
+from pipeline.versioning import source_fingerprint
 
-INDEX_CODE_VERSION = "1"
+INDEX_CODE_VERSION = source_fingerprint("pipeline/index")
 
 
 def cells_key(layer: str) -> dg.AssetKey:

@@ -19,8 +19,9 @@ from pipeline.publish.outputs import (
     publish_outputs,
 )
 from pipeline.publish.release import current_release
+from pipeline.versioning import source_fingerprint
 
-PUBLISH_CODE_VERSION = "2"
+PUBLISH_CODE_VERSION = source_fingerprint("pipeline/publish", "sql/publish")
 
 _SPECS = {
     "landuse_duckdb": (DATABASE, {"duckdb"}, "``out/landuse.duckdb``: schemas ``staging`` and "

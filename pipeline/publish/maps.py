@@ -99,7 +99,7 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
     ax.set_yticks([])
     ax.text(0.99, 0.005, "SWEREF 99 TM (EPSG:3006)", transform=ax.transAxes, ha="right",
             va="bottom", fontsize=6, color="#555")  # fmt: skip
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.96)
     fig.savefig(target, format="png", metadata={RELEASE_KEY: release_id})
     return target
 

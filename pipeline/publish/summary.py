@@ -28,13 +28,13 @@ def run_summary(database: Path, outputs: list[Path], top: int = 10) -> str:
         lines.append("")
         lines.append("Conflicts per severity:")
         for severity, n, area in con.execute(sql("publish/summary_severity")).fetchall():
-            lines.append(f"  {severity:<10} {n:>6} conflicts, {area:>10} km²")
+            lines.append(f"  {severity:<10} {n:>6} conflicts, {area:>10.2f} km²")
         lines.append("")
         lines.append("Per kommunalförbund:")
         for name, n, area, _score, status in con.execute(
             sql("publish/summary_kommunalforbund")
         ).fetchall():
-            lines.append(f"  {name:<20} {n:>6} conflicts, {area:>10} km² ({status})")
+            lines.append(f"  {name:<20} {n:>6} conflicts, {area:>10.2f} km² ({status})")
         for rule_id, missing in con.execute(sql("publish/summary_rules_unknown")).fetchall():
             lines.append(f"  rule {rule_id} is UNKNOWN: layers missing {', '.join(missing)}")
         lines.append("")

@@ -134,11 +134,12 @@ class SampleContext:
         return Placed(np.concatenate(xs), np.concatenate(ys), np.concatenate(ks).astype(str))
 
     def kommun_at(self, x: Floats, y: Floats) -> NDArray[np.str_]:
-        """Kommun code at each point ('' outside every kommun)."""
+        """Kommun code at each point; a point at sea gets the nearest kommun's code, as the
+        real registers attribute coastal and offshore objects to a kommun."""
         k = self.bounds.kommuner
         tree = shapely.STRtree(k.geometry.values)
         pts = shapely.points(x, y)
-        hit_pt, hit_k = tree.query(pts, predicate="within")
+        hit_pt, hit_k = tree.query_nearest(pts, all_matches=False)
         out = np.full(len(x), "", dtype=object)
         out[hit_pt] = k["kommun_kod"].to_numpy()[hit_k]
         return out.astype(str)

@@ -34,7 +34,7 @@ from pipeline.sample.writers import (
 )
 
 #: Bump when any output would change for the same seed and scale.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 MANIFEST = "manifest.json"
 
 #: Naturvårdsverket NR/NP shapefile attribute table (DBF names ≤ 10 characters).

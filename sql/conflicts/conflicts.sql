@@ -3,12 +3,13 @@
 -- score = weight[severity] x max(area_km2, $min_area_km2) x value factor of each side.
 CREATE OR REPLACE TABLE mart.conflicts AS
 WITH shares AS (
-    SELECT ck.*, kf.kommun_name, kf.kommunalforbund,
+    SELECT ck.*, coalesce(kf.kommun_name, kn.name) AS kommun_name, kf.kommunalforbund,
            row_number() OVER (
                PARTITION BY ck.rule_id, ck.layer_a, ck.feature_id_a, ck.layer_b, ck.feature_id_b
                ORDER BY ck.share_m2 DESC, ck.kommun_code) AS share_rank
     FROM staging.conflict_kommuner AS ck
     LEFT JOIN staging.kommunalforbund AS kf ON kf.kommun_code = ck.kommun_code
+    LEFT JOIN staging.features AS kn ON kn.layer = $kommun_layer AND kn.feature_id = ck.kommun_code
     WHERE ck.share_m2 > $min_area_m2
 ), units AS (
     SELECT rule_id, layer_a, feature_id_a, layer_b, feature_id_b,

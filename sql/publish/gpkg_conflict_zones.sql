@@ -9,8 +9,11 @@ SELECT zone_id, rank, rule_id, rule_title, severity, score, area_m2, conflicts,
        array_to_string(kommun_names, ', ') AS kommun_names,
        array_to_string(kommunalforbund, ', ') AS kommunalforbund,
        cross_border, legal_basis, authority, top_conflict_id, cells,
-       coalesce(nullif(array_to_string(names_b, ', '), ''),
-                nullif(array_to_string(names_a, ', '), ''), rule_title) AS label,
+       coalesce(list_sort(names_b)[1] || CASE WHEN len(names_b) > 1
+                                           THEN format(' +{}', len(names_b) - 1) ELSE '' END,
+                list_sort(names_a)[1] || CASE WHEN len(names_a) > 1
+                                           THEN format(' +{}', len(names_a) - 1) ELSE '' END,
+                rule_title) AS label,
        ST_AsWKB(ST_Multi(ST_CollectionExtract(geometry, 3))) AS geometry
 FROM mart.conflict_zones
 ORDER BY rank;

@@ -49,7 +49,7 @@ def test_html_map_renders_without_errors(published) -> None:
     )
     assert report.errors == []
     assert [u for u in report.requests if not u.startswith(("file:", "data:"))] == []
-    assert report.values["shapes"] == 2 + 3  # two kommuner and three conflicts
+    assert report.values["shapes"] == 3 + 3  # three kommuner and three conflicts
     assert report.values["toggles"] == 1 + 3  # kommun borders and one per rule
     assert "Vindbruk i Natura 2000 (1)" in str(report.values["labels"])
 

@@ -1,0 +1,25 @@
+"""Code versions derived from the code itself, so they change whenever logic or SQL changes."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@cache
+def source_fingerprint(*folders: str) -> str:
+    """Short hash of every ``.py`` and ``.sql`` file under ``folders`` (relative to the project).
+
+    Used as Dagster ``code_version`` and in the skip keys: editing a stage's code or SQL
+    makes its assets stale and forces the next run to rebuild them.
+    """
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted((PROJECT_ROOT / folder).rglob("*")):
+            if path.suffix in (".py", ".sql") and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
