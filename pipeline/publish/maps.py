@@ -14,15 +14,10 @@ import io
 import math
 from pathlib import Path
 
-import branca.element
-import folium
 import geopandas as gpd
 import numpy as np
 import pyarrow as pa
 import shapely
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from PIL import Image
 
 from pipeline.db import connect, sql
@@ -60,6 +55,11 @@ def _colour(severity: str) -> str:
 def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -> Path:
     """Draw kommun borders, zones by severity, the ``top`` zones labelled, legend, scale bar
     and north arrow; EPSG:3006. The release id is a PNG text chunk ``release_id``."""
+    # matplotlib is imported only when a map is drawn: it is slow to import
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     kommuner = _frame(_query(database, "publish/map_kommuner"))
     zones = _frame(_query(database, "publish/map_zones"))
     fig = Figure(figsize=(9, 11), dpi=130)
@@ -166,6 +166,10 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
     ``tiles`` (e.g. ``"OpenStreetMap"``) adds a background that needs the network; off by
     default so the file works offline.
     """
+    # folium is imported only when a map is written: it is slow to import
+    import branca.element
+    import folium
+
     conflicts = _to_wgs84(_frame(_query(database, "publish/map_conflicts",
                                         {"tolerance_m": HTML_SIMPLIFY_M})))  # fmt: skip
     kommuner = _to_wgs84(_frame(_query(database, "publish/map_kommun_borders",

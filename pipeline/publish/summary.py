@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pipeline.db import connect, sql
+from pipeline.fileio import sha256_file
 
 
 def run_summary(database: Path, outputs: list[Path], top: int = 10) -> str:
@@ -70,7 +70,7 @@ def summary_document(
             "rules_unknown": records("publish/summary_rules_unknown"),
             "top_conflicts": records("publish/summary_top", {"top": top}),
             "files": [
-                {"name": f.name, "bytes": f.stat().st_size, "sha256": _sha256(f)} for f in files
+                {"name": f.name, "bytes": f.stat().st_size, "sha256": sha256_file(f)} for f in files
             ],
         }
     finally:
@@ -81,11 +81,3 @@ def write_summary_json(target: Path, document: dict[str, Any]) -> Path:
     """Write ``document`` as indented UTF-8 JSON."""
     target.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", "utf-8")
     return target
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

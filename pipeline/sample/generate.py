@@ -8,7 +8,6 @@ EPSG:3006 except ``natura2000`` (GeoJSON, EPSG:4326, as the WFS serves it).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ from typing import Any
 import geopandas as gpd
 from filelock import FileLock
 
+from pipeline.fileio import sha256_file
 from pipeline.sample import agriculture, development, forestry, nature, wind
 from pipeline.sample.boundaries import load_boundaries
 from pipeline.sample.context import SampleContext
@@ -242,15 +242,6 @@ def _write_fgb(frame: gpd.GeoDataFrame, path: Path) -> None:
     pyogrio.write_dataframe(frame, path, driver="FlatGeobuf", promote_to_multi=False)
 
 
-def sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def generate_sample(out_dir: Path, *, seed: int = 14, scale: float = 1.0) -> dict[str, Any]:
     """Write the sample into ``out_dir`` (created; existing files are overwritten).
 
@@ -288,7 +279,7 @@ def generate_sample(out_dir: Path, *, seed: int = 14, scale: float = 1.0) -> dic
                 "layer": spec.layer,
                 "member": spec.member,
                 "features": len(frames[spec.name]),
-                "sha256": sha256(out_dir / spec.path),
+                "sha256": sha256_file(out_dir / spec.path),
             }
         )
     manifest = {
@@ -326,7 +317,7 @@ def is_complete(out_dir: Path, *, seed: int, scale: float) -> bool:
     for spec in OUTPUTS:
         entry = layers.get(spec.name)
         path = Path(out_dir) / spec.path
-        if entry is None or not path.is_file() or sha256(path) != entry.get("sha256"):
+        if entry is None or not path.is_file() or sha256_file(path) != entry.get("sha256"):
             return False
     return True
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipeline.config.errors import LayerError
 from pipeline.config.models import SourceSpec, resolve_path
+from pipeline.fileio import sha256_file
 
 #: Files that belong to a shapefile and change its content.
 SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
@@ -38,17 +39,19 @@ class FetchedSource:
 
 
 def sha256_of_files(paths: list[Path], root: Path | None = None) -> str:
-    """Hash of the bytes of ``paths`` in the given order, their names included.
+    """SHA-256 identifying the bytes of ``paths``.
 
-    Names are taken relative to ``root`` when given (for a folder dataset), else bare.
+    One file: the plain SHA-256 of its bytes (what ``sha256sum`` prints). Several files (a
+    shapefile's parts, a folder dataset): the SHA-256 of each file's name (relative to
+    ``root`` when given) and SHA-256, in the given order.
     """
+    if len(paths) == 1 and root is None:
+        return sha256_file(paths[0])
     digest = hashlib.sha256()
     for path in paths:
         name = path.relative_to(root).as_posix() if root else path.name
         digest.update(name.encode())
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        digest.update(bytes.fromhex(sha256_file(path)))
     return digest.hexdigest()
 
 

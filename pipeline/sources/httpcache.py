@@ -38,6 +38,8 @@ from typing import Literal, TypedDict, cast
 
 import httpx
 
+from pipeline.fileio import sha256_file
+
 #: What a body is expected to be; decides which error pages are recognised.
 Expect = Literal["json", "xml", "file"]
 
@@ -259,7 +261,7 @@ class HttpFetcher:
             raise
         ending = suffix(got_headers) if callable(suffix) else suffix
         body_path = self.root / f"{key}.body{ending}"
-        digest = _sha256_file(tmp)
+        digest = sha256_file(tmp)
         os.replace(tmp, body_path)
         kept = {k: got_headers[k] for k in KEPT_HEADERS if k in got_headers}
         _write_record(
@@ -307,14 +309,6 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class _Record(TypedDict):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from stages import make_world, run_stages
 
+from pipeline.history.store import apply_history
 from pipeline.publish.outputs import Release, publish_outputs
 
 
@@ -21,10 +23,20 @@ class Published:
 
 @pytest.fixture(scope="session")
 def tiny_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The finished build (work/landuse.duckdb) of the tiny world, made once."""
+    """The finished build (work/landuse.duckdb) of the tiny world, made once, with the
+    history of its first run applied as the conflicts asset applies it."""
     world = make_world(tmp_path_factory.mktemp("world"))
     run_stages(world)
-    return world.settings.work_dir / "landuse.duckdb"
+    build = world.settings.work_dir / "landuse.duckdb"
+    apply_history(
+        build,
+        world.settings.history_dir / "history.duckdb",
+        run_id="first",
+        run_date=date(2026, 11, 28),
+        started_at=datetime(2026, 11, 28, 1, 0, tzinfo=UTC),
+        inputs_key="tiny",
+    )
+    return build
 
 
 @pytest.fixture(scope="session")

@@ -19,18 +19,9 @@ def test_guide_has_at_least_ten_queries() -> None:
 
 @pytest.fixture(scope="module")
 def analyst_file(published, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the published file; conflict_changes is added empty if history lacks it."""
+    """A copy of the published file (with the history of its first run)."""
     path = tmp_path_factory.mktemp("guide") / "landuse.duckdb"
     shutil.copyfile(published.out_dir / "landuse.duckdb", path)
-    con = duckdb.connect(str(path))
-    try:
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS mart.conflict_changes (run_id VARCHAR, run_date DATE, "
-            "conflict_id VARCHAR, rule_id VARCHAR, change VARCHAR, area_m2_before DOUBLE, "
-            "area_m2_after DOUBLE, score_before DOUBLE, score_after DOUBLE, reason VARCHAR)"
-        )
-    finally:
-        con.close()
     return path
 
 
@@ -54,3 +45,15 @@ def test_sample_answers(analyst_file: Path) -> None:
         con.close()
     assert [r[0] for r in by_top] == [1, 2]
     assert len(cross) == 1 and "Göteborg / Mölndal" in cross[0][2]
+
+
+def test_what_changed_query_reports_the_first_runs_conflicts_as_new(analyst_file: Path) -> None:
+    (query,) = [block for block in BLOCKS if "this_run" in block]
+    con = duckdb.connect(str(analyst_file), read_only=True)
+    try:
+        rows = con.execute(query).fetchall()
+    finally:
+        con.close()
+    assert [(change, n) for change, n, *_ in rows] == [("new", 3)]
+    # net area of the three new conflicts: 4 km² + 1 km² + the 800 m setback overlap
+    assert rows[0][2] == pytest.approx(5.244, abs=0.002)

@@ -14,8 +14,9 @@ import pytest
 import shapely
 
 from pipeline.config.settings import PROJECT_ROOT
+from pipeline.fileio import sha256_file
 from pipeline.sample import OUTPUTS, ensure_sample, generate_sample
-from pipeline.sample.generate import is_complete, sha256
+from pipeline.sample.generate import is_complete
 
 SCALE = 0.05
 SPECS = {o.name: o for o in OUTPUTS}
@@ -70,7 +71,7 @@ def test_other_seed_differs(manifest: dict, tmp_path: Path) -> None:
 def test_manifest_hashes_match_files(sample: Path, manifest: dict) -> None:
     assert manifest["seed"] == 14 and manifest["scale"] == SCALE
     for entry in manifest["layers"]:
-        assert sha256(sample / entry["path"]) == entry["sha256"], entry["name"]
+        assert sha256_file(sample / entry["path"]) == entry["sha256"], entry["name"]
 
 
 def test_ensure_sample_keeps_complete_and_repairs_broken(sample: Path, tmp_path: Path) -> None:
