@@ -61,6 +61,16 @@ class RuleCondition(Condition):
 
     field: FilterField
 
+    @model_validator(mode="after")
+    def _numbers_for_value(self) -> RuleCondition:
+        values = self.value if isinstance(self.value, list) else [self.value]
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        if self.field == "value" and not numeric:
+            raise ValueError(
+                f"field 'value' is numeric: compare it with numbers, got {self.value!r}"
+            )
+        return self
+
 
 class SourceSpec(Strict):
     """Where a layer's bytes come from and how to read them.

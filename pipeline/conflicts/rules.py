@@ -26,9 +26,14 @@ def predicate(conditions: list[RuleCondition]) -> tuple[str, list[Any]]:
         if cond.field not in _COLUMNS:
             raise ValueError(f"filter field '{cond.field}' is not one of {sorted(_COLUMNS)}")
         column = f"f.{cond.field}"
-        if cond.op in ("in", "not_in"):
+        if cond.op in ("in", "not_in") and cond.field == "value":
+            # numbers compare as numbers: 6 matches a value of 6.0
             negate = "NOT " if cond.op == "not_in" else ""
-            parts.append(f"{negate}list_contains(?, {column}::VARCHAR)")
+            parts.append(f"{negate}coalesce(list_contains(?::DOUBLE[], {column}), false)")
+            values.append([float(v) for v in cond.value])
+        elif cond.op in ("in", "not_in"):
+            negate = "NOT " if cond.op == "not_in" else ""
+            parts.append(f"{negate}coalesce(list_contains(?, {column}::VARCHAR), false)")
             values.append([str(v) for v in cond.value])
         elif cond.field == "value":
             parts.append(f"{column} {_SQL_OPS[cond.op]} ?")
