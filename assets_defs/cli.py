@@ -13,6 +13,7 @@ import dagster as dg
 
 from assets_defs.common import PLAIN_PROGRESS_ENV, configured
 from pipeline.config.settings import PROJECT_ROOT
+from pipeline.locking import PipelineBusy, writer_lock
 from pipeline.publish import published_outputs
 from pipeline.publish.summary import run_summary
 
@@ -47,11 +48,18 @@ def run() -> int:
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     print("Running the nightly job...")
     started = time.monotonic()
-    result = job.execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
-    )
+    try:
+        # one writer at a time, for the whole run: a second `make run` or a daemon-launched
+        # run refuses to write instead of mixing its files with this one's
+        with writer_lock(settings.data_dir):
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+            )
+    except PipelineBusy as exc:
+        print(f"\nNot started: {exc}")
+        return 1
     elapsed = time.monotonic() - started
     if not result.success:
         print(f"\nThe nightly job FAILED after {elapsed:.1f} s; nothing new was published.")

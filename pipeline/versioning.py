@@ -10,15 +10,18 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 @cache
-def source_fingerprint(*folders: str) -> str:
-    """Short hash of every ``.py`` and ``.sql`` file under ``folders`` (relative to the project).
+def source_fingerprint(*paths: str) -> str:
+    """Short hash of every ``.py`` and ``.sql`` file at or under ``paths`` (folders or files,
+    relative to the project).
 
     Used as Dagster ``code_version`` and in the skip keys: editing a stage's code or SQL
     makes its assets stale and forces the next run to rebuild them.
     """
     digest = hashlib.sha256()
-    for folder in folders:
-        for path in sorted((PROJECT_ROOT / folder).rglob("*")):
+    for relative in paths:
+        root = PROJECT_ROOT / relative
+        files = [root] if root.is_file() else sorted(root.rglob("*"))
+        for path in files:
             if path.suffix in (".py", ".sql") and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
                 digest.update(path.read_bytes())

@@ -40,3 +40,16 @@ def test_second_writer_is_refused_while_another_process_holds_the_lock(tmp_path:
     with writer_lock(tmp_path, wait_s=5):
         assert (tmp_path / ".writer.pid").read_text() == str(os.getpid())
     assert time.monotonic() - started < 5
+
+
+def test_lock_is_reentrant_within_a_process(tmp_path: Path) -> None:
+    with writer_lock(tmp_path), writer_lock(tmp_path):
+        assert (tmp_path / ".writer.pid").exists()
+    # both released: another process can take it at once
+    result = subprocess.run(
+        [sys.executable, "-c", HOLD.replace("time.sleep(30)", "pass"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "held"

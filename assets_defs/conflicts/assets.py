@@ -16,7 +16,8 @@ from pipeline.config import layer_buffers
 from pipeline.conflicts.build import IndexedFiles, build_conflicts, inputs_key
 from pipeline.conflicts.columns import table_schema
 from pipeline.history.store import apply_history, last_published_inputs_key
-from pipeline.index.files import indexed_paths
+from pipeline.index.files import current_index_key, indexed_paths
+from pipeline.locking import writer_lock
 from pipeline.versioning import source_fingerprint
 
 CONFLICTS_CODE_VERSION = source_fingerprint(
@@ -25,8 +26,9 @@ CONFLICTS_CODE_VERSION = source_fingerprint(
 #: Nothing is rebuilt or re-published when the inputs and this version are unchanged, so it
 #: covers the publish stage's code too.
 BUILD_AND_PUBLISH_VERSION = source_fingerprint(
-    "pipeline/conflicts", "pipeline/history", "pipeline/publish",
-    "sql/conflicts", "sql/history", "sql/checks", "sql/publish",
+    "pipeline/conflicts", "pipeline/history", "pipeline/publish", "pipeline/config",
+    "pipeline/db.py", "sql/conflicts", "sql/history", "sql/checks", "sql/publish",
+    "assets_defs",
 )  # fmt: skip
 #: Writers of the DuckDB files share this pool, limited to one at a time (dagster.yaml).
 DUCKDB_POOL = "landuse_duckdb"
@@ -54,6 +56,14 @@ def column_schema(table: str) -> dg.TableSchema:
             for name, dtype, text in table_schema(table)
         ]
     )
+
+
+def run_build(work_dir: Path, run: dg.DagsterRun) -> Path:
+    """This run's build, or for a re-execution the build of the run it re-executes."""
+    for run_id in (run.run_id, run.parent_run_id, run.root_run_id):
+        if run_id and run_work_db(work_dir, run_id).exists():
+            return run_work_db(work_dir, run_id)
+    return run_work_db(work_dir, run.run_id)
 
 
 def run_work_db(work_dir: Path, run_id: str) -> Path:
@@ -96,8 +106,18 @@ def prune_run_builds(work_dir: Path, keep: str) -> None:
 def conflict_tables(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
     """Build every mart table in ``work/<run id>/landuse.duckdb`` (H3 resolution from rules.yaml),
     unless nothing the tables depend on changed since the last published run."""
+    settings, _, _ = configured()
+    # held from the skip decision to the end of apply_history: the history this run's
+    # changes are computed against cannot move underneath it
+    with writer_lock(settings.data_dir):
+        yield from _build_tables(context)
+
+
+def _build_tables(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
     settings, catalogue, rules = configured()
-    key = inputs_key(catalogue, rules, settings.staging_dir, BUILD_AND_PUBLISH_VERSION)
+    buffers = layer_buffers(catalogue, rules)
+    index_keys = {name: current_index_key(settings.cells_dir, name) for name in buffers}
+    key = inputs_key(catalogue, rules, settings.staging_dir, BUILD_AND_PUBLISH_VERSION, index_keys)
     history = settings.history_dir / "history.duckdb"
     published = settings.out_dir / "landuse.duckdb"
     if published.exists() and last_published_inputs_key(history) == key:
@@ -109,7 +129,7 @@ def conflict_tables(context: dg.AssetExecutionContext) -> Iterator[dg.Materializ
         return
     started = datetime.now(UTC)
     indexed = []
-    for name, distances in layer_buffers(catalogue, rules).items():
+    for name, distances in buffers.items():
         for buffer_m in distances:
             cells, shapes = indexed_paths(settings.cells_dir, name, buffer_m)
             if cells.exists() and shapes.exists():

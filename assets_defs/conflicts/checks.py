@@ -3,7 +3,7 @@
 import dagster as dg
 
 from assets_defs.common import configured
-from assets_defs.conflicts.assets import run_work_db
+from assets_defs.conflicts.assets import run_build
 from pipeline.db import connect, sql
 
 #: check name -> the mart asset it guards; each check's SQL is sql/checks/<name>.sql and
@@ -26,7 +26,7 @@ def build_check(name: str, asset: str) -> dg.AssetChecksDefinition:
     )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         settings, _, rules = configured()
-        database = run_work_db(settings.work_dir, context.run.run_id)
+        database = run_build(settings.work_dir, context.run)
         if not database.exists():
             return dg.AssetCheckResult(passed=True, metadata={"skipped": True})
         con = connect(database, read_only=True)

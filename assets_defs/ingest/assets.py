@@ -6,6 +6,7 @@ from assets_defs.common import OWNERS, configured, progress
 from pipeline.config import LayerSpec
 from pipeline.ingest import ingest_layer, read_staged
 from pipeline.ingest.stage import NORMALISE_VERSION
+from pipeline.locking import writer_lock
 
 
 def features_key(layer: str) -> dg.AssetKey:
@@ -31,12 +32,13 @@ def build_ingest_asset(spec: LayerSpec) -> dg.AssetsDefinition:
     )
     def _ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings, catalogue, _ = configured()
-        outcome = ingest_layer(
-            spec,
-            base_dir=catalogue.base_dir,
-            staging_dir=settings.staging_dir,
-            cache_dir=settings.cache_dir,
-        )
+        with writer_lock(settings.data_dir):
+            outcome = ingest_layer(
+                spec,
+                base_dir=catalogue.base_dir,
+                staging_dir=settings.staging_dir,
+                cache_dir=settings.cache_dir,
+            )
         prov = outcome.provenance
         if outcome.error:
             context.log.error(outcome.error)

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from assets_defs.common import OWNERS, configured, progress
-from assets_defs.conflicts.assets import DUCKDB_POOL, MART_TABLES, prune_run_builds, run_work_db
+from assets_defs.conflicts.assets import DUCKDB_POOL, MART_TABLES, prune_run_builds, run_build
 from pipeline.history.store import commit_history
 from pipeline.locking import writer_lock
 from pipeline.publish.maps import png_preview_markdown
@@ -46,10 +46,12 @@ def after_swap_hook(context: dg.AssetExecutionContext, release: Release) -> None
     losing them.
     """
     settings, _, _ = configured()
+    build = run_build(settings.work_dir, context.run)
     commit_history(
-        run_work_db(settings.work_dir, context.run.run_id),
+        build,
         settings.history_dir / "history.duckdb",
-        run_id=context.run.run_id,
+        # the run that built it (for a re-execution, the run it re-executes)
+        run_id=build.parent.name,
     )
     progress(context, f"history: run recorded with release {release.release_id}")
 
@@ -73,7 +75,7 @@ def published_release(context: dg.AssetExecutionContext) -> Iterator[dg.Material
     """Write every output of this run into ``releases/<UTC time>-<run id>/`` and swap the
     ``out`` symlink to it (``os.replace``); keep the two previous releases."""
     settings, _, rules = configured()
-    build = run_work_db(settings.work_dir, context.run.run_id)
+    build = run_build(settings.work_dir, context.run)
     if not build.exists():
         current = current_release(settings.out_dir)
         progress(context, f"publish: nothing new to publish; out/ stays at {current}")
@@ -88,7 +90,7 @@ def published_release(context: dg.AssetExecutionContext) -> Iterator[dg.Material
             run_token=context.run.run_id,
             after_swap=lambda r: after_swap_hook(context, r),
         )
-    prune_run_builds(settings.work_dir, keep=context.run.run_id)
+    prune_run_builds(settings.work_dir, keep=build.parent.name)
     progress(context, f"publish: release {release.release_id} is now {settings.out_dir}")
     out = settings.out_dir
     common = {"release_id": release.release_id, "release": dg.MetadataValue.path(str(release.path))}

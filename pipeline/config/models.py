@@ -289,6 +289,9 @@ class RuleSet(Strict):
 
     version: Literal[1] = 1
     h3_resolution: int = Field(default=9, ge=7, le=11)
+    #: Areal overlaps smaller than this are digitising noise (edges of neighbouring layers
+    #: that almost coincide), not conflicts; point-in-polygon conflicts are always kept.
+    min_conflict_area_m2: float = Field(default=10.0, ge=0)
     scoring: Scoring = Field(default_factory=Scoring)
     reporting_units: ReportingUnits = Field(default_factory=ReportingUnits)
     rules: list[Rule]

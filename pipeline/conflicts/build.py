@@ -98,6 +98,7 @@ def _params(rules: RuleSet) -> dict[str, object]:
     scoring = rules.scoring
     return {
         "min_area_m2": MIN_AREA_M2,
+        "min_conflict_area_m2": max(rules.min_conflict_area_m2, MIN_AREA_M2),
         "min_area_km2": scoring.min_area_km2,
         "value_layers": list(scoring.value_layers),
         "value_pivot": scoring.value_pivot,
@@ -277,9 +278,17 @@ def _summary(con: duckdb.DuckDBPyConnection) -> BuildSummary:
     )
 
 
-def inputs_key(catalogue: Catalogue, rules: RuleSet, staging_dir: Path, code_version: str) -> str:
-    """Identity of everything a build depends on: each layer's staged copy, the catalogue,
-    the rules (file contents) and the code version. Equal keys give equal conflict tables."""
+def inputs_key(
+    catalogue: Catalogue,
+    rules: RuleSet,
+    staging_dir: Path,
+    code_version: str,
+    index_keys: dict[str, str | None],
+) -> str:
+    """Identity of everything a build depends on: each layer's staged copy and its state
+    class (ok / stale / failed, so a night with a stale layer is not taken for an unchanged
+    one), each indexed layer's index key, the catalogue, the rules (file contents) and the
+    code version. Equal keys give equal conflict tables."""
     import hashlib
 
     digest = hashlib.sha256(code_version.encode())
@@ -290,6 +299,7 @@ def inputs_key(catalogue: Catalogue, rules: RuleSet, staging_dir: Path, code_ver
     for layer in catalogue.names:
         outcome = read_outcome(staging_dir, layer)
         state = "missing" if outcome is None else outcome.state
+        state_class = "ok" if state in ("fresh", "unchanged") else state
         key = outcome.provenance.input_key if outcome and outcome.provenance else ""
-        digest.update(f"{layer}:{'failed' if state == 'failed' else 'ok'}:{key}".encode())
+        digest.update(f"{layer}:{state_class}:{key}:{index_keys.get(layer) or ''}".encode())
     return digest.hexdigest()

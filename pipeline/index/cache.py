@@ -26,8 +26,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.versioning import source_fingerprint
+
 #: Bump when the coverage algorithm or the cache layout changes: old caches are then ignored.
-CACHE_VERSION = "2"
+#: Cached coverage is only reused by the same indexing code.
+CACHE_VERSION = "2-" + source_fingerprint("pipeline/index")
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 
 

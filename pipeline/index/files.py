@@ -35,9 +35,9 @@ def write_indexed(
     shapes_out = shapes.assign(layer=layer, buffer_m=float(buffer_m))[
         ["layer", "buffer_m", "feature_id", "geometry"]
     ]
-    tmp_cells = cells_path.with_suffix(".tmp")
+    tmp_cells = cells_path.with_suffix(f".{os.getpid()}.tmp")
     cells_out.to_parquet(tmp_cells, index=False, compression="zstd")
-    tmp_shapes = shapes_path.with_suffix(".tmp")
+    tmp_shapes = shapes_path.with_suffix(f".{os.getpid()}.tmp")
     shapes_out.to_parquet(tmp_shapes, index=False, compression="zstd")
     os.replace(tmp_cells, cells_path)
     os.replace(tmp_shapes, shapes_path)
@@ -60,9 +60,17 @@ def index_is_current(cells_dir: Path, layer: str, key: str, buffers: list[float]
     return all(p.exists() for b in buffers for p in indexed_paths(cells_dir, layer, b))
 
 
+def current_index_key(cells_dir: Path, layer: str) -> str | None:
+    """The key the layer's outputs on disk were made from, or None."""
+    state = cells_dir / f"{layer}.index.json"
+    if not state.exists():
+        return None
+    return str(json.loads(state.read_text(encoding="utf-8")).get("key"))
+
+
 def mark_index_current(cells_dir: Path, layer: str, key: str) -> None:
     """Record that the layer's outputs on disk were made from ``key`` (after writing them)."""
     state = cells_dir / f"{layer}.index.json"
-    tmp = state.with_suffix(".tmp")
+    tmp = state.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"layer": layer, "key": key}), encoding="utf-8")
     os.replace(tmp, state)

@@ -106,7 +106,7 @@ def write_outcome(staging_dir: Path, outcome: IngestOutcome) -> None:
     """Record the layer's state in this run (``staging/<layer>.state.json``)."""
     staging_dir.mkdir(parents=True, exist_ok=True)
     path = staging_dir / f"{outcome.layer}.state.json"
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(asdict(outcome), ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, path)
 

@@ -19,9 +19,10 @@ import geopandas as gpd
 
 from pipeline.config.models import LayerSpec
 from pipeline.ingest.normalise import NormaliseCounts
+from pipeline.versioning import source_fingerprint
 
-#: Bump when normalisation logic changes, so staged copies are rebuilt.
-NORMALISE_VERSION = "2"
+#: Changes whenever the reading or normalising code changes, so staged copies are rebuilt.
+NORMALISE_VERSION = source_fingerprint("pipeline/ingest", "pipeline/sources", "pipeline/config")
 
 LayerState = Literal["fresh", "unchanged", "stale", "failed"]
 
@@ -50,7 +51,7 @@ class Provenance:
     dropped_outside: int
     dropped_duplicate: int
     features_filtered: int
-    #: Added in NORMALISE_VERSION 2; defaults let older ``.json`` records load.
+    #: Added later than the other counts; defaults let older ``.json`` records load.
     dropped_invalid: int = 0
     dropped_no_id: int = 0
 
@@ -114,8 +115,8 @@ def write_staged(staging_dir: Path, frame: gpd.GeoDataFrame, provenance: Provena
     """Write the layer and then its provenance, each through a temporary file and a rename."""
     staging_dir.mkdir(parents=True, exist_ok=True)
     parquet, meta = staged_paths(staging_dir, provenance.layer)
-    tmp = parquet.with_suffix(".parquet.tmp")
-    tmp_meta = meta.with_suffix(".json.tmp")
+    tmp = parquet.with_suffix(f".parquet.{os.getpid()}.tmp")
+    tmp_meta = meta.with_suffix(f".json.{os.getpid()}.tmp")
     try:
         frame.to_parquet(tmp, index=False, compression="zstd", write_covering_bbox=True)
         tmp_meta.write_text(json.dumps(asdict(provenance), ensure_ascii=False, indent=1), "utf-8")

@@ -1,6 +1,7 @@
 -- staging.conflict_pairs: one (rule, side-A feature, side-B feature) whose shapes really
 -- meet: the exact vector intersection of the (buffered) side-A shape and the side-B shape.
--- Touching edges (area 0, not a point) and slivers at or below $min_area_m2 are dropped.
+-- Touching edges (area 0, not a point) and overlaps of at most $min_conflict_area_m2 (rules.yaml:
+-- digitising noise) are dropped; a point inside a polygon (area 0) is kept.
 CREATE OR REPLACE TABLE staging.conflict_pairs AS
 WITH pairs AS (
     SELECT rule_id, layer_a, feature_id_a, buffer_a, layer_b, feature_id_b, buffer_b,
@@ -18,4 +19,4 @@ WITH pairs AS (
 SELECT *, ST_Area(geometry) AS area_m2
 FROM exact
 WHERE NOT ST_IsEmpty(geometry)
-  AND (ST_Area(geometry) > $min_area_m2 OR ST_Dimension(geometry) = 0);
+  AND (ST_Area(geometry) > $min_conflict_area_m2 OR ST_Dimension(geometry) = 0);

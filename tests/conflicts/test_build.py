@@ -145,3 +145,48 @@ def test_forbund_and_fa_totals_equal_the_sum_of_their_kommuner(world: World) -> 
     assert forbund[2] == 3 and forbund[3] == 2  # the cross-border conflict counted once
     # 1480 and 1481 lie in FA region 25; Borås lies outside every FA region of the tiny world
     assert fa == [("25", pytest.approx(kommuner[0]), 3)]
+
+
+def test_overlaps_below_the_minimum_area_are_not_conflicts(world: World) -> None:
+    # a second farmland block overlapping the wind area by a 2 m wide, 1 km long strip
+    # (2,000 m²) and one overlapping it by 0.5 m x 10 m (5 m²): only the first is a conflict
+    import geopandas as gpd
+    import shapely
+    from tiny_world import FARM_HIGH, FARM_LOW, WIND_AREA, X0, Y0
+
+    x1, y1 = WIND_AREA.bounds[2], WIND_AREA.bounds[1]
+    strip = shapely.box(x1 - 2, y1, x1 + 100, y1 + 1_000)
+    speck = shapely.box(x1 - 0.5, Y0 + 3_900, x1 + 100, Y0 + 3_910)
+    gpd.GeoDataFrame(
+        {"id": ["A1", "A2", "A3", "A4"], "klass": [7, 3, 8, 8]},
+        geometry=[FARM_HIGH, FARM_LOW, strip, speck],
+        crs=3006,
+    ).to_parquet(world.root / "data" / "akermark.parquet")
+    assert X0 > 0
+    run_stages(world)
+    farm = [c for c in _all_conflicts(world) if c["rule_id"] == "wind_farmland"]
+    assert sorted(c["feature_id_b"] for c in farm) == ["A1", "A3"]
+    (a3,) = [c for c in farm if c["feature_id_b"] == "A3"]
+    assert a3["area_m2"] == pytest.approx(2_000.0)
+
+
+def test_rank_in_kommun_orders_each_main_kommun_separately(world: World) -> None:
+    run_stages(world)
+    by_kommun: dict[str, list[tuple[int, float]]] = {}
+    for c in _all_conflicts(world):
+        by_kommun.setdefault(c["kommun_codes"][0], []).append((c["rank_in_kommun"], c["score"]))
+    for ranked in by_kommun.values():
+        ranked.sort()
+        assert [r for r, _ in ranked] == list(range(1, len(ranked) + 1))
+        assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
+    assert sorted(by_kommun) == ["1480", "1481"]
+
+
+def _all_conflicts(world: World) -> list[dict]:
+    con = connect(world.settings.work_dir / "landuse.duckdb", read_only=True)
+    try:
+        rel = con.execute("SELECT * EXCLUDE (geometry) FROM mart.conflicts ORDER BY rank")
+        columns = [d[0] for d in rel.description]
+        return [dict(zip(columns, row, strict=True)) for row in rel.fetchall()]
+    finally:
+        con.close()

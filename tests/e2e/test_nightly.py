@@ -106,3 +106,38 @@ def test_failed_required_layer_blocks_publication(world: World, nightly) -> None
     assert checks["layer_status_required_layers_present"] is False
     assert "landuse_duckdb" not in _metadata(result)
     assert _release(world.settings.out_dir) == release  # the published set is untouched
+
+
+@pytest.mark.slow
+def test_night_with_a_stale_layer_is_published_as_stale_then_recovers(
+    world: World, nightly
+) -> None:  # type: ignore[no-untyped-def]
+    assert nightly().success
+    source = world.root / "data" / "natura2000.geojson"
+    good = source.read_bytes()
+    source.write_text("<html>Service WFS is disabled</html>", encoding="utf-8")
+    stale_night = nightly()
+    assert stale_night.success  # a stale, non-failed layer does not block publication
+    meta = _metadata(stale_night)
+    assert meta["natura2000_features"]["status"] == "stale"
+    assert meta["conflicts"]["skipped"] is False  # not taken for an unchanged night
+    assert _published(world, "SELECT status FROM mart.layer_status WHERE layer = 'natura2000'") == [
+        ("stale",)
+    ]
+    assert _published(
+        world, "SELECT status, conflicts FROM mart.rule_summary WHERE rule_id = 'wind_natura2000'"
+    ) == [("stale", 1)]  # the last good copy still finds the conflict
+    source.write_bytes(good)  # the service is back with the same data
+    recovered = nightly()
+    assert _metadata(recovered)["conflicts"]["skipped"] is False
+    assert _published(world, "SELECT status FROM mart.layer_status WHERE layer = 'natura2000'") == [
+        ("unchanged",)
+    ]
+
+
+def _published(world: World, query: str) -> list[tuple]:
+    con = connect(world.settings.out_dir / "landuse.duckdb", read_only=True)
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()
