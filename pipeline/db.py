@@ -34,8 +34,14 @@ def connect(path: Path | str = ":memory:", *, read_only: bool = False) -> duckdb
         read_only=read_only,
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
     )
-    con.execute(f"LOAD '{spatial_extension_path()}'")
+    con.execute(f"LOAD {sql_literal(str(spatial_extension_path()))}")
     return con
+
+
+def sql_literal(text: str) -> str:
+    """``text`` as a SQL string literal, for the few statements that take no parameters
+    (``LOAD``, ``ATTACH``): quotes are doubled."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 @cache

@@ -4,6 +4,7 @@ import dagster as dg
 
 from assets_defs.common import configured
 from assets_defs.conflicts.assets import run_build
+from pipeline.conflicts.checks import run_check
 from pipeline.db import connect, sql
 
 #: check name -> the mart asset it guards; each check's SQL is sql/checks/<name>.sql and
@@ -14,6 +15,7 @@ BLOCKING_CHECKS = {
     "conflicts_valid_geometries": "conflicts",
     "conflicts_crs": "conflicts",
     "layer_status_required_layers_present": "layer_status",
+    "layer_status_region_covered": "layer_status",
     "kommun_summary_region_covered": "kommun_summary",
 }
 
@@ -31,9 +33,7 @@ def build_check(name: str, asset: str) -> dg.AssetChecksDefinition:
             return dg.AssetCheckResult(passed=True, metadata={"skipped": True})
         con = connect(database, read_only=True)
         try:
-            text = sql(f"checks/{name}")
-            params = {"lan_code": rules.reporting_units.lan_code} if "$lan_code" in text else {}
-            failures, detail = con.execute(text, params).fetchone()  # type: ignore[misc]
+            failures, detail = run_check(con, name, rules)
         finally:
             con.close()
         return dg.AssetCheckResult(

@@ -92,13 +92,14 @@ def load_rules(path: Path, catalogue: Catalogue) -> RuleSet:
     for i, rule in enumerate(rules.rules):
         for side_name in ("a", "b"):
             side: Selector = getattr(rule, side_name)
+            unknown = [layer for layer in side.layers if layer not in known]
             for j, layer in enumerate(side.layers):
                 if layer not in known:
                     problems.append(
                         f"rules[{i}]({rule.id}).{side_name}.layers[{j}]: unknown layer "
                         f"'{layer}' (the catalogue has: {', '.join(sorted(known))})"
                     )
-            if not select_layers(side, catalogue) and not problems:
+            if not select_layers(side, catalogue) and not unknown:
                 problems.append(
                     f"rules[{i}]({rule.id}).{side_name}: selects no catalogue layer "
                     f"(themes {side.themes}, layers {side.layers})"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from pipeline.db import connect, run_sql, sql
+from pipeline.db import connect, run_sql, sql, sql_literal
 
 #: An area change at or below this (m²) is numerical noise, not a changed conflict.
 AREA_TOLERANCE_M2 = 1.0
@@ -51,7 +51,7 @@ def apply_history(
     ensure_store(history_path)
     con = connect(work_db)
     try:
-        con.execute(f"ATTACH '{history_path}' AS history (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(str(history_path))} AS history (READ_ONLY)")
         params = {
             "run_id": run_id,
             "run_date": run_date.isoformat(),
@@ -84,7 +84,7 @@ def commit_history(work_db: Path, history_path: Path, *, run_id: str) -> None:
     ensure_store(history_path)
     con = connect(history_path)
     try:
-        con.execute(f"ATTACH '{work_db}' AS build (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(str(work_db))} AS build (READ_ONLY)")
         run_sql(con, "history/commit_run", {"run_id": run_id})
     finally:
         con.close()

@@ -101,3 +101,18 @@ def test_unpublished_run_leaves_no_trace(world: World) -> None:
     )  # fmt: skip
     rows = _rows(world, "SELECT DISTINCT status FROM mart.conflicts")
     assert rows == [("new",)]
+
+
+def test_paths_with_quotes_are_attached_safely(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from stages import make_world
+
+    world = make_world(tmp_path / "kommun's data")
+    run_stages(world)
+    work = world.settings.work_dir / "landuse.duckdb"
+    store = world.settings.history_dir / "o'brien" / "history.duckdb"
+    apply_history(
+        work, store, run_id="q", run_date=date(2026, 11, 28),
+        started_at=datetime.now(UTC), inputs_key="k",
+    )  # fmt: skip
+    commit_history(work, store, run_id="q")
+    assert last_published_inputs_key(store) == "k"
