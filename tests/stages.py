@@ -16,6 +16,7 @@ from pipeline.config import (
     load_rules,
 )
 from pipeline.conflicts.build import BuildSummary, IndexedFiles, build_conflicts
+from pipeline.db import connect
 from pipeline.index.files import indexed_paths, write_indexed
 from pipeline.index.layer import index_layer
 from pipeline.ingest import ingest_layer, read_staged
@@ -67,3 +68,23 @@ def run_stages(world: World) -> BuildSummary:
         staging_dir=s.staging_dir,
         indexed=indexed,
     )
+
+
+def rows(database: Path, query: str) -> list[tuple]:
+    """Every row of ``query`` on ``database``, opened read-only with spatial loaded."""
+    con = connect(database, read_only=True)
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()
+
+
+def records(database: Path, query: str) -> list[dict]:
+    """Every row of ``query`` as a dict by column name."""
+    con = connect(database, read_only=True)
+    try:
+        rel = con.execute(query)
+        columns = [d[0] for d in rel.description]
+        return [dict(zip(columns, row, strict=True)) for row in rel.fetchall()]
+    finally:
+        con.close()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import h3
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+from pipeline.index.h3grid import grid_disk
 
 
 def zone_components(conflict_cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -29,42 +30,32 @@ def zone_components(conflict_cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
             pd.DataFrame({"zone_key": pd.Series(dtype=str), "conflict_id": pd.Series(dtype=str)}),
             pd.DataFrame({"zone_key": pd.Series(dtype=str), "h3": pd.Series(dtype="uint64")}),
         )
-    nodes = conflict_cells[["rule_id", "h3"]].drop_duplicates().reset_index(drop=True)
-    index = {(r, int(c)): i for i, (r, c) in enumerate(nodes.itertuples(index=False, name=None))}
-    rows: list[int] = []
-    cols: list[int] = []
-    for i, (rule, cell) in enumerate(nodes.itertuples(index=False, name=None)):
-        for neighbour in h3.grid_ring(h3.int_to_str(int(cell)), 1):
-            j = index.get((rule, h3.str_to_int(neighbour)))
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-    node_of_row = np.fromiter(
-        (
-            index[(r, int(c))]
-            for r, c in zip(conflict_cells["rule_id"], conflict_cells["h3"], strict=True)
-        ),
-        dtype=np.int64,
-        count=len(conflict_cells),
+    rows = conflict_cells.assign(h3=conflict_cells["h3"].astype("uint64"))
+    nodes = rows[["rule_id", "h3"]].drop_duplicates().reset_index(drop=True)
+    nodes["node"] = np.arange(len(nodes))
+    # neighbour edges: every cell's ring of neighbours that are conflict cells of the same rule
+    source, neighbour = grid_disk(nodes["h3"].to_numpy(), k=1)
+    ring = pd.DataFrame(
+        {"from": source, "rule_id": nodes["rule_id"].to_numpy()[source], "h3": neighbour}
     )
-    first = (
-        pd.Series(node_of_row).groupby(conflict_cells["conflict_id"].to_numpy()).transform("first")
-    )
-    rows.extend(node_of_row.tolist())
-    cols.extend(first.to_numpy().tolist())
+    neighbours = ring.merge(nodes, on=["rule_id", "h3"])
+    # conflict edges: every cell of a conflict linked to the conflict's first cell
+    node_of_row = rows.merge(nodes, on=["rule_id", "h3"], how="left")["node"].to_numpy()
+    first = pd.Series(node_of_row).groupby(rows["conflict_id"].to_numpy()).transform("first")
+    start = np.concatenate([neighbours["from"].to_numpy(), node_of_row])
+    end = np.concatenate([neighbours["node"].to_numpy(), first.to_numpy()])
     n = len(nodes)
-    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    graph = coo_matrix((np.ones(len(start), dtype=np.int8), (start, end)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    nodes["zone_key"] = nodes["rule_id"] + ":" + labels.astype(str)
+    zone_key = nodes["rule_id"] + ":" + labels.astype(str)
     conflict_zone = pd.DataFrame(
-        {"conflict_id": conflict_cells["conflict_id"].to_numpy(), "node": node_of_row}
+        {"conflict_id": rows["conflict_id"].to_numpy(), "node": node_of_row}
     ).drop_duplicates("conflict_id")
     members = pd.DataFrame(
         {
-            "zone_key": nodes["zone_key"].to_numpy()[conflict_zone["node"].to_numpy()],
+            "zone_key": zone_key.to_numpy()[conflict_zone["node"].to_numpy()],
             "conflict_id": conflict_zone["conflict_id"].to_numpy(),
         }
     )
-    cells = nodes[["zone_key", "h3"]].copy()
-    cells["h3"] = cells["h3"].astype("uint64")
+    cells = pd.DataFrame({"zone_key": zone_key, "h3": nodes["h3"].astype("uint64")})
     return members, cells

@@ -22,7 +22,6 @@ import pyarrow as pa
 import shapely
 from h3ronpy import ContainmentMode
 from h3ronpy.vector import (
-    cells_to_coordinates,
     cells_to_wkb_polygons,
     coordinates_to_cells,
     wkb_to_cells,
@@ -89,18 +88,6 @@ def wkb_centroid_cells(wkb: np.ndarray, resolution: int) -> tuple[np.ndarray, np
     values = _u64(lists.values)
     pos = np.repeat(np.arange(len(wkb), dtype=np.int64), np.diff(offsets))
     return pos, values
-
-
-def cell_centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Centres of ``cells`` in EPSG:3006 as (easting, northing) arrays."""
-    cells = np.asarray(cells, dtype=np.uint64)
-    if len(cells) == 0:
-        return np.empty(0), np.empty(0)
-    batch = pa.record_batch(cells_to_coordinates(pa.array(cells)))
-    lat = batch.column("lat").to_numpy()
-    lng = batch.column("lng").to_numpy()
-    x, y = transformer(WGS84, PROJECT_CRS).transform(lng, lat)
-    return np.asarray(x), np.asarray(y)
 
 
 def grid_disk(cells: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
-from stages import World, run_stages
+from stages import World, records, rows, run_stages
 from tiny_world import EXPECTED_WIND_FARM_M2, EXPECTED_WIND_NATURA_M2, TURBINE
 
-from pipeline.db import connect
+
+def _build(world: World) -> Path:
+    return world.settings.work_dir / "landuse.duckdb"
+
+
+def _all_conflicts(world: World) -> list[dict]:
+    return records(_build(world), "SELECT * EXCLUDE (geometry) FROM mart.conflicts ORDER BY rank")
 
 
 def _conflicts(world: World) -> dict[str, dict]:
-    con = connect(world.settings.work_dir / "landuse.duckdb", read_only=True)
-    try:
-        rel = con.execute("SELECT * EXCLUDE (geometry) FROM mart.conflicts ORDER BY rank")
-        columns = [d[0] for d in rel.description]
-        return {
-            row[columns.index("rule_id")]: dict(zip(columns, row, strict=True))
-            for row in rel.fetchall()
-        }
-    finally:
-        con.close()
+    return {c["rule_id"]: c for c in _all_conflicts(world)}
 
 
 def test_exact_areas_filters_and_cross_border(world: World) -> None:
@@ -91,56 +89,47 @@ def test_missing_layer_makes_rules_unknown_not_zero(world: World) -> None:
     (world.root / "data" / "natura2000.geojson").unlink()
     summary = run_stages(world)
     assert summary.rules_unknown == ["wind_natura2000"]
-    con = connect(world.settings.work_dir / "landuse.duckdb", read_only=True)
-    try:
-        status, conflicts = con.execute(
-            "SELECT status, conflicts FROM mart.rule_summary WHERE rule_id = 'wind_natura2000'"
-        ).fetchone()
-        assert status == "unknown" and conflicts is None
-        statuses = con.execute("SELECT DISTINCT status FROM mart.kommun_summary").fetchall()
-        assert statuses == [("unknown",)]
-        layer = con.execute(
-            "SELECT status, error FROM mart.layer_status WHERE layer = 'natura2000'"
-        ).fetchone()
-        assert layer[0] == "failed" and "natura2000" in layer[1] and "not found" in layer[1]
-        kf = con.execute("SELECT DISTINCT status FROM mart.kommunalforbund_summary").fetchall()
-        assert kf == [("unknown",)]
-    finally:
-        con.close()
+    build = _build(world)
+    ((status, conflicts),) = rows(
+        build, "SELECT status, conflicts FROM mart.rule_summary WHERE rule_id = 'wind_natura2000'"
+    )
+    assert status == "unknown" and conflicts is None
+    statuses = rows(build, "SELECT DISTINCT status FROM mart.kommun_summary")
+    assert statuses == [("unknown",)]
+    (layer,) = rows(build, "SELECT status, error FROM mart.layer_status WHERE layer = 'natura2000'")
+    assert layer[0] == "failed" and "natura2000" in layer[1] and "not found" in layer[1]
+    kf = rows(build, "SELECT DISTINCT status FROM mart.kommunalforbund_summary")
+    assert kf == [("unknown",)]
 
 
 def test_every_kommun_of_the_lan_is_summarised_with_zeros(world: World) -> None:
     run_stages(world)
-    con = connect(world.settings.work_dir / "landuse.duckdb", read_only=True)
-    try:
-        rows = con.execute(
-            "SELECT kommun_code, conflicts, round(area_m2) FROM mart.kommun_summary "
-            "ORDER BY kommun_code"
-        ).fetchall()
-    finally:
-        con.close()
+    summary = rows(
+        _build(world),
+        "SELECT kommun_code, conflicts, round(area_m2) FROM mart.kommun_summary "
+        "ORDER BY kommun_code",
+    )
     # 1490 Borås has no conflicts, but is still listed, with zeros
-    codes = [r[0] for r in rows]
+    codes = [r[0] for r in summary]
     assert codes == ["1480", "1481", "1490"]
-    assert rows[2][1:] == (0, 0.0)
-    assert rows[0][2] == pytest.approx(EXPECTED_WIND_NATURA_M2 + EXPECTED_WIND_FARM_M2 / 2)
+    assert summary[2][1:] == (0, 0.0)
+    assert summary[0][2] == pytest.approx(EXPECTED_WIND_NATURA_M2 + EXPECTED_WIND_FARM_M2 / 2)
 
 
 def test_forbund_and_fa_totals_equal_the_sum_of_their_kommuner(world: World) -> None:
     run_stages(world)
-    con = connect(world.settings.work_dir / "landuse.duckdb", read_only=True)
-    try:
-        kommuner = con.execute(
-            "SELECT sum(area_m2), sum(score) FROM mart.kommun_summary "
-            "WHERE kommunalforbund = 'Göteborgsregionen'"
-        ).fetchone()
-        forbund = con.execute(
-            "SELECT area_m2, score, conflicts, members FROM mart.kommunalforbund_summary "
-            "WHERE kommunalforbund = 'Göteborgsregionen'"
-        ).fetchone()
-        fa = con.execute("SELECT fa_code, area_m2, conflicts FROM mart.fa_summary").fetchall()
-    finally:
-        con.close()
+    build = _build(world)
+    (kommuner,) = rows(
+        build,
+        "SELECT sum(area_m2), sum(score) FROM mart.kommun_summary "
+        "WHERE kommunalforbund = 'Göteborgsregionen'",
+    )
+    (forbund,) = rows(
+        build,
+        "SELECT area_m2, score, conflicts, members FROM mart.kommunalforbund_summary "
+        "WHERE kommunalforbund = 'Göteborgsregionen'",
+    )
+    fa = rows(build, "SELECT fa_code, area_m2, conflicts FROM mart.fa_summary")
     assert forbund[0] == pytest.approx(kommuner[0]) and forbund[1] == pytest.approx(kommuner[1])
     assert forbund[2] == 3 and forbund[3] == 2  # the cross-border conflict counted once
     # 1480 and 1481 lie in FA region 25; Borås lies outside every FA region of the tiny world
@@ -180,13 +169,3 @@ def test_rank_in_kommun_orders_each_main_kommun_separately(world: World) -> None
         assert [r for r, _ in ranked] == list(range(1, len(ranked) + 1))
         assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
     assert sorted(by_kommun) == ["1480", "1481"]
-
-
-def _all_conflicts(world: World) -> list[dict]:
-    con = connect(world.settings.work_dir / "landuse.duckdb", read_only=True)
-    try:
-        rel = con.execute("SELECT * EXCLUDE (geometry) FROM mart.conflicts ORDER BY rank")
-        columns = [d[0] for d in rel.description]
-        return [dict(zip(columns, row, strict=True)) for row in rel.fetchall()]
-    finally:
-        con.close()

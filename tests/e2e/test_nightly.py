@@ -10,10 +10,8 @@ import dagster as dg
 import geopandas as gpd
 import pytest
 import shapely
-from stages import World
+from stages import World, rows
 from tiny_world import NATURA
-
-from pipeline.db import connect
 
 
 @pytest.fixture
@@ -75,17 +73,13 @@ def test_changed_layer_is_reindexed_and_its_changes_recorded(world: World, night
     assert meta["natura2000_cells"]["skipped"] is False
     assert meta["kommuner_cells"]["skipped"] is True
     assert (meta["conflicts"]["new"], meta["conflicts"]["changed"]) == (0, 1)
-    con = connect(world.settings.out_dir / "landuse.duckdb", read_only=True)
-    try:
-        changes = con.execute(
-            "SELECT rule_id, change FROM mart.conflict_changes "
-            "WHERE run_id = (SELECT max_by(run_id, started_at) FROM mart.runs)"
-        ).fetchall()
-        runs = con.execute("SELECT count(*) FROM mart.runs").fetchone()
-    finally:
-        con.close()
+    changes = _published(
+        world,
+        "SELECT rule_id, change FROM mart.conflict_changes "
+        "WHERE run_id = (SELECT max_by(run_id, started_at) FROM mart.runs)",
+    )
     assert changes == [("wind_natura2000", "changed")]
-    assert runs == (2,)
+    assert _published(world, "SELECT count(*) FROM mart.runs") == [(2,)]
 
 
 @pytest.mark.slow
@@ -136,8 +130,4 @@ def test_night_with_a_stale_layer_is_published_as_stale_then_recovers(
 
 
 def _published(world: World, query: str) -> list[tuple]:
-    con = connect(world.settings.out_dir / "landuse.duckdb", read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
+    return rows(world.settings.out_dir / "landuse.duckdb", query)

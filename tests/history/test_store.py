@@ -7,10 +7,9 @@ from datetime import UTC, date, datetime
 import geopandas as gpd
 import pytest
 import shapely
-from stages import World, run_stages
+from stages import World, rows, run_stages
 from tiny_world import NATURA, WIND_AREA, X0, Y0
 
-from pipeline.db import connect
 from pipeline.history.store import apply_history, commit_history, last_published_inputs_key
 
 
@@ -29,11 +28,7 @@ def _publish_run(world: World, run_id: str, day: date) -> None:
 
 
 def _rows(world: World, query: str) -> list[tuple]:
-    con = connect(world.settings.work_dir / "landuse.duckdb", read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
+    return rows(world.settings.work_dir / "landuse.duckdb", query)
 
 
 def test_changed_layer_gives_exact_change_rows(world: World) -> None:
