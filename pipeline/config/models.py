@@ -8,10 +8,22 @@ silently ignored setting. Layer and rule names are SQL-safe identifiers
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self, get_args
+from urllib.parse import unquote
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    RootModel,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -27,7 +39,6 @@ def check_identifier(name: str) -> str:
 
 
 Theme = Literal["wind", "agriculture", "forestry", "nature", "development", "boundaries"]
-SourceKind = Literal["file", "http", "wfs", "ogcapi", "arcgis", "atom"]
 Severity = Literal["exclusion", "high", "medium", "low"]
 Operator = Literal["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte"]
 #: Columns of the common staged schema that filters may test.
@@ -72,48 +83,338 @@ class RuleCondition(Condition):
         return self
 
 
-class SourceSpec(Strict):
-    """Where a layer's bytes come from and how to read them.
+#: Parameter and header names whose values are secrets in every source, compared without
+#: case and without ``-`` / ``_`` (``api_key``, ``API-Key`` and ``apikey`` are one name).
+SECRET_NAMES = frozenset(
+    {
+        "token",
+        "key",
+        "apikey",
+        "xapikey",
+        "password",
+        "secret",
+        "accesstoken",
+        "sig",
+        "authorization",
+        "proxyauthorization",
+        "cookie",
+    }
+)
+#: What a secret value is replaced with in messages and provenance.
+REDACTED = "***"
+#: ``${NAME}``: a value taken from the environment when the source is fetched.
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_QUERY_PAIR = re.compile(r"(?P<lead>[?&](?P<name>[^=&#?\s'\"<>]+)=)(?P<value>[^&#\s'\"<>]*)")
 
-    ``file``: a local path (GeoPackage, Shapefile, zip, GeoJSON, FlatGeobuf, GeoParquet, CSV).
-    ``http``: a download of such a file. ``wfs`` / ``ogcapi`` / ``arcgis`` / ``atom``: services.
-    Relative ``path`` values resolve against the catalogue file's folder.
+
+def secret_name_key(name: str) -> str:
+    """``name`` as compared with :data:`SECRET_NAMES`: unquoted, lower case, no ``-``/``_``.
+
+    >>> secret_name_key("X-API_Key")
+    'xapikey'
+    """
+    return unquote(name).lower().replace("-", "").replace("_", "")
+
+
+def redact_query(text: str, names: frozenset[str] = SECRET_NAMES) -> str:
+    """``text`` with the value of every query parameter named in ``names`` replaced.
+
+    Works on a URL and on any message quoting URLs; ``names`` are
+    :func:`secret_name_key` forms.
+
+    >>> redact_query("https://x/wfs?typeNames=nr&api_key=s3cret&count=10")
+    'https://x/wfs?typeNames=nr&api_key=***&count=10'
     """
 
-    kind: SourceKind
-    path: str | None = None
-    url: str | None = None
+    def replace(found: re.Match[str]) -> str:
+        if secret_name_key(found.group("name")) in names and found.group("value"):
+            return found.group("lead") + REDACTED
+        return found.group(0)
+
+    return _QUERY_PAIR.sub(replace, text)
+
+
+def _check_env_references(values: dict[str, str]) -> dict[str, str]:
+    for name, value in values.items():
+        if value.count("${") != len(ENV_REFERENCE.findall(value)):
+            raise ValueError(
+                f"'{name}': malformed environment reference; write ${{NAME}} with a name "
+                "of letters, digits and '_'"
+            )
+    return values
+
+
+class SourceKeys(Strict):
+    """Keys every source kind has."""
+
     #: Layer inside a multi-layer file (GeoPackage), or the WFS type name / ArcGIS layer id /
     #: OGC API collection.
     layer: str | None = None
+
+
+class ReadKeys(SourceKeys):
+    """How a file's features are read (local files, downloads, ATOM enclosures)."""
+
     #: File inside an archive (zip), e.g. ``NR_polygon.shp``.
     member: str | None = None
-    #: Text encoding of a DBF when the archive has no ``.cpg`` (default Latin-1 for DBF).
+    #: Text encoding of a DBF without ``.cpg`` (default Latin-1) or of a CSV (default UTF-8).
     encoding: str | None = None
     #: CSV geometry: a WKT column or an x/y pair.
     wkt_column: str | None = None
     x_column: str | None = None
     y_column: str | None = None
-    #: Extra query parameters for services (e.g. a CQL filter).
-    params: dict[str, str] = Field(default_factory=dict)
-    page_size: int = Field(default=1000, ge=1, le=100_000)
-    timeout_s: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")
-    def _path_or_url(self) -> SourceSpec:
-        if self.kind == "file" and not self.path:
-            raise ValueError("a 'file' source needs 'path'")
-        if self.kind != "file" and not self.url:
-            raise ValueError(f"a '{self.kind}' source needs 'url'")
+    def _xy_pair(self) -> Self:
         if bool(self.x_column) != bool(self.y_column):
             raise ValueError("'x_column' and 'y_column' go together")
         return self
 
+
+class RemoteKeys(SourceKeys):
+    """Keys of every source fetched over HTTP(S): where, with what, and for how long."""
+
+    #: Each kind's model narrows it to its own name.
+    kind: str
+    url: str = Field(min_length=1)
+    #: Extra query parameters (a CQL filter, ``sortBy``, a token); values may hold ``${NAME}``.
+    params: dict[str, str] = Field(default_factory=dict)
+    #: Request headers sent with every request of the source (``Authorization``); values may
+    #: hold ``${NAME}``. Header values are always treated as secrets.
+    headers: dict[str, str] = Field(default_factory=dict)
+    #: More parameter names whose values are secrets, besides :data:`SECRET_NAMES`.
+    redact: list[str] = Field(default_factory=list)
+    #: Connect and read timeout of one network operation.
+    timeout_s: float = Field(default=60.0, gt=0)
+    #: Deadline of one download (one request with its retries and waits).
+    download_deadline_s: float = Field(default=1800.0, gt=0)
+    #: Deadline of everything the layer fetches (all requests, pages, retries and waits).
+    layer_deadline_s: float = Field(default=3600.0, gt=0)
+
+    @field_validator("params", "headers")
+    @classmethod
+    def _env_references(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_env_references(value)
+
+    @field_validator("headers")
+    @classmethod
+    def _one_line_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if any(ch in text for ch in "\r\n\x00"):
+                raise ValueError(f"header '{name}' holds a line break or NUL")
+        return value
+
+    @property
+    def path(self) -> None:
+        """Remote sources have no local path."""
+        return None
+
+    def secret_names(self) -> frozenset[str]:
+        """:func:`secret_name_key` forms of every parameter and header name that is secret.
+
+        The common :data:`SECRET_NAMES`, the names in ``redact``, every header, and every
+        parameter whose value comes from the environment.
+        """
+        from_env = {k for k, v in self.params.items() if ENV_REFERENCE.search(v)}
+        named = [*self.redact, *self.headers, *from_env]
+        return SECRET_NAMES | {secret_name_key(n) for n in named}
+
     def location(self, base_dir: Path) -> str:
-        """The resolved path or the URL, for messages and provenance."""
-        if self.path is not None:
-            return str(resolve_path(self.path, base_dir))
-        return str(self.url)
+        """The URL with secret query values redacted, for messages and provenance."""
+        return redact_query(self.url, self.secret_names())
+
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        """Fields for ``repr``, with secret parameter values and all header values masked."""
+        names = self.secret_names()
+        for key, value in super().__repr_args__():
+            if key == "headers":
+                value = dict.fromkeys(self.headers, REDACTED)
+            elif key == "params":
+                value = {
+                    k: REDACTED if secret_name_key(k) in names else v
+                    for k, v in self.params.items()
+                }
+            yield key, value
+
+
+class PagedKeys(RemoteKeys):
+    """Keys of the paged feature services."""
+
+    #: Features asked for per page; servers may cap pages lower.
+    page_size: int = Field(default=1000, ge=1, le=100_000)
+    #: Most pages one fetch may take: a server whose paging never ends fails the layer.
+    max_pages: int = Field(default=10_000, ge=1)
+
+
+class FileSource(ReadKeys):
+    """``file``: a local GeoPackage, Shapefile, zip, GeoJSON, FlatGeobuf, GeoParquet, CSV.
+
+    A relative ``path`` resolves against the catalogue file's folder.
+    """
+
+    kind: Literal["file"]
+    path: str = Field(min_length=1)
+
+    @property
+    def url(self) -> None:
+        """Local files have no URL."""
+        return None
+
+    def location(self, base_dir: Path) -> str:
+        """The resolved path, for messages and provenance."""
+        return str(resolve_path(self.path, base_dir))
+
+
+class HttpSource(RemoteKeys, ReadKeys):
+    """``http``: a download of a file the ``file`` kind reads."""
+
+    kind: Literal["http"]
+
+
+class AtomSource(RemoteKeys, ReadKeys):
+    """``atom``: an ATOM download feed; its enclosure is read like an ``http`` download."""
+
+    kind: Literal["atom"]
+
+
+class WfsSource(PagedKeys):
+    """``wfs``: WFS 2.0 GetFeature; ``layer`` is the ``typeNames`` value."""
+
+    kind: Literal["wfs"]
+    layer: str = Field(min_length=1)
+
+
+class OgcApiSource(PagedKeys):
+    """``ogcapi``: OGC API Features; ``layer`` is the collection id (or ``url`` ends in items)."""
+
+    kind: Literal["ogcapi"]
+
+
+class ArcGisSource(PagedKeys):
+    """``arcgis``: an ArcGIS REST layer ``query``; ``layer`` is the layer id."""
+
+    kind: Literal["arcgis"]
+
+
+#: One model per source kind, told apart by ``kind``.
+AnySource = Annotated[
+    FileSource | HttpSource | AtomSource | WfsSource | OgcApiSource | ArcGisSource,
+    Field(discriminator="kind"),
+]
+#: Every source model, in the order of :data:`AnySource`.
+SOURCE_MODELS: tuple[type[SourceKeys], ...] = get_args(get_args(AnySource)[0])
+#: ``kind`` -> its model.
+SOURCE_KINDS: dict[str, type[SourceKeys]] = {
+    get_args(model.model_fields["kind"].annotation)[0]: model for model in SOURCE_MODELS
+}
+
+
+class SourceSpec(RootModel[AnySource]):
+    """Where a layer's bytes come from and how to read them: one model per kind (``root``).
+
+    Built from a catalogue mapping or from keywords, ``SourceSpec(kind="file", path=…)``.
+    Each kind accepts only its own keys. ``kind``, ``path``, ``url``, ``layer``, ``member``
+    and :meth:`location` read through to the kind's model (``None`` where a kind has no
+    such key).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _errors_name_the_keys(
+        cls, data: Any, handler: ModelWrapValidatorHandler[SourceSpec]
+    ) -> SourceSpec:
+        """Report errors at the catalogue's keys (``source.url``, not ``source.wfs.url``)."""
+        if isinstance(data, dict) and data.get("kind") not in SOURCE_KINDS:
+            raise ValidationError.from_exception_data("SourceSpec", _unknown_kind_errors(data))
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            errors = [_key_error(error) for error in exc.errors()]
+            raise ValidationError.from_exception_data(exc.title, errors) from None
+
+    @property
+    def kind(self) -> str:
+        return self.root.kind
+
+    @property
+    def path(self) -> str | None:
+        return self.root.path
+
+    @property
+    def url(self) -> str | None:
+        return self.root.url
+
+    @property
+    def layer(self) -> str | None:
+        return self.root.layer
+
+    @property
+    def member(self) -> str | None:
+        return self.root.member if isinstance(self.root, ReadKeys) else None
+
+    def location(self, base_dir: Path) -> str:
+        """The resolved path, or the URL with secret query values redacted."""
+        return self.root.location(base_dir)
+
+
+def _unknown_kind_errors(data: dict[str, Any]) -> list[InitErrorDetails]:
+    """A missing or unknown ``kind``, and every key no kind knows."""
+    kinds = list(SOURCE_KINDS)
+    expected = ", ".join(f"'{k}'" for k in kinds[:-1]) + f" or '{kinds[-1]}'"
+    errors = [
+        InitErrorDetails(
+            type=PydanticCustomError(
+                "literal_error", "Input should be {expected}", {"expected": expected}
+            ),
+            loc=("kind",),
+            input=data.get("kind"),
+        )
+    ]
+    known = {name for model in SOURCE_MODELS for name in model.model_fields}
+    errors += [
+        InitErrorDetails(type="extra_forbidden", loc=(key,), input=_shown_value(key, value))
+        for key, value in data.items()
+        if key not in known
+    ]
+    return errors
+
+
+def _key_error(error: ErrorDetails) -> InitErrorDetails:
+    """A kind model's error with the kind tag dropped from its location and secrets masked."""
+    loc = error["loc"]
+    if loc and loc[0] in SOURCE_KINDS:
+        loc = loc[1:]
+    return InitErrorDetails(
+        type=PydanticCustomError(error["type"], error["msg"]),
+        loc=loc,
+        input=_masked_input(loc, error["input"]),
+    )
+
+
+def _masked_input(loc: tuple[int | str, ...], value: Any) -> Any:
+    """The input an error quotes, with secret ``params`` and all ``headers`` values masked."""
+    field = str(loc[0]) if loc else ""
+    if field in ("params", "headers") and len(loc) >= 2:
+        secret = field == "headers" or secret_name_key(str(loc[1])) in SECRET_NAMES
+        return REDACTED if secret else value
+    if field in ("params", "headers"):
+        return _shown_value(field, value)
+    if isinstance(value, dict):  # a whole source, quoted by a missing key
+        return {k: _shown_value(str(k), v) for k, v in value.items()}
+    return value
+
+
+def _shown_value(key: str, value: Any) -> Any:
+    """``value`` of source key ``key``: headers all masked, secret-named params masked."""
+    if key == "headers" and isinstance(value, dict):
+        return dict.fromkeys(value, REDACTED)
+    if key == "params" and isinstance(value, dict):
+        return {
+            k: REDACTED if secret_name_key(str(k)) in SECRET_NAMES else v for k, v in value.items()
+        }
+    return value
 
 
 class Dedupe(Strict):

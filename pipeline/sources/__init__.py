@@ -1,6 +1,9 @@
-"""Readers: local files and archives, HTTP downloads, WFS / OGC API / ArcGIS REST / ATOM."""
+"""Readers: local files and archives, HTTP downloads, WFS / OGC API / ArcGIS REST / ATOM.
 
-from pipeline.sources.fetch import FetchedSource, fetch_source
-from pipeline.sources.read import read_fetched
+:mod:`pipeline.sources.kinds` holds the one table of source kinds.
+"""
 
-__all__ = ["FetchedSource", "fetch_source", "read_fetched"]
+from pipeline.sources.fetched import FetchedSource
+from pipeline.sources.kinds import KINDS, fetch_source, read_fetched
+
+__all__ = ["KINDS", "FetchedSource", "fetch_source", "read_fetched"]

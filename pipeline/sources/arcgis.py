@@ -6,15 +6,18 @@ Request pattern (Länsstyrelsen, Skogsstyrelsen MapServers)::
     <url>/<layer>/query?where=1=1&outFields=*&outSR=3006&f=json&returnGeometry=true
         &resultOffset=<n>&resultRecordCount=<page_size>[&orderByFields=...][&<params>]
 
-A ``returnCountOnly=true`` request first learns the count; fewer features than that is an
-error. ``f=json`` (Esri JSON, the default) is converted to GeoJSON with holes attached to
-their outer rings and the ``spatialReference`` as CRS; ``f=geojson`` pages are taken as they
-are. An ``{"error": ...}`` body served with status 200 is an error.
+Paging ends only when a page says ``exceededTransferLimit`` is false (or leaves it out); a
+page shorter than ``resultRecordCount`` does not end it, since servers cap pages at their
+``maxRecordCount``. A ``returnCountOnly=true`` request first learns the count; fewer
+features than that is an error, and the catalogue's ``max_pages`` bounds the paging.
+``f=json`` (Esri JSON, the default) is converted to GeoJSON with holes attached to their
+outer rings and the ``spatialReference`` as CRS; ``f=geojson`` pages are taken as they are.
+An ``{"error": ...}`` body served with status 200 is an error.
 """
 
 from __future__ import annotations
 
-from pipeline.config.models import SourceSpec
+from pipeline.config.models import ArcGisSource
 from pipeline.sources.esri import date_fields, esri_crs, esri_feature
 from pipeline.sources.httpcache import CachedBody, HttpFetcher, SourceError
 from pipeline.sources.services import (
@@ -31,9 +34,8 @@ from pipeline.sources.services import (
 PAGING_PARAMS = ("resultOffset", "resultRecordCount", "returnCountOnly", "returnIdsOnly")
 
 
-def query_url(spec: SourceSpec) -> str:
+def query_url(spec: ArcGisSource) -> str:
     """``<url>/<layer>/query``; a URL that already ends in ``/query`` is used as it is."""
-    assert spec.url is not None
     url = spec.url.rstrip("/")
     if url.endswith("/query"):
         return url
@@ -42,7 +44,7 @@ def query_url(spec: SourceSpec) -> str:
     return f"{url}/query"
 
 
-def base_params(spec: SourceSpec) -> dict[str, str]:
+def base_params(spec: ArcGisSource) -> dict[str, str]:
     """Query parameters: the defaults, then the catalogue's ``params``."""
     reject_params(spec.params, PAGING_PARAMS, "'page_size'")
     defaults = {
@@ -62,7 +64,7 @@ def arcgis_object(body: CachedBody) -> JSON:
     if isinstance(error, dict):
         details = "; ".join(str(d) for d in error.get("details") or [])
         message = f"ArcGIS error {error.get('code', '?')}: {error.get('message', '')}"
-        raise SourceError(body.url, message + (f" ({details})" if details else ""))
+        raise SourceError(body.shown, message + (f" ({details})" if details else ""))
     return data
 
 
@@ -74,7 +76,7 @@ def exceeded(data: JSON) -> bool:
     return bool(flag)
 
 
-def collect_arcgis(fetcher: HttpFetcher, spec: SourceSpec) -> Collected:
+def collect_arcgis(fetcher: HttpFetcher, spec: ArcGisSource) -> Collected:
     """All features of an ArcGIS layer, paged, checked against ``returnCountOnly``."""
     url = query_url(spec)
     params = base_params(spec)
@@ -84,7 +86,7 @@ def collect_arcgis(fetcher: HttpFetcher, spec: SourceSpec) -> Collected:
     count_body = fetcher.get(url, count_params, expect="json")
     count = arcgis_object(count_body).get("count")
     matched = int(count) if isinstance(count, int) else None
-    out = Collected(not_modified=count_body.not_modified)
+    out = Collected(spec.max_pages, not_modified=count_body.not_modified)
     offset = 0
     while True:
         page = {**params, "resultOffset": str(offset), "resultRecordCount": str(spec.page_size)}
@@ -93,7 +95,7 @@ def collect_arcgis(fetcher: HttpFetcher, spec: SourceSpec) -> Collected:
         if is_esri:
             raw = data.get("features")
             if not isinstance(raw, list):
-                raise SourceError(body.url, "response has no 'features' array")
+                raise SourceError(body.shown, "response has no 'features' array")
             dates = date_fields(data.get("fields"))
             features = [esri_feature(f, dates) for f in raw]
         else:
@@ -106,6 +108,6 @@ def collect_arcgis(fetcher: HttpFetcher, spec: SourceSpec) -> Collected:
         if not exceeded(data):
             break
         if not features:
-            raise SourceError(body.url, "exceededTransferLimit is true but the page is empty")
-    check_count(body.url, len(out.features), matched, "count of returnCountOnly=true")
+            raise SourceError(body.shown, "exceededTransferLimit is true but the page is empty")
+    check_count(body.shown, len(out.features), matched, "count of returnCountOnly=true")
     return out

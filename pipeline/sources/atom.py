@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urljoin
 
-from pipeline.config.models import SourceSpec
+from pipeline.config.models import AtomSource
 from pipeline.sources.download import download_file
+from pipeline.sources.fetched import FetchContext, FetchedSource
 from pipeline.sources.httpcache import CachedBody, HttpFetcher, SourceError
+from pipeline.sources.remote import fetched_body
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FEED_TYPES = ("application/atom+xml",)
@@ -71,7 +73,7 @@ def parse_links(xml: bytes, base: str) -> tuple[list[Link], list[Link]]:
     return files, feeds
 
 
-def choose_link(links: list[Link], spec: SourceSpec, feed_url: str) -> Link:
+def choose_link(links: list[Link], spec: AtomSource, feed_url: str) -> Link:
     """The one enclosure to download; ambiguity is an error listing the candidates."""
     unique = list(dict.fromkeys(links))
     if not unique:
@@ -92,9 +94,8 @@ def choose_link(links: list[Link], spec: SourceSpec, feed_url: str) -> Link:
     )
 
 
-def fetch_atom(fetcher: HttpFetcher, spec: SourceSpec) -> tuple[CachedBody, Link, bool]:
-    """Download the feed's enclosure; returns it, its link, and whether the feed was a 304."""
-    assert spec.url is not None
+def fetch_enclosure(fetcher: HttpFetcher, spec: AtomSource) -> tuple[CachedBody, Link]:
+    """Download the feed's enclosure; returns it and its link."""
     feed = fetcher.get(spec.url, spec.params, expect="xml")
     try:
         files, feeds = parse_links(feed.path.read_bytes(), feed.url)
@@ -103,7 +104,16 @@ def fetch_atom(fetcher: HttpFetcher, spec: SourceSpec) -> tuple[CachedBody, Link
                 sub_body = fetcher.get(sub.href, expect="xml")
                 files += parse_links(sub_body.path.read_bytes(), sub_body.url)[0]
     except ValueError as exc:
-        raise SourceError(feed.url, str(exc)) from exc
-    link = choose_link(files, spec, feed.url)
+        raise SourceError(feed.shown, str(exc)) from exc
+    link = choose_link(files, spec, feed.shown)
     body = download_file(fetcher, link.href, {}, mime=link.type)
-    return body, link, feed.not_modified
+    return body, link
+
+
+def fetch_atom(spec: AtomSource, fetcher: HttpFetcher, ctx: FetchContext) -> FetchedSource:
+    """The enclosure's bytes; ``location`` is the enclosure's URL, not the feed's.
+
+    A feed whose ``updated`` stamp changes therefore does not make the data look changed.
+    """
+    body, link = fetch_enclosure(fetcher, spec)
+    return fetched_body(ctx, body, fetcher.secrets.scrub(link.href))

@@ -7,7 +7,10 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlparse
 
+from pipeline.config.models import HttpSource
+from pipeline.sources.fetched import FetchContext, FetchedSource
 from pipeline.sources.httpcache import CachedBody, HttpFetcher, SourceError
+from pipeline.sources.remote import fetched_body
 
 #: File endings the readers know.
 KNOWN_SUFFIXES = (
@@ -75,8 +78,14 @@ def download_file(
     )
     if not body.path.suffix or body.path.suffix.lower() not in KNOWN_SUFFIXES:
         raise SourceError(
-            body.url,
+            body.shown,
             f"cannot tell the file format (no known ending in the URL, content-type "
             f"'{body.content_type or 'none'}'); expected one of {', '.join(KNOWN_SUFFIXES)}",
         )
     return body
+
+
+def fetch_http(spec: HttpSource, fetcher: HttpFetcher, ctx: FetchContext) -> FetchedSource:
+    """The downloaded file (``url`` with the catalogue's ``params``)."""
+    body = download_file(fetcher, spec.url, spec.params)
+    return fetched_body(ctx, body, fetcher.secrets.scrub(spec.url))

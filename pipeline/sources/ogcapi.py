@@ -1,16 +1,18 @@
 """OGC API Features: ``/collections/{id}/items`` pages joined by ``rel=next`` links.
 
 The first request sends ``limit=<page_size>`` and the catalogue's ``params`` (``bbox``,
-``crs``, filters); every next page is the server's ``next`` link as given. The CRS is the
-``Content-Crs`` response header when present, else CRS84 (the standard's default).
+``crs``, filters); every next page is the server's ``next`` link as given. Paging ends when
+a page has no ``next`` link or no features; a ``next`` link that cannot be followed (no
+GeoJSON type) is an error, not the end. The CRS is the ``Content-Crs`` response header when
+present, else CRS84 (the standard's default).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urljoin
 
-from pipeline.config.models import SourceSpec
-from pipeline.sources.httpcache import HttpFetcher, SourceError
+from pipeline.config.models import OgcApiSource
+from pipeline.sources.httpcache import CachedBody, HttpFetcher, SourceError
 from pipeline.sources.services import (
     JSON,
     Collected,
@@ -26,9 +28,8 @@ GEOJSON_TYPES = ("application/geo+json", "application/json", "")
 ACCEPT = {"Accept": "application/geo+json, application/json;q=0.9"}
 
 
-def items_url(spec: SourceSpec) -> str:
+def items_url(spec: OgcApiSource) -> str:
     """``<url>/collections/<layer>/items``, or ``url`` itself when it already ends in items."""
-    assert spec.url is not None
     url = spec.url.rstrip("/")
     if url.endswith("/items"):
         return url
@@ -37,13 +38,28 @@ def items_url(spec: SourceSpec) -> str:
     return f"{url}/collections/{spec.layer}/items"
 
 
-def next_link(data: JSON, base: str) -> str | None:
-    """Absolute href of the page's ``rel=next`` GeoJSON link, if any."""
-    for link in data.get("links") or []:
-        if not isinstance(link, dict) or link.get("rel") != "next" or not link.get("href"):
-            continue
-        if str(link.get("type", "")).split(";")[0].strip() in GEOJSON_TYPES:
-            return urljoin(base, str(link["href"]))
+def next_link(body: CachedBody, data: JSON) -> str | None:
+    """Absolute href of the page's ``rel=next`` GeoJSON link; None when it has none.
+
+    Raises
+    ------
+    SourceError
+        When the page has ``next`` links but none of a GeoJSON type: stopping there would
+        silently drop the rest.
+    """
+    links = [
+        link
+        for link in data.get("links") or []
+        if isinstance(link, dict) and link.get("rel") == "next" and link.get("href")
+    ]
+    types = [str(link.get("type", "")).split(";")[0].strip() for link in links]
+    for link, media in zip(links, types, strict=True):
+        if media in GEOJSON_TYPES:
+            return urljoin(body.url, str(link["href"]))
+    if links:
+        raise SourceError(
+            body.shown, f"the page's 'next' links are not GeoJSON (types {', '.join(types)})"
+        )
     return None
 
 
@@ -64,19 +80,18 @@ def content_crs(header: str | None) -> str | None:
     return uri
 
 
-def collect_ogcapi(fetcher: HttpFetcher, spec: SourceSpec) -> Collected:
+def collect_ogcapi(fetcher: HttpFetcher, spec: OgcApiSource) -> Collected:
     """All items of a collection, following ``next`` links; a loop is an error."""
     reject_params(spec.params, ("limit", "offset"), "'page_size'")
     url: str | None = items_url(spec)
     params: dict[str, str] | None = merge_params({"limit": str(spec.page_size)}, spec.params)
-    out = Collected()
+    out = Collected(spec.max_pages)
     seen: set[str] = set()
     matched: int | None = None
-    last = items_url(spec)
     while url is not None:
         body = fetcher.get(url, params, expect="json", headers=ACCEPT)
         if body.url in seen:
-            raise SourceError(body.url, "the 'next' links loop back to a page already read")
+            raise SourceError(body.shown, "the 'next' links loop back to a page already read")
         seen.add(body.url)
         data = expect_object(body)
         features = page_features(body, data)
@@ -85,8 +100,7 @@ def collect_ogcapi(fetcher: HttpFetcher, spec: SourceSpec) -> Collected:
             out.crs = content_crs(body.headers.get("content-crs")) or CRS84
             if isinstance(data.get("numberMatched"), int):
                 matched = int(data["numberMatched"])
-        last = body.url
-        url = next_link(data, body.url) if features else None
+        url = next_link(body, data) if features else None
         params = None
-    check_count(last, len(out.features), matched, "numberMatched of the first page")
+    check_count(body.shown, len(out.features), matched, "numberMatched of the first page")
     return out

@@ -1,126 +1,137 @@
-"""Fetch a remote catalogue source (``http``, ``wfs``, ``ogcapi``, ``arcgis``, ``atom``).
+"""What every remote kind (``http``, ``atom``, ``wfs``, ``ogcapi``, ``arcgis``) shares.
 
-Downloads go through :class:`~pipeline.sources.httpcache.HttpFetcher` (retries, on-disk cache,
-conditional requests). Paged services are assembled into one GeoJSON file under
-``cache_dir/assembled/`` so :func:`~pipeline.sources.read.read_fetched` reads every kind like a
-file, and the sha256 is over those assembled bytes.
+:func:`over_http` turns a kind's fetch into one that runs in an HTTP session (the cache,
+the deadlines, the source's secrets) and reports any failure as a
+:class:`~pipeline.config.errors.LayerError` with secrets scrubbed. :func:`assembling` turns a
+paged collector into a fetch that writes the pages as one GeoJSON file under
+``cache_dir/assembled/``, so every kind is read like a file and hashed over those bytes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-
-import httpx
+from typing import TypeVar
 
 from pipeline.config.errors import LayerError
-from pipeline.config.models import SourceSpec
-from pipeline.sources.arcgis import collect_arcgis
-from pipeline.sources.atom import fetch_atom
-from pipeline.sources.download import download_file
-from pipeline.sources.fetch import FetchedSource
+from pipeline.config.models import PagedKeys, RemoteKeys
+from pipeline.sources.fetched import FetchContext, FetchedSource
 from pipeline.sources.httpcache import (
-    DEFAULT_POLICY,
+    CachedBody,
+    Deadline,
     HttpFetcher,
-    HttpPolicy,
     SourceError,
     cache_key,
     make_client,
 )
-from pipeline.sources.ogcapi import collect_ogcapi
+from pipeline.sources.secrets import Secrets, scrubbed_http_logs
 from pipeline.sources.services import Collected, feature_collection_bytes
-from pipeline.sources.wfs import collect_wfs, fetch_wfs_file, wants_json
 
-Collector = Callable[[HttpFetcher, SourceSpec], Collected]
-COLLECTORS: dict[str, Collector] = {
-    "wfs": collect_wfs,
-    "ogcapi": collect_ogcapi,
-    "arcgis": collect_arcgis,
-}
+R = TypeVar("R", bound=RemoteKeys)
+P = TypeVar("P", bound=PagedKeys)
+#: A remote kind's fetch, given an open session.
+RemoteFetch = Callable[[R, HttpFetcher, FetchContext], FetchedSource]
 
 
-def fetch_remote(
-    layer: str,
-    spec: SourceSpec,
-    cache_dir: Path,
-    *,
-    policy: HttpPolicy = DEFAULT_POLICY,
-    client: httpx.Client | None = None,
-) -> FetchedSource:
-    """Download (or re-use from the cache) the bytes of a remote source.
+def over_http(fetch: RemoteFetch[R]) -> Callable[[R, FetchContext], FetchedSource]:
+    """``fetch`` run in an HTTP session for its source, failures as named layer errors.
 
-    Parameters
-    ----------
-    layer
-        Catalogue layer name, for messages and file names.
-    spec
-        The layer's source; ``kind`` is one of ``http``, ``wfs``, ``ogcapi``, ``arcgis``,
-        ``atom``.
-    cache_dir
-        Root of the on-disk cache.
-    policy
-        Retry schedule; tests pass a fast one.
-    client
-        An ``httpx.Client`` to use instead of a new one with ``spec.timeout_s``.
-
-    Returns
-    -------
-    FetchedSource
-        ``path`` to the downloaded or assembled file, ``sha256`` of its bytes,
-        ``not_modified`` True when every request was answered ``304``.
-
-    Raises
-    ------
-    LayerError
-        Naming the layer, the URL and the cause, for any failure to fetch.
+    The session's deadline (``layer_deadline_s``) starts when it opens. Any failure becomes
+    a ``LayerError`` naming the layer, the URL and the cause (a ``SourceError``'s own words,
+    else the exception's type and message), with every secret scrubbed from the message and
+    from the chained exceptions.
     """
-    assert spec.url is not None
-    own_client = client is None
-    http = client or make_client(spec.timeout_s, policy)
-    try:
-        fetcher = HttpFetcher(http, cache_dir, policy)
-        return _fetch(layer, spec, fetcher, cache_dir)
-    except SourceError as exc:
-        raise LayerError(layer, exc.url, exc.problem) from exc
-    except (ValueError, OSError, httpx.HTTPError) as exc:
-        raise LayerError(layer, spec.url, f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        if own_client:
-            http.close()
+
+    def fetch_remote(spec: R, ctx: FetchContext) -> FetchedSource:
+        secrets = Secrets.of(spec, ctx.env)
+        try:
+            secrets.require()
+            with http_session(spec, ctx, secrets) as fetcher:
+                return fetch(spec, fetcher, ctx)
+        except SourceError as exc:
+            error = LayerError(ctx.layer, secrets.scrub(exc.url), secrets.scrub(exc.problem))
+            raise error from secrets.without_secrets(exc)
+        except Exception as exc:  # anything else is named too, and scrubbed like the rest
+            problem = secrets.scrub(f"{type(exc).__name__}: {exc}")
+            error = LayerError(ctx.layer, spec.location(ctx.base_dir), problem)
+            raise error from secrets.without_secrets(exc)
+
+    return fetch_remote
 
 
-def _fetch(layer: str, spec: SourceSpec, fetcher: HttpFetcher, cache_dir: Path) -> FetchedSource:
-    assert spec.url is not None
-    now = datetime.now(UTC)
-    if spec.kind == "http":
-        body = download_file(fetcher, spec.url, spec.params)
-        return FetchedSource(layer, body.path, body.sha256, now, spec.url, body.not_modified)
-    if spec.kind == "atom":
-        body, link, _ = fetch_atom(fetcher, spec)
-        return FetchedSource(layer, body.path, body.sha256, now, link.href, body.not_modified)
-    if spec.kind == "wfs" and not wants_json(spec):
-        body = fetch_wfs_file(fetcher, spec)
-        return FetchedSource(layer, body.path, body.sha256, now, spec.url, body.not_modified)
-    collect = COLLECTORS.get(spec.kind)
-    if collect is None:
-        raise ValueError(f"source kind '{spec.kind}' is not remote")
-    collected = collect(fetcher, spec)
-    data = feature_collection_bytes(collected)
-    name = f"{layer}-{spec.kind}-{cache_key(spec.url, spec.params)[:16]}.geojson"
-    path = write_if_changed(cache_dir / "assembled" / name, data)
-    digest = hashlib.sha256(data).hexdigest()
-    return FetchedSource(layer, path, digest, now, spec.url, collected.not_modified)
+@contextmanager
+def http_session(spec: RemoteKeys, ctx: FetchContext, secrets: Secrets) -> Iterator[HttpFetcher]:
+    """An :class:`HttpFetcher` for ``spec`` on its own event loop, closed afterwards.
+
+    The ``httpx`` logger's records are scrubbed of ``spec``'s secrets while it is open.
+    """
+    deadline = Deadline.after(spec.layer_deadline_s, "layer_deadline_s")
+    with asyncio.Runner() as runner, scrubbed_http_logs(secrets):
+        client = make_client(spec.timeout_s, ctx.policy)
+        try:
+            yield HttpFetcher(
+                client,
+                runner,
+                ctx.cache_dir,
+                secrets=secrets,
+                headers=spec.headers,
+                download_deadline_s=spec.download_deadline_s,
+                deadline=deadline,
+                policy=ctx.policy,
+            )
+        finally:
+            runner.run(client.aclose())
+
+
+def fetched_body(ctx: FetchContext, body: CachedBody, location: str) -> FetchedSource:
+    """The :class:`FetchedSource` of one downloaded file; ``location`` is already scrubbed."""
+    return FetchedSource(
+        ctx.layer, body.path, body.sha256, datetime.now(UTC), location, body.not_modified
+    )
+
+
+def assembling(collect: Callable[[HttpFetcher, P], Collected]) -> RemoteFetch[P]:
+    """A fetch writing what ``collect`` gathers as one deterministic GeoJSON file.
+
+    The file is ``cache_dir/assembled/<layer>-<kind>-<key>.geojson``; ``key`` hashes the URL
+    and the catalogue's ``params`` as written (``${NAME}`` unresolved).
+    """
+
+    def fetch_assembled(spec: P, fetcher: HttpFetcher, ctx: FetchContext) -> FetchedSource:
+        collected = collect(fetcher, spec)
+        data = feature_collection_bytes(collected)
+        name = f"{ctx.layer}-{spec.kind}-{cache_key(spec.url, spec.params)[:16]}.geojson"
+        path = write_if_changed(ctx.cache_dir / "assembled" / name, data)
+        return FetchedSource(
+            ctx.layer,
+            path,
+            hashlib.sha256(data).hexdigest(),
+            datetime.now(UTC),
+            fetcher.secrets.scrub(spec.url),
+            collected.not_modified,
+        )
+
+    return fetch_assembled
 
 
 def write_if_changed(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically, leaving an identical file untouched."""
+    """Write ``data`` to ``path`` atomically, leaving an identical file untouched.
+
+    The temporary file is removed when the write fails.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.stat().st_size == len(data) and path.read_bytes() == data:
         return path
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path

@@ -16,26 +16,47 @@ from typing import Any
 from pipeline.sources.httpcache import CachedBody, SourceError
 
 JSON = dict[str, Any]
-#: Most pages one source may take; a guard against a server whose paging never ends.
-MAX_PAGES = 100_000
 
 
 @dataclass
 class Collected:
-    """Features of a paged source and what the server said about them."""
+    """Features of a paged source and what the server said about them.
 
+    ``max_pages`` bounds the pages one fetch may take (the catalogue's ``max_pages``).
+    """
+
+    max_pages: int
     features: list[JSON] = field(default_factory=list)
     crs: str | None = None
     #: Every page request was answered ``304 Not Modified``.
     not_modified: bool = True
     pages: int = 0
+    last_sha256: str = ""
 
     def add_page(self, body: CachedBody, features: list[JSON]) -> None:
+        """Append one page's features.
+
+        Raises
+        ------
+        SourceError
+            When this page is one more than ``max_pages``, or repeats the previous page
+            byte for byte (a server that ignores the paging parameters would never end).
+        """
+        if self.pages >= self.max_pages:
+            raise SourceError(
+                body.shown,
+                f"more than {self.max_pages} pages (max_pages) and the server still offers "
+                "more: its paging does not end; raise max_pages if the layer is that large",
+            )
+        if features and body.sha256 == self.last_sha256:
+            raise SourceError(
+                body.shown,
+                "this page repeats the previous one: the server ignores the paging parameters",
+            )
         self.features.extend(features)
         self.not_modified = self.not_modified and body.not_modified
         self.pages += 1
-        if self.pages > MAX_PAGES:
-            raise SourceError(body.url, f"more than {MAX_PAGES} pages; paging does not end")
+        self.last_sha256 = body.sha256
 
 
 def merge_params(defaults: Mapping[str, str], user: Mapping[str, str]) -> dict[str, str]:
@@ -62,7 +83,7 @@ def expect_object(body: CachedBody) -> JSON:
     """The body as a JSON object, or a :class:`SourceError` naming what arrived instead."""
     data = body.json()
     if not isinstance(data, dict):
-        raise SourceError(body.url, f"expected a JSON object, got {type(data).__name__}")
+        raise SourceError(body.shown, f"expected a JSON object, got {type(data).__name__}")
     return data
 
 
@@ -71,7 +92,7 @@ def page_features(body: CachedBody, data: JSON) -> list[JSON]:
     features = data.get("features")
     if not isinstance(features, list):
         keys = ", ".join(sorted(data)[:10])
-        raise SourceError(body.url, f"response has no 'features' array (keys: {keys})")
+        raise SourceError(body.shown, f"response has no 'features' array (keys: {keys})")
     return features
 
 

@@ -6,9 +6,11 @@ Request pattern (as used against GeoServer at Naturvårdsverket, SCB and Jordbru
      &outputFormat=application/json&srsName=EPSG:3006[&sortBy=...][&<params>]
      &count=<page_size>&startIndex=<n>
 
-First a ``resultType=hits`` request learns ``numberMatched``; pages follow until that many
-features arrived (a page shorter than ``count`` is fine: servers cap pages). Fewer features
-than ``numberMatched`` is silent truncation and an error.
+First a ``resultType=hits`` request learns ``numberMatched``. Pages follow until that many
+features arrived, or, when the server says ``numberMatched="unknown"``, until a page comes
+back empty: a page shorter than ``count`` never ends the paging, because servers cap pages
+below the ``count`` asked for. Fewer features than ``numberMatched`` is truncation and an
+error; the catalogue's ``max_pages`` bounds the paging.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ import re
 
 import pyogrio
 
-from pipeline.config.models import SourceSpec
+from pipeline.config.models import WfsSource
 from pipeline.sources.archives import checked_members
+from pipeline.sources.fetched import FetchContext, FetchedSource
 from pipeline.sources.httpcache import CachedBody, HttpFetcher, SourceError
+from pipeline.sources.remote import assembling, fetched_body
 from pipeline.sources.services import (
     Collected,
     check_count,
@@ -49,10 +53,8 @@ FORMAT_SUFFIXES = {
 }
 
 
-def base_params(spec: SourceSpec) -> dict[str, str]:
+def base_params(spec: WfsSource) -> dict[str, str]:
     """GetFeature parameters of ``spec``: the defaults, then the catalogue's ``params``."""
-    if not spec.layer:
-        raise ValueError("a 'wfs' source needs 'layer' (the typeNames value)")
     reject_params(spec.params, PAGING_PARAMS, "'page_size'")
     defaults = {
         "service": "WFS",
@@ -86,18 +88,27 @@ def parse_hits(body: bytes) -> int | None:
     return None
 
 
-def collect_wfs(fetcher: HttpFetcher, spec: SourceSpec) -> Collected:
-    """All features of a WFS type, paged, checked against the hits count."""
-    assert spec.url is not None
+def hits_count(fetcher: HttpFetcher, spec: WfsSource) -> tuple[int | None, CachedBody]:
+    """``numberMatched`` of a ``resultType=hits`` request (None when unknown), and its body."""
     params = base_params(spec)
     hits_params = {k: v for k, v in params.items() if k.lower() != "outputformat"}
     hits_params["resultType"] = "hits"
-    hits = fetcher.get(spec.url, hits_params, expect="xml")
-    matched = parse_hits(hits.path.read_bytes())
-    out = Collected(not_modified=hits.not_modified)
+    body = fetcher.get(spec.url, hits_params, expect="xml")
+    return parse_hits(body.path.read_bytes()), body
+
+
+def collect_wfs(fetcher: HttpFetcher, spec: WfsSource) -> Collected:
+    """All features of a WFS type, paged, checked against the hits count.
+
+    Paging ends when ``numberMatched`` features arrived or a page is empty (always at least
+    one page, which names the CRS).
+    """
+    params = base_params(spec)
+    matched, hits = hits_count(fetcher, spec)
+    out = Collected(spec.max_pages, not_modified=hits.not_modified)
     requested_crs = next((v for k, v in params.items() if k.lower() == "srsname"), None)
-    start = 0
     while True:
+        start = len(out.features)
         page_params = {**params, "count": str(spec.page_size), "startIndex": str(start)}
         body = fetcher.get(spec.url, page_params, expect="json")
         data = expect_object(body)
@@ -105,14 +116,9 @@ def collect_wfs(fetcher: HttpFetcher, spec: SourceSpec) -> Collected:
         out.add_page(body, features)
         if out.pages == 1:
             out.crs = geojson_crs_name(data) or requested_crs
-        start += len(features)
-        if not features:
+        if not features or (matched is not None and len(out.features) >= matched):
             break
-        if matched is not None and start >= matched:
-            break
-        if matched is None and len(features) < spec.page_size:
-            break
-    check_count(body.url, len(out.features), matched, "numberMatched of resultType=hits")
+    check_count(body.shown, len(out.features), matched, "numberMatched of resultType=hits")
     return out
 
 
@@ -122,14 +128,13 @@ def output_format(params: dict[str, str]) -> str:
     return value.split(";")[0].strip().lower()
 
 
-def wants_json(spec: SourceSpec) -> bool:
+def wants_json(spec: WfsSource) -> bool:
     """Whether the WFS answers GeoJSON pages (else one file download)."""
     return output_format(base_params(spec)) in JSON_FORMATS
 
 
-def fetch_wfs_file(fetcher: HttpFetcher, spec: SourceSpec) -> CachedBody:
+def fetch_wfs_file(fetcher: HttpFetcher, spec: WfsSource) -> CachedBody:
     """One GetFeature in a file format (GeoPackage, zipped shapefile, GML), hits-checked."""
-    assert spec.url is not None
     params = base_params(spec)
     fmt = output_format(params)
     suffix = FORMAT_SUFFIXES.get(fmt)
@@ -138,9 +143,7 @@ def fetch_wfs_file(fetcher: HttpFetcher, spec: SourceSpec) -> CachedBody:
             f"WFS outputFormat '{fmt}' is not supported; use application/json or one of "
             f"{', '.join(sorted(FORMAT_SUFFIXES))}"
         )
-    hits_params = {k: v for k, v in params.items() if k.lower() != "outputformat"}
-    hits_params["resultType"] = "hits"
-    matched = parse_hits(fetcher.get(spec.url, hits_params, expect="xml").path.read_bytes())
+    matched, _ = hits_count(fetcher, spec)
     body = fetcher.get(spec.url, params, expect="file", suffix=suffix)
     if suffix == ".zip":
         checked_members(body.path)
@@ -151,6 +154,17 @@ def fetch_wfs_file(fetcher: HttpFetcher, spec: SourceSpec) -> CachedBody:
             for row in pyogrio.list_layers(dataset)
         )
     except Exception as exc:  # a corrupt download is named, not passed on
-        raise SourceError(body.url, f"cannot read the downloaded {fmt}: {exc}") from exc
-    check_count(body.url, delivered, matched, "numberMatched of resultType=hits")
+        raise SourceError(body.shown, f"cannot read the downloaded {fmt}: {exc}") from exc
+    check_count(body.shown, delivered, matched, "numberMatched of resultType=hits")
     return body
+
+
+_fetch_pages = assembling(collect_wfs)
+
+
+def fetch_wfs(spec: WfsSource, fetcher: HttpFetcher, ctx: FetchContext) -> FetchedSource:
+    """GeoJSON pages assembled into one file, or the one file a file ``outputFormat`` gives."""
+    if wants_json(spec):
+        return _fetch_pages(spec, fetcher, ctx)
+    body = fetch_wfs_file(fetcher, spec)
+    return fetched_body(ctx, body, fetcher.secrets.scrub(spec.url))

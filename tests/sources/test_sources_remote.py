@@ -1,4 +1,4 @@
-"""Remote sources against services the tests run on 127.0.0.1 (see ``conftest.py``)."""
+"""Remote sources against services the tests run on 127.0.0.1 (``sources_server.py``)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from pathlib import Path
 import pyogrio
 import pytest
 import shapely
-from sources_server import FAST, FakeServer, Reply, Request, start_server
+from sources_server import FAST, FakeServer, Reply, Request, points, running_server
 
 from pipeline.config.errors import LayerError
 from pipeline.config.models import SourceSpec
 from pipeline.sources import FetchedSource, fetch_source, read_fetched
-from pipeline.sources.remote import fetch_remote
 
 JSON_TYPE = {"Content-Type": "application/json"}
 
@@ -29,43 +28,28 @@ def server() -> Iterator[FakeServer]:
     Defined here, not in a ``conftest.py``: the suite imports ``tests/conftest.py`` as
     ``conftest``, and a second one would shadow it.
     """
-    fake = start_server()
-    try:
+    with running_server() as fake:
         yield fake
-    finally:
-        fake.stop()
 
 
 CRS_3006 = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3006"}}
 
 
-def points(n: int) -> list[dict[str, object]]:
-    """GeoJSON features in SWEREF 99 TM with Swedish names and 7-digit text ids."""
-    return [
-        {
-            "type": "Feature",
-            "properties": {"nvrid": f"{2001000 + i}", "namn": f"Reservat {i} Ålsäter"},
-            "geometry": {"type": "Point", "coordinates": [320_000 + 10 * i, 6_400_000 + 10 * i]},
-        }
-        for i in range(n)
-    ]
-
-
 def fetch(name: str, cache: Path, /, **source: object) -> FetchedSource:
-    return fetch_remote(name, SourceSpec(**source), cache, policy=FAST)  # type: ignore[arg-type]
+    return fetch_source(name, SourceSpec(**source), cache, cache, policy=FAST)  # type: ignore[arg-type]
 
 
 def fetch_and_read(name: str, cache: Path, /, **source: object):  # type: ignore[no-untyped-def]
     spec = SourceSpec(**source)  # type: ignore[arg-type]
-    fetched = fetch_remote(name, spec, cache, policy=FAST)
+    fetched = fetch_source(name, spec, cache, cache, policy=FAST)
     return fetched, read_fetched(fetched, spec)
 
 
 # --- WFS 2.0 --------------------------------------------------------------------------
 
 
-def wfs(features: list[dict[str, object]], *, cap: int, matched: int | None = None):  # type: ignore[no-untyped-def]
-    """A GeoServer-like WFS: hits as XML, pages capped at ``cap`` features."""
+def wfs(features: list[dict[str, object]], *, cap: int, matched: int | str | None = None):  # type: ignore[no-untyped-def]
+    """A GeoServer-like WFS: hits as XML (``matched`` overrides the count), pages capped."""
 
     def handle(request: Request) -> Reply:
         q = request.query
@@ -127,6 +111,44 @@ def test_wfs_truncation_is_an_error(server: FakeServer, tmp_path: Path) -> None:
     assert "layer 'jordbruksblock'" in message
     assert "truncated result: 10 features delivered but the server reported 25" in message
     assert url in message
+
+
+def test_wfs_with_unknown_count_pages_past_a_cap_until_an_empty_page(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    url = server.route("/unknown/wfs", wfs(points(25), cap=10, matched="unknown"))
+    _, got = fetch_and_read("nr", tmp_path, kind="wfs", url=url, layer="nr")
+    assert got["nvrid"].tolist() == [f"{2001000 + i}" for i in range(25)]
+    pages = server.queries("/unknown/wfs")[1:]
+    assert [p["startindex"] for p in pages] == ["0", "10", "20", "25"]  # the last is empty
+    assert all(p["count"] == "1000" for p in pages)
+
+
+def endless_wfs(*, repeat: bool):  # type: ignore[no-untyped-def]
+    """A WFS with no end to its pages: new features at every startIndex, or the same page."""
+
+    def handle(request: Request) -> Reply:
+        if request.query.get("resulttype") == "hits":
+            return Reply(200, b'<wfs:FeatureCollection numberMatched="unknown"/>')
+        start = 0 if repeat else int(request.query["startindex"])
+        doc = {"type": "FeatureCollection", "features": points(5, start)}
+        return Reply(200, json.dumps(doc).encode(), JSON_TYPE)
+
+    return handle
+
+
+def test_paging_that_never_ends_stops_at_max_pages(server: FakeServer, tmp_path: Path) -> None:
+    url = server.route("/endless/wfs", endless_wfs(repeat=False))
+    with pytest.raises(LayerError, match=r"more than 4 pages \(max_pages\).*does not end"):
+        fetch("nr", tmp_path, kind="wfs", url=url, layer="nr", max_pages=4)
+    assert server.count("/endless/wfs") == 1 + 4 + 1  # hits, 4 pages, the one refused
+
+
+def test_a_server_ignoring_start_index_is_an_error(server: FakeServer, tmp_path: Path) -> None:
+    url = server.route("/same/wfs", endless_wfs(repeat=True))
+    with pytest.raises(LayerError, match=r"repeats the previous one: the server ignores"):
+        fetch("nr", tmp_path, kind="wfs", url=url, layer="nr")
+    assert server.count("/same/wfs") == 1 + 2
 
 
 def test_wfs_exception_report_with_status_200_is_an_error(
@@ -228,6 +250,40 @@ def test_ogcapi_follows_next_links(server: FakeServer, tmp_path: Path) -> None:
     assert offsets == ["0", "10", "20"]
 
 
+def test_ogcapi_capped_pages_without_counts_follow_next_to_the_end(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    features = points(25)
+
+    def capped(request: Request) -> Reply:
+        offset = int(request.query.get("offset", "0"))
+        page = features[offset : offset + 10]  # the server caps at 10 whatever limit says
+        links = []
+        if offset + 10 < len(features):
+            href = f"/ogc-cap/items?offset={offset + 10}"
+            links.append({"rel": "next", "type": "application/geo+json", "href": href})
+        doc = {"type": "FeatureCollection", "features": page, "links": links}
+        return Reply(200, json.dumps(doc).encode(), {"Content-Type": "application/geo+json"})
+
+    url = server.route("/ogc-cap/items", capped)
+    _, got = fetch_and_read("nr", tmp_path, kind="ogcapi", url=url)
+    assert got["nvrid"].tolist() == [f"{2001000 + i}" for i in range(25)]
+    assert server.count("/ogc-cap/items") == 3
+
+
+def test_ogcapi_next_link_that_cannot_be_followed_is_an_error(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    doc = {
+        "type": "FeatureCollection",
+        "features": points(2),
+        "links": [{"rel": "next", "type": "text/html", "href": "items.html?page=2"}],
+    }
+    url = server.route("/ogc-html-next/items", lambda r: Reply(200, json.dumps(doc).encode()))
+    with pytest.raises(LayerError, match=r"'next' links are not GeoJSON \(types text/html\)"):
+        fetch("nr", tmp_path, kind="ogcapi", url=url)
+
+
 # --- ArcGIS REST ----------------------------------------------------------------------
 
 
@@ -302,6 +358,25 @@ def test_arcgis_pages_until_transfer_limit_clears(server: FakeServer, tmp_path: 
     assert all(
         p["outsr"] == "3006" and p["where"] == "1=1" and p["outfields"] == "*" for p in pages
     )
+
+
+def test_arcgis_cap_below_page_size_without_a_count_reads_everything(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    handle = arcgis(25, cap=10)
+
+    def no_count(request: Request) -> Reply:
+        if request.query.get("returncountonly") == "true":
+            return Reply(200, b"{}", JSON_TYPE)
+        return handle(request)
+
+    path = "/arcgis-nocount/MapServer/0/query"
+    url = server.route(path, no_count)
+    _, got = fetch_and_read("vind", tmp_path, kind="arcgis", url=url)
+    assert got["OBJECTID"].tolist() == list(range(1, 26))
+    pages = server.queries(path)[1:]
+    assert [p["resultoffset"] for p in pages] == ["0", "10", "20"]
+    assert all(p["resultrecordcount"] == "1000" for p in pages)
 
 
 def test_arcgis_error_object_with_status_200_is_an_error(

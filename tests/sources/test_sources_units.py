@@ -8,9 +8,9 @@ import shapely
 from pipeline.sources.archives import ArchiveError, choose_member, unsafe_name_reason
 from pipeline.sources.download import suffix_from_headers, url_suffix
 from pipeline.sources.esri import esri_crs, esri_geometry, rings_to_geometry
+from pipeline.sources.formats import sniff_delimiter
 from pipeline.sources.httpcache import HttpPolicy, SourceError, cache_key, check_body
 from pipeline.sources.ogcapi import content_crs
-from pipeline.sources.read import sniff_delimiter
 from pipeline.sources.wfs import parse_hits
 
 

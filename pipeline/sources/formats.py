@@ -1,4 +1,4 @@
-"""Read a fetched source into a GeoDataFrame with the source's own fields and CRS.
+"""Read a local file into a GeoDataFrame with the source's own fields and CRS.
 
 Formats by file ending: ``.zip`` (checked by :mod:`pipeline.sources.archives`, then read
 through GDAL's ``/vsizip/``), ``.parquet`` / ``.geoparquet`` (GeoParquet), ``.csv`` (WKT or
@@ -25,54 +25,28 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from pipeline.config.errors import LayerError
-from pipeline.config.models import SourceSpec
-from pipeline.sources.archives import ArchiveError, checked_members, choose_member, has_sidecar
-from pipeline.sources.fetch import FetchedSource
+from pipeline.config.models import ReadKeys
+from pipeline.sources.archives import checked_members, choose_member, has_sidecar
 
 #: DBF encoding when neither a ``.cpg`` nor the catalogue names one.
 DEFAULT_DBF_ENCODING = "ISO-8859-1"
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 CSV_DELIMITERS = (",", ";", "\t", "|")
-#: Service kinds whose pages were assembled into one GeoJSON file by the fetcher.
-ASSEMBLED_KINDS = ("wfs", "ogcapi", "arcgis")
 
 
 class ReadProblem(ValueError):
     """A source that opens but does not hold what the catalogue asks for."""
 
 
-def read_fetched(fetched: FetchedSource, spec: SourceSpec) -> gpd.GeoDataFrame:
-    """Read the layer's features; the CRS is the source's own (``None`` when it has none).
-
-    Parameters
-    ----------
-    fetched
-        What :func:`~pipeline.sources.fetch.fetch_source` returned.
-    spec
-        The layer's source: ``layer``, ``member``, ``encoding``, CSV geometry columns.
+def read_path(path: Path, spec: ReadKeys) -> gpd.GeoDataFrame:
+    """Read ``path`` by its file ending (see the module docstring).
 
     Raises
     ------
-    LayerError
-        Naming the layer, the file or URL and the cause, for anything unreadable: a corrupt
-        file, an unsafe archive, a missing layer or member, unparsable geometry.
+    ReadProblem, ArchiveError
+        When the file opens but does not hold what ``spec`` asks for, or the archive is
+        unsafe; parsers raise their own errors for corrupt files.
     """
-    if spec.kind in ASSEMBLED_KINDS:  # one assembled GeoJSON; layer named the service's
-        spec = spec.model_copy(update={"layer": None, "member": None})
-    path = fetched.path
-    where = "" if str(path) == fetched.location else f" (cached as {path})"
-    try:
-        return read_path(path, spec)
-    except (ArchiveError, ReadProblem) as exc:
-        raise LayerError(fetched.layer, fetched.location, f"{exc}{where}") from exc
-    except Exception as exc:  # any parser failure becomes a named layer error
-        problem = f"cannot read {path.name}: {type(exc).__name__}: {exc}{where}"
-        raise LayerError(fetched.layer, fetched.location, problem) from exc
-
-
-def read_path(path: Path, spec: SourceSpec) -> gpd.GeoDataFrame:
-    """Read ``path`` by its file ending (see the module docstring)."""
     suffix = path.suffix.lower()
     if suffix == ".zip":
         return read_zip(path, spec)
@@ -83,7 +57,7 @@ def read_path(path: Path, spec: SourceSpec) -> gpd.GeoDataFrame:
     return read_ogr(str(path), spec, shapefile_encoding(path, spec))
 
 
-def read_zip(path: Path, spec: SourceSpec) -> gpd.GeoDataFrame:
+def read_zip(path: Path, spec: ReadKeys) -> gpd.GeoDataFrame:
     """Read one member of a checked archive, in place (nothing is extracted)."""
     names = checked_members(path)
     member = choose_member(names, spec.member)
@@ -98,7 +72,7 @@ def read_zip(path: Path, spec: SourceSpec) -> gpd.GeoDataFrame:
     return read_ogr(f"/vsizip/{path}/{member}", spec, encoding)
 
 
-def shapefile_encoding(path: Path, spec: SourceSpec) -> str | None:
+def shapefile_encoding(path: Path, spec: ReadKeys) -> str | None:
     """DBF encoding to force, or None to let GDAL apply the ``.cpg`` (or for non-shapefiles)."""
     if path.suffix.lower() != ".shp":
         return None
@@ -142,7 +116,7 @@ def choose_layer(dataset: str, wanted: str | None) -> str:
     raise ReadProblem(f"the source has several layers ({', '.join(names)}); name one with 'layer'")
 
 
-def read_ogr(dataset: str, spec: SourceSpec, encoding: str | None) -> gpd.GeoDataFrame:
+def read_ogr(dataset: str, spec: ReadKeys, encoding: str | None) -> gpd.GeoDataFrame:
     """Read one layer of a GDAL dataset with pyogrio."""
     kwargs: dict[str, Any] = {"layer": choose_layer(dataset, spec.layer)}
     if encoding:
@@ -164,7 +138,7 @@ def sniff_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(data: bytes, spec: SourceSpec) -> gpd.GeoDataFrame:
+def read_csv(data: bytes, spec: ReadKeys) -> gpd.GeoDataFrame:
     """A CSV with a WKT column or x/y columns; every other column stays text (``"1480"``).
 
     Empty cells are null; an empty geometry cell gives a null geometry. The CRS is None:
