@@ -54,7 +54,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix pipeline assets_defs tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy pipeline
+	$(BIN)/mypy pipeline assets_defs
 
 $(DAGSTER_YAML): config/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)

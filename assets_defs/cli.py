@@ -24,11 +24,11 @@ def _prepare_sample() -> None:
     settings, _, _ = configured()
     if settings.catalogue_path != DEFAULT_CATALOGUE.resolve():
         return
-    from pipeline.sample import ensure_sample
+    from pipeline.sample import SAMPLE_DIR, ensure_sample
 
     started = time.monotonic()
     print("Preparing the embedded default (real kommun boundaries, synthetic layers)...")
-    path = ensure_sample(PROJECT_ROOT / "data" / "sample")
+    path = ensure_sample(SAMPLE_DIR)
     print(f"  sample ready in {path} ({time.monotonic() - started:.1f} s)")
 
 
@@ -51,7 +51,7 @@ def run() -> int:
     try:
         # one writer at a time, for the whole run: a second `make run` or a daemon-launched
         # run refuses to write instead of mixing its files with this one's
-        with writer_lock(settings.data_dir):
+        with writer_lock(settings.layout):
             result = job.execute_in_process(
                 instance=instance,
                 raise_on_error=False,
@@ -64,12 +64,13 @@ def run() -> int:
     if not result.success:
         print(f"\nThe nightly job FAILED after {elapsed:.1f} s; nothing new was published.")
         for event in result.all_events:
-            if event.is_step_failure and event.step_failure_data is not None:
-                print(f"  {event.step_key}: {event.step_failure_data.error.message.strip()}")
+            failure = event.step_failure_data if event.is_step_failure else None
+            if failure is not None and failure.error is not None:
+                print(f"  {event.step_key}: {failure.error.message.strip()}")
         return 1
     print(f"Nightly job finished in {elapsed:.1f} s.")
-    out = settings.out_dir
-    print(run_summary(out / "landuse.duckdb", published_outputs(out)))
+    out = settings.layout.out
+    print(run_summary(settings.layout.published_db, published_outputs(out)))
     return 0
 
 

@@ -1,15 +1,20 @@
-"""What every stage's assets share: the configuration they were built from, and progress."""
+"""What every stage's assets share: configuration, asset keys, the writer pool, reporting."""
 
 import os
+from collections.abc import Mapping
 from functools import cache
 
 import dagster as dg
 
 from pipeline.config import Catalogue, RuleSet, Settings, load_catalogue, load_rules, load_settings
+from pipeline.layout import DataLayout
+from pipeline.report import StageReport
 
 OWNERS = ["team:regional-planning-data"]
 #: Set by `make run` (assets_defs.cli): progress lines are also printed in plain words.
 PLAIN_PROGRESS_ENV = "LANDUSE_PLAIN_PROGRESS"
+#: Writers of the DuckDB files share this pool, limited to one at a time (dagster.yaml).
+DUCKDB_POOL = "landuse_duckdb"
 
 
 @cache
@@ -21,8 +26,53 @@ def configured() -> tuple[Settings, Catalogue, RuleSet]:
     return settings, catalogue, rules
 
 
+def layout() -> DataLayout:
+    """The data folder of this process's configuration."""
+    return configured()[0].layout
+
+
+def features_key(layer: str) -> dg.AssetKey:
+    """Asset key of a layer's staged features, e.g. ``naturreservat_features``."""
+    return dg.AssetKey(f"{layer}_features")
+
+
+def cells_key(layer: str) -> dg.AssetKey:
+    """Asset key of a layer's H3 cells, e.g. ``naturreservat_cells``."""
+    return dg.AssetKey(f"{layer}_cells")
+
+
 def progress(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, line: str) -> None:
     """Log one plain-language progress line (and print it when run from `make run`)."""
     context.log.info(line)
     if os.environ.get(PLAIN_PROGRESS_ENV):
         print(f"  {line}", flush=True)
+
+
+def materialize(
+    context: dg.AssetExecutionContext,
+    report: StageReport,
+    *,
+    asset_key: str | None = None,
+    metadata: Mapping[str, object] | None = None,
+    log: bool = True,
+) -> dg.MaterializeResult:
+    """Log a stage report's lines (unless ``log`` is false: a multi-asset logs them once)
+    and turn it into a ``MaterializeResult``.
+
+    ``metadata`` (default: the report's) may hold Dagster metadata values; a skipped stage
+    records ``skipped`` and its reason.
+    """
+    if log:
+        for line in report.lines:
+            progress(context, line)
+        if report.error:
+            context.log.error(report.error)
+    values = dict(report.metadata if metadata is None else metadata)
+    if report.skipped:
+        values.setdefault("skipped", True)
+        values.setdefault("skip_reason", report.reason)
+    return dg.MaterializeResult(
+        asset_key=asset_key,
+        metadata=values,  # type: ignore[arg-type]
+        data_version=dg.DataVersion(report.data_version) if report.data_version else None,
+    )

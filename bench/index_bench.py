@@ -231,10 +231,14 @@ def main() -> int:
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as d:
             t = time.perf_counter()
-            index_layer(frame, layer="stress", resolution=res, buffer_m=0, cache_dir=Path(d))
+            index_layer(
+                frame, layer="stress", resolution=res, buffer_m=0, cache_stem=Path(d) / "stress"
+            )
             full_t.append(time.perf_counter() - t)
             t = time.perf_counter()
-            r2 = index_layer(frame2, layer="stress", resolution=res, buffer_m=0, cache_dir=Path(d))
+            r2 = index_layer(
+                frame2, layer="stress", resolution=res, buffer_m=0, cache_stem=Path(d) / "stress"
+            )
             incr_t.append(time.perf_counter() - t)
             assert r2.stats.reindexed_features == len(changed), r2.stats
     say()
@@ -270,25 +274,24 @@ def bench_sample(res: int, runs: int, say: Callable[[str], None]) -> None:
         from pipeline.config import layer_buffers, load_catalogue, load_rules
         from pipeline.config.settings import load_settings
         from pipeline.ingest import ingest_layer, read_staged
-        from pipeline.sample import ensure_sample  # type: ignore[attr-defined]
+        from pipeline.layout import DataLayout
+        from pipeline.sample import SAMPLE_DIR, ensure_sample
     except ImportError as exc:
         say(f"Embedded sample: skipped (`{exc.name}` not available yet).")
         return
     try:
         settings = load_settings()
-        ensure_sample(settings.sample_dir)
+        ensure_sample(SAMPLE_DIR)
         catalogue = load_catalogue(settings.catalogue_path)
         rules = load_rules(settings.rules_path, catalogue)
         with tempfile.TemporaryDirectory() as tmp:
-            staging = Path(tmp) / "staging"
+            layout = DataLayout(Path(tmp))
             for spec in catalogue.layers:
-                ingest_layer(
-                    spec, base_dir=catalogue.base_dir, staging_dir=staging, cache_dir=Path(tmp)
-                )
+                ingest_layer(spec, base_dir=catalogue.base_dir, layout=layout)
             jobs = []
             for name, buffers in layer_buffers(catalogue, rules).items():
                 try:
-                    feats = read_staged(staging, name)
+                    feats = read_staged(layout, name)
                 except FileNotFoundError:
                     continue
                 jobs += [(name, feats, b) for b in buffers]
@@ -300,7 +303,7 @@ def bench_sample(res: int, runs: int, say: Callable[[str], None]) -> None:
                 t = time.perf_counter()
                 pairs = 0
                 for name, feats, b in jobs:
-                    r = index_layer(feats, layer=name, resolution=res, buffer_m=b, cache_dir=None)
+                    r = index_layer(feats, layer=name, resolution=res, buffer_m=b, cache_stem=None)
                     pairs += r.stats.pairs
                     if r.stats.source_area_m2 > 0:
                         err = abs(r.stats.indexed_area_m2 / r.stats.source_area_m2 - 1)

@@ -32,7 +32,7 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.sample import ensure_sample  # noqa: E402
+from pipeline.sample import SAMPLE_DIR, ensure_sample  # noqa: E402
 
 CHANGED_FILE = "detaljplaner.gpkg"
 CHANGED_LAYER = "detaljplan"
@@ -100,7 +100,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--write", type=Path, help="append the results to this markdown file")
     args = parser.parse_args()
-    sample = ensure_sample(ROOT / "data" / "sample")
+    sample = ensure_sample(SAMPLE_DIR)
     results: dict[str, list[tuple[float, float, float]]] = {
         "cold": [],
         "nightly": [],

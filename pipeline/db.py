@@ -56,14 +56,11 @@ def sql(name: str) -> str:
 def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> None:
     """Run every statement of ``sql/<name>.sql``, binding the ``$name`` parameters it uses.
 
-    Statements end with ``;`` at the end of a line; values are always bound, never formatted.
+    DuckDB's own parser splits the file (:func:`duckdb.extract_statements`) and names each
+    statement's parameters; values are always bound, never formatted.
     """
-    for statement in _statements(sql(name)):
-        used = {k: v for k, v in params.items() if f"${k}" in statement}
-        con.execute(statement, used)
-
-
-def _statements(text: str) -> list[str]:
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
-    chunks = "\n".join(lines).split(";\n")
-    return [chunk.strip().rstrip(";") for chunk in chunks if chunk.strip().rstrip(";")]
+    for statement in duckdb.extract_statements(sql(name)):
+        missing = statement.named_parameters - params.keys()
+        if missing:
+            raise KeyError(f"sql/{name}.sql needs parameters {sorted(missing)}")
+        con.execute(statement, {k: params[k] for k in statement.named_parameters})

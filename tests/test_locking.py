@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.layout import DataLayout
 from pipeline.locking import PipelineBusy, writer_lock
 
 HOLD = """
 import sys, time
 from pathlib import Path
+from pipeline.layout import DataLayout
 from pipeline.locking import writer_lock
-with writer_lock(Path(sys.argv[1])):
+with writer_lock(DataLayout(Path(sys.argv[1]))):
     print("held", flush=True)
     time.sleep(30)
 """
@@ -28,7 +30,7 @@ def test_second_writer_is_refused_while_another_process_holds_the_lock(tmp_path:
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        with pytest.raises(PipelineBusy) as err, writer_lock(tmp_path):
+        with pytest.raises(PipelineBusy) as err, writer_lock(DataLayout(tmp_path)):
             pass
         assert f"pid {holder.pid}" in str(err.value)
         assert str(tmp_path) in str(err.value)
@@ -37,13 +39,13 @@ def test_second_writer_is_refused_while_another_process_holds_the_lock(tmp_path:
         holder.wait()
     # killed holder: the OS released the lock, the next writer gets it at once
     started = time.monotonic()
-    with writer_lock(tmp_path, wait_s=5):
+    with writer_lock(DataLayout(tmp_path), wait_s=5):
         assert (tmp_path / ".writer.pid").read_text() == str(os.getpid())
     assert time.monotonic() - started < 5
 
 
 def test_lock_is_reentrant_within_a_process(tmp_path: Path) -> None:
-    with writer_lock(tmp_path), writer_lock(tmp_path):
+    with writer_lock(DataLayout(tmp_path)), writer_lock(DataLayout(tmp_path)):
         assert (tmp_path / ".writer.pid").exists()
     # both released: another process can take it at once
     result = subprocess.run(

@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from assets_defs.common import configured
-from assets_defs.conflicts.assets import run_build
+from assets_defs.common import configured, layout
 from pipeline.conflicts.checks import run_check
+from pipeline.conflicts.stage import build_for_run
 from pipeline.db import connect, sql
 
 #: check name -> the mart asset it guards; each check's SQL is sql/checks/<name>.sql and
@@ -27,15 +27,14 @@ def build_check(name: str, asset: str) -> dg.AssetChecksDefinition:
         asset=asset, name=name, blocking=True, description=sql(f"checks/{name}").splitlines()[0]
     )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        settings, _, rules = configured()
-        database = run_build(settings.work_dir, context.run)
-        if not database.exists():
+        _, _, rules = configured()
+        run = context.run
+        run_id, exists = build_for_run(layout(), [run.run_id, run.parent_run_id, run.root_run_id])
+        if not exists:
             return dg.AssetCheckResult(passed=True, metadata={"skipped": True})
-        con = connect(database, read_only=True)
-        try:
+        database = layout().run_build(run_id)
+        with connect(database, read_only=True) as con:
             failures, detail = run_check(con, name, rules)
-        finally:
-            con.close()
         return dg.AssetCheckResult(
             passed=int(failures) == 0,
             metadata={"failures": int(failures), "detail": str(detail or "")},

@@ -2,16 +2,10 @@
 
 import dagster as dg
 
-from assets_defs.common import OWNERS, configured, progress
+from assets_defs.common import OWNERS, configured, features_key, layout, materialize
 from pipeline.config import LayerSpec
-from pipeline.ingest import ingest_layer, read_staged
-from pipeline.ingest.stage import NORMALISE_VERSION
+from pipeline.ingest import NORMALISE_VERSION, run_ingest
 from pipeline.locking import writer_lock
-
-
-def features_key(layer: str) -> dg.AssetKey:
-    """Asset key of a layer's staged features, e.g. ``naturreservat_features``."""
-    return dg.AssetKey(f"{layer}_features")
 
 
 def build_ingest_asset(spec: LayerSpec) -> dg.AssetsDefinition:
@@ -31,46 +25,13 @@ def build_ingest_asset(spec: LayerSpec) -> dg.AssetsDefinition:
         ),
     )
     def _ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        settings, catalogue, _ = configured()
-        with writer_lock(settings.data_dir):
-            outcome = ingest_layer(
-                spec,
-                base_dir=catalogue.base_dir,
-                staging_dir=settings.staging_dir,
-                cache_dir=settings.cache_dir,
-            )
-        prov = outcome.provenance
-        if outcome.error:
-            context.log.error(outcome.error)
-        line = f"ingest {spec.name}: {outcome.state}"
-        if prov is not None:
-            line += (
-                f", {prov.features_kept} features kept of {prov.features_read} read "
-                f"({prov.features_repaired} repaired, {prov.features_dropped} dropped)"
-            )
-        if outcome.error:
-            line += f" — {outcome.error}"
-        progress(context, line)
-        metadata: dict[str, object] = {"status": outcome.state, "error": outcome.error or ""}
-        if prov is not None:
-            metadata.update(
-                {
-                    "source": prov.source,
-                    "sha256": prov.sha256,
-                    "retrieved_at": prov.retrieved_at,
-                    "features_read": prov.features_read,
-                    "features_repaired": prov.features_repaired,
-                    "features_dropped": prov.features_dropped,
-                    "dagster/row_count": prov.features_kept,
-                }
-            )
-            if outcome.state == "fresh":
-                preview = read_staged(settings.staging_dir, spec.name).drop(columns="geometry")
-                metadata["preview"] = dg.MetadataValue.md(preview.head(5).to_markdown(index=False))
-        return dg.MaterializeResult(
-            metadata=metadata,  # type: ignore[arg-type]
-            data_version=dg.DataVersion(prov.input_key) if prov is not None else None,
-        )
+        _, catalogue, _ = configured()
+        with writer_lock(layout()):
+            report = run_ingest(spec, base_dir=catalogue.base_dir, layout=layout())
+        metadata = dict(report.metadata)
+        if "preview_markdown" in metadata:
+            metadata["preview"] = dg.MetadataValue.md(str(metadata.pop("preview_markdown")))
+        return materialize(context, report, metadata=metadata)
 
     return _ingest
 

@@ -2,8 +2,7 @@
 
 import dagster as dg
 
-from assets_defs.common import configured
-from assets_defs.ingest.assets import features_key
+from assets_defs.common import configured, features_key, layout
 from pipeline.config import LayerSpec
 from pipeline.ingest import read_outcome
 
@@ -19,8 +18,7 @@ def build_fresh_check(spec: LayerSpec) -> dg.AssetChecksDefinition:
         description=f"The source of {spec.name} was read in this run (not a stale copy).",
     )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        settings, _, _ = configured()
-        outcome = read_outcome(settings.staging_dir, spec.name)
+        outcome = read_outcome(layout(), spec.name)
         state = outcome.state if outcome else "failed"
         severity = dg.AssetCheckSeverity.ERROR if state == "failed" else dg.AssetCheckSeverity.WARN
         return dg.AssetCheckResult(

@@ -3,7 +3,7 @@
 from pipeline.config.errors import ConfigError, LayerError
 from pipeline.config.loading import load_catalogue, load_rules, select_layers
 from pipeline.config.models import Catalogue, LayerSpec, Rule, RuleSet, SourceSpec
-from pipeline.config.plan import buffer_tag, layer_buffers, side_buffer
+from pipeline.config.plan import layer_buffers, side_buffer
 from pipeline.config.settings import Settings, load_settings
 
 __all__ = [
@@ -15,7 +15,6 @@ __all__ = [
     "RuleSet",
     "Settings",
     "SourceSpec",
-    "buffer_tag",
     "layer_buffers",
     "load_catalogue",
     "load_rules",

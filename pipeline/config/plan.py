@@ -35,9 +35,3 @@ def layer_buffers(catalogue: Catalogue, rules: RuleSet) -> dict[str, list[float]
 def side_buffer(catalogue: Catalogue, layer: str, distance_m: float) -> float:
     """Buffer of ``layer`` on a rule side with ``distance_m`` (0 for side B)."""
     return float(catalogue.layer(layer).buffer_m + distance_m)
-
-
-def buffer_tag(buffer_m: float) -> str:
-    """File-name tag of a buffer distance: ``0`` -> ``b0``, ``800.0`` -> ``b800``, 12.5 -> b12_5."""
-    text = f"{buffer_m:g}".replace(".", "_")
-    return f"b{text}"

@@ -6,16 +6,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.layout import DataLayout
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Paths used by one pipeline run.
+    """The configuration files and the data folder of one pipeline run.
 
-    ``data_dir`` holds ``sample/`` (embedded default), ``staging/`` (normalised GeoParquet per
-    layer), ``cells/`` (H3 coverage per layer), ``work/`` (the DuckDB file being built),
-    ``history/`` (persistent run history), ``cache/`` (HTTP cache) and ``out/`` (published).
+    Paths inside ``data_dir`` come from :attr:`layout` (:class:`pipeline.layout.DataLayout`).
     """
 
     catalogue_path: Path
@@ -23,32 +23,9 @@ class Settings:
     data_dir: Path
 
     @property
-    def staging_dir(self) -> Path:
-        return self.data_dir / "staging"
-
-    @property
-    def cells_dir(self) -> Path:
-        return self.data_dir / "cells"
-
-    @property
-    def work_dir(self) -> Path:
-        return self.data_dir / "work"
-
-    @property
-    def history_dir(self) -> Path:
-        return self.data_dir / "history"
-
-    @property
-    def cache_dir(self) -> Path:
-        return self.data_dir / "cache"
-
-    @property
-    def out_dir(self) -> Path:
-        return self.data_dir / "out"
-
-    @property
-    def sample_dir(self) -> Path:
-        return self.data_dir / "sample"
+    def layout(self) -> DataLayout:
+        """Every file and folder under ``data_dir``."""
+        return DataLayout(self.data_dir)
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:

@@ -1,12 +1,13 @@
 """Build the conflict tables in a DuckDB file from the staged layers and their H3 cells.
 
-Everything happens in one fresh DuckDB file (``work/landuse.duckdb``): ``staging.*`` holds
-the inputs and intermediate tables, ``mart.*`` what analysts use. Geometry is
+Everything happens in one fresh DuckDB file (the run's build, ``DataLayout.run_build``):
+``staging.*`` holds the inputs and intermediate tables, ``mart.*`` what analysts use. Geometry is
 ``GEOMETRY('EPSG:3006')``; H3 cells are ``UBIGINT`` at the rule set's resolution.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,21 +20,13 @@ from pipeline.config.plan import side_buffer
 from pipeline.conflicts.rules import predicate
 from pipeline.conflicts.zones import zone_components
 from pipeline.db import connect, run_sql, sql
+from pipeline.index.stage import IndexedFiles
 from pipeline.ingest.layer import read_outcome
-from pipeline.ingest.stage import staged_paths
+from pipeline.layout import DataLayout
+from pipeline.schemas import CELLS, SHAPES, STAGED_FEATURES, create_statement, load_statement
 
 #: Overlaps at or below this area are clipping slivers, not conflicts (h3-indexing-notes.md).
 MIN_AREA_M2 = 1e-6
-
-
-@dataclass(frozen=True)
-class IndexedFiles:
-    """Where the index stage left one layer at one buffer: its cells and indexed shapes."""
-
-    layer: str
-    buffer_m: float
-    cells: Path
-    shapes: Path
 
 
 @dataclass(frozen=True)
@@ -44,7 +37,6 @@ class BuildSummary:
     zones: int
     conflict_cells: int
     rules_unknown: list[str]
-    candidate_pairs: int
 
 
 def build_conflicts(
@@ -52,17 +44,16 @@ def build_conflicts(
     *,
     catalogue: Catalogue,
     rules: RuleSet,
-    staging_dir: Path,
+    layout: DataLayout,
     indexed: list[IndexedFiles],
 ) -> BuildSummary:
     """Create ``db_path`` from scratch with the ``staging`` and ``mart`` tables."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (db_path, db_path.with_suffix(db_path.suffix + ".wal")):
         stale.unlink(missing_ok=True)
-    con = connect(db_path)
-    try:
+    with connect(db_path) as con:
         con.execute(sql("conflicts/create_schemas"))
-        _load_inputs(con, catalogue, rules, staging_dir, indexed)
+        _load_inputs(con, catalogue, rules, layout, indexed)
         _select_rule_features(con, catalogue, rules)
         params = _params(rules)
         for step in (
@@ -89,8 +80,6 @@ def build_conflicts(
         ):
             run_sql(con, f"conflicts/{step}", params)
         return _summary(con)
-    finally:
-        con.close()
 
 
 def _params(rules: RuleSet) -> dict[str, object]:
@@ -113,7 +102,7 @@ def _load_inputs(
     con: duckdb.DuckDBPyConnection,
     catalogue: Catalogue,
     rules: RuleSet,
-    staging_dir: Path,
+    layout: DataLayout,
     indexed: list[IndexedFiles],
 ) -> None:
     layers = pd.DataFrame(
@@ -125,16 +114,12 @@ def _load_inputs(
         }
     )
     _create_table(con, "staging.layers", layers)
-    status_frame = layer_status_frame(catalogue, staging_dir)
+    status_frame = layer_status_frame(catalogue, layout)
     _create_table(con, "staging.layer_status", status_frame)
-    staged = [
-        str(staged_paths(staging_dir, name)[0])
-        for name in catalogue.names
-        if staged_paths(staging_dir, name)[0].exists()
-    ]
-    _load_parquet(con, "load_features", staged, _EMPTY_FEATURES)
-    _load_parquet(con, "load_shapes", [str(f.shapes) for f in indexed], _EMPTY_SHAPES)
-    _load_parquet(con, "load_cells", [str(f.cells) for f in indexed], _EMPTY_CELLS)
+    staged = [layout.staged_features(name) for name in catalogue.names]
+    _load_parquet(con, "staging.features", STAGED_FEATURES, [p for p in staged if p.exists()])
+    _load_parquet(con, "staging.shapes", SHAPES, [f.shapes for f in indexed])
+    _load_parquet(con, "staging.cells", CELLS, [f.cells for f in indexed])
     table = resolve_path(rules.reporting_units.kommunalforbund_table, rules.base_dir)
     con.execute(
         "CREATE TABLE staging.kommunalforbund AS SELECT * FROM read_csv(?, header = true, "
@@ -174,11 +159,11 @@ _COUNT_COLUMNS = [
 _TEXT_COLUMNS = ["layer", "status", "error", "source", "sha256", "retrieved_at"]
 
 
-def layer_status_frame(catalogue: Catalogue, staging_dir: Path) -> pd.DataFrame:
+def layer_status_frame(catalogue: Catalogue, layout: DataLayout) -> pd.DataFrame:
     """One row per layer from the state each ingest recorded (missing -> no row)."""
     rows = []
     for layer in catalogue.layers:
-        outcome = read_outcome(staging_dir, layer.name)
+        outcome = read_outcome(layout, layer.name)
         if outcome is None:
             continue
         prov = outcome.provenance
@@ -200,21 +185,6 @@ def layer_status_frame(catalogue: Catalogue, staging_dir: Path) -> pd.DataFrame:
     return frame
 
 
-_EMPTY_FEATURES = (
-    "CREATE OR REPLACE TABLE staging.features (layer VARCHAR, feature_id VARCHAR, name VARCHAR, "
-    "theme VARCHAR, category VARCHAR, status VARCHAR, value DOUBLE, date VARCHAR, "
-    "attributes VARCHAR, feature_hash VARCHAR, geometry GEOMETRY('EPSG:3006'))"
-)
-_EMPTY_SHAPES = (
-    "CREATE OR REPLACE TABLE staging.shapes (layer VARCHAR, buffer_m DOUBLE, feature_id VARCHAR, "
-    "geometry GEOMETRY('EPSG:3006'))"
-)
-_EMPTY_CELLS = (
-    "CREATE OR REPLACE TABLE staging.cells (layer VARCHAR, buffer_m DOUBLE, h3 UBIGINT, "
-    "feature_id VARCHAR, coverage DOUBLE, area_m2 DOUBLE)"
-)
-
-
 def _create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
     """``CREATE TABLE name`` from a pandas frame (``name`` is a fixed, trusted identifier)."""
     con.register("_frame", frame)
@@ -224,11 +194,14 @@ def _create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame
         con.unregister("_frame")
 
 
-def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, paths: list[str], empty: str) -> None:
+def _load_parquet(
+    con: duckdb.DuckDBPyConnection, table: str, schema: dict[str, str], paths: list[Path]
+) -> None:
+    """Load ``table`` from Parquet files in ``schema`` (empty with that schema when none)."""
     if paths:
-        con.execute(sql(f"conflicts/{name}"), {"paths": paths})
+        con.execute(load_statement(table, schema), {"paths": [str(p) for p in paths]})
     else:
-        con.execute(empty)
+        con.execute(create_statement(table, schema))
 
 
 def _select_rule_features(
@@ -274,14 +247,13 @@ def _summary(con: duckdb.DuckDBPyConnection) -> BuildSummary:
         zones=one("SELECT count(*) FROM mart.conflict_zones"),
         conflict_cells=one("SELECT count(*) FROM mart.conflict_cells"),
         rules_unknown=[r[0] for r in unknown],
-        candidate_pairs=one("SELECT count(*) FROM staging.conflict_pairs"),
     )
 
 
 def inputs_key(
     catalogue: Catalogue,
     rules: RuleSet,
-    staging_dir: Path,
+    layout: DataLayout,
     code_version: str,
     index_keys: dict[str, str | None],
 ) -> str:
@@ -289,7 +261,6 @@ def inputs_key(
     class (ok / stale / failed, so a night with a stale layer is not taken for an unchanged
     one), each indexed layer's index key, the catalogue, the rules (file contents) and the
     code version. Equal keys give equal conflict tables."""
-    import hashlib
 
     digest = hashlib.sha256(code_version.encode())
     digest.update(catalogue.model_dump_json().encode())
@@ -297,7 +268,7 @@ def inputs_key(
     table = resolve_path(rules.reporting_units.kommunalforbund_table, rules.base_dir)
     digest.update(table.read_bytes())
     for layer in catalogue.names:
-        outcome = read_outcome(staging_dir, layer)
+        outcome = read_outcome(layout, layer)
         state = "missing" if outcome is None else outcome.state
         state_class = "ok" if state in ("fresh", "unchanged") else state
         key = outcome.provenance.input_key if outcome and outcome.provenance else ""

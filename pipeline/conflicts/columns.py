@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import duckdb
 
 from pipeline.config.models import check_identifier
-
-GEOMETRY = "GEOMETRY('EPSG:3006')"
+from pipeline.db import sql_literal
+from pipeline.schemas import GEOMETRY
 
 
 @dataclass(frozen=True)
@@ -332,10 +332,6 @@ def table_schema(table: str) -> list[tuple[str, str, str]]:
     return [(c.name, c.type, c.description) for c in MART[table].columns]
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def comment_statements(con: duckdb.DuckDBPyConnection) -> list[str]:
     """``COMMENT ON`` statements for every documented mart table and column present in ``con``.
 
@@ -348,13 +344,12 @@ def comment_statements(con: duckdb.DuckDBPyConnection) -> list[str]:
         if name not in present:
             continue
         check_identifier(name)
-        statements.append(f"COMMENT ON TABLE mart.{name} IS {_literal(table.grain)}")
+        statements.append(f"COMMENT ON TABLE mart.{name} IS {sql_literal(table.grain)}")
         for column in table.columns:
             if column.name in present[name]:
                 check_identifier(column.name)
-                statements.append(
-                    f"COMMENT ON COLUMN mart.{name}.{column.name} IS {_literal(column.description)}"
-                )
+                text = sql_literal(column.description)
+                statements.append(f"COMMENT ON COLUMN mart.{name}.{column.name} IS {text}")
     return statements
 
 

@@ -30,11 +30,8 @@ class RunChanges:
 def ensure_store(history_path: Path) -> None:
     """Create the history store with its tables if it does not exist yet."""
     history_path.parent.mkdir(parents=True, exist_ok=True)
-    con = connect(history_path)
-    try:
+    with connect(history_path) as con:
         con.execute(sql("history/create_store"))
-    finally:
-        con.close()
 
 
 def apply_history(
@@ -49,8 +46,7 @@ def apply_history(
     """Fill ``first_seen``/``status`` of ``mart.conflicts`` and build ``mart.conflict_changes``
     and ``mart.runs`` in the work database; the store is only read."""
     ensure_store(history_path)
-    con = connect(work_db)
-    try:
+    with connect(work_db) as con:
         con.execute(f"ATTACH {sql_literal(str(history_path))} AS history (READ_ONLY)")
         params = {
             "run_id": run_id,
@@ -68,8 +64,6 @@ def apply_history(
         )
         con.execute("DETACH history")
         con.execute("CHECKPOINT")
-    finally:
-        con.close()
     return RunChanges(
         new=int(counts.get("new", 0)),
         resolved=int(counts.get("resolved", 0)),
@@ -82,24 +76,18 @@ def commit_history(work_db: Path, history_path: Path, *, run_id: str) -> None:
 
     The run's date is the one ``apply_history`` recorded in ``mart.runs`` of the build."""
     ensure_store(history_path)
-    con = connect(history_path)
-    try:
+    with connect(history_path) as con:
         con.execute(f"ATTACH {sql_literal(str(work_db))} AS build (READ_ONLY)")
         run_sql(con, "history/commit_run", {"run_id": run_id})
-    finally:
-        con.close()
 
 
 def last_published_inputs_key(history_path: Path) -> str | None:
     """The inputs key of the last published run, or None before the first one."""
     if not history_path.exists():
         return None
-    con = connect(history_path, read_only=True)
-    try:
+    with connect(history_path, read_only=True) as con:
         row = con.execute(
             "SELECT inputs_key FROM runs WHERE outcome = 'published' "
             "ORDER BY finished_at DESC LIMIT 1"
         ).fetchone()
-    finally:
-        con.close()
     return str(row[0]) if row else None

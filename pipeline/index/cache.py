@@ -15,8 +15,6 @@ between the two swaps) read as "no cache" instead of as wrong data.
 
 from __future__ import annotations
 
-import os
-import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +24,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.fileio import atomic_write
 from pipeline.versioning import source_fingerprint
 
 #: Bump when the coverage algorithm or the cache layout changes: old caches are then ignored.
 #: Cached coverage is only reused by the same indexing code.
 CACHE_VERSION = "2-" + source_fingerprint("pipeline/index")
-_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -75,21 +73,13 @@ class CachedCoverage:
         return starts + np.arange(int(counts.sum()), dtype=np.int64)
 
 
-def cache_stem(cache_dir: Path, layer: str, resolution: int, buffer_m: float) -> Path:
-    """Path prefix of a layer's cache files; ``layer`` must be a plain identifier."""
-    if not _IDENTIFIER.match(layer):
-        raise ValueError(f"layer must match {_IDENTIFIER.pattern}, got {layer!r}")
-    buf = f"{buffer_m:g}".replace(".", "p").replace("-", "m")
-    return Path(cache_dir) / f"{layer}__r{resolution}__b{buf}"
-
-
 def _key(layer: str, resolution: int, buffer_m: float) -> bytes:
     return f"{layer}|{resolution}|{float(buffer_m)!r}".encode()
 
 
-def read_cache(cache_dir: Path, layer: str, resolution: int, buffer_m: float) -> CachedCoverage:
-    """Read a layer's cache; missing, stale-version or mismatched files give an empty cache."""
-    stem = cache_stem(cache_dir, layer, resolution, buffer_m)
+def read_cache(stem: Path, layer: str, resolution: int, buffer_m: float) -> CachedCoverage:
+    """Read a layer's cache at ``stem`` (``DataLayout.index_cache_stem``); missing,
+    stale-version or mismatched files give an empty cache."""
     cells_path = stem.with_suffix(".cells.parquet")
     feats_path = stem.with_suffix(".features.parquet")
     if not (cells_path.exists() and feats_path.exists()):
@@ -123,21 +113,14 @@ def read_cache(cache_dir: Path, layer: str, resolution: int, buffer_m: float) ->
 
 
 def _write(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
+    with atomic_write(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def write_cache(
-    cache_dir: Path, layer: str, resolution: int, buffer_m: float, cached: CachedCoverage
+    stem: Path, layer: str, resolution: int, buffer_m: float, cached: CachedCoverage
 ) -> None:
-    """Replace a layer's cache with ``cached`` (which holds only this run's hashes)."""
-    stem = cache_stem(cache_dir, layer, resolution, buffer_m)
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    """Replace a layer's cache at ``stem`` with ``cached`` (which holds only this run's hashes)."""
     meta = {
         b"landuse.cache_version": CACHE_VERSION.encode(),
         b"landuse.token": uuid.uuid4().hex.encode(),

@@ -10,9 +10,7 @@ from dataclasses import dataclass
 
 import h3.api.basic_int as h3
 import numpy as np
-import pyarrow as pa
 import shapely
-from h3ronpy import change_resolution
 
 from pipeline.index import engine
 from pipeline.index.h3grid import (
@@ -30,7 +28,7 @@ from pipeline.index.h3grid import (
 )
 from pipeline.index.kernels import clip_areas, sample_rings
 
-__all__ = ["SLIVER_M2", "Coverage", "cell_polygons", "cover_geometries", "rollup"]
+__all__ = ["SLIVER_M2", "Coverage", "cell_polygons", "cover_geometries"]
 
 #: (feature, cell) pairs with at most this much area (m²) are clipping slivers and dropped.
 SLIVER_M2 = 1e-6
@@ -401,40 +399,3 @@ def cover_geometries(
         np.concatenate([p.coverage for p in parts])[order],
         resolution,
     )
-
-
-def rollup(
-    h3_cells: np.ndarray, area_m2: np.ndarray, parent_resolution: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sum areas of fine cells into their parents at a coarser resolution (for maps).
-
-    Parameters
-    ----------
-    h3_cells
-        ``uint64`` cells, all at one resolution ≥ ``parent_resolution``.
-    area_m2
-        Area per row (m², EPSG:3006); rows may repeat a cell (several features).
-    parent_resolution
-        Target H3 resolution (0–15).
-
-    Returns
-    -------
-    (parents, area)
-        Sorted unique ``uint64`` parent cells and the summed area of each.
-    """
-    cells = np.asarray(h3_cells, dtype=np.uint64)
-    if len(cells) != len(area_m2):
-        raise ValueError("h3_cells and area_m2 must have the same length")
-    if len(cells) == 0:
-        return np.empty(0, np.uint64), np.empty(0)
-    res = h3.get_resolution(int(cells[0]))
-    if not 0 <= parent_resolution <= res:
-        raise ValueError(f"parent_resolution must be in 0..{res}, got {parent_resolution}")
-    parents = np.asarray(
-        pa.array(change_resolution(pa.array(cells), parent_resolution)).to_numpy(
-            zero_copy_only=False
-        ),
-        dtype=np.uint64,
-    )
-    uniq, inv = np.unique(parents, return_inverse=True)
-    return uniq, np.bincount(inv, weights=np.asarray(area_m2, dtype=np.float64))

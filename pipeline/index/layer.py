@@ -7,9 +7,8 @@ exact area in EPSG:3006 of the (buffered) feature inside the cell's hexagon.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -47,10 +46,6 @@ class IndexStats:
     resolution: int
     buffer_m: float
     containment: str = "exact-area"
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain dict, e.g. for ``dg.MaterializeResult(metadata=...)``."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -109,7 +104,7 @@ def index_layer(
     layer: str,
     resolution: int,
     buffer_m: float,
-    cache_dir: Path | None,
+    cache_stem: Path | None,
 ) -> IndexedLayer:
     """Buffer a layer, compute its exact H3 coverage, and reuse cached unchanged features.
 
@@ -126,10 +121,11 @@ def index_layer(
     buffer_m
         True circular buffer in metres applied before indexing (0 = none; points become
         discs). See :mod:`pipeline.index.buffers` for the segment count.
-    cache_dir
-        Folder of the feature-level cache, keyed by (layer, feature_hash, resolution,
-        buffer_m); ``None`` disables caching. Only features whose hash is not cached are
-        buffered and indexed; the cache is rewritten with this run's hashes only.
+    cache_stem
+        Path prefix of the feature-level cache (``DataLayout.index_cache_stem``), keyed by
+        (layer, feature_hash, resolution, buffer_m); ``None`` disables caching. Only
+        features whose hash is not cached are buffered and indexed; the cache is rewritten
+        with this run's hashes only.
 
     Returns
     -------
@@ -142,8 +138,8 @@ def index_layer(
 
     hashes = features["feature_hash"].astype(str).to_numpy()
     cached = (
-        read_cache(cache_dir, layer, resolution, buffer_m)
-        if cache_dir is not None
+        read_cache(cache_stem, layer, resolution, buffer_m)
+        if cache_stem is not None
         else CachedCoverage.empty()
     )
     # Hash-based lookups (pandas Index), never string work per cell row.
@@ -180,8 +176,8 @@ def index_layer(
         np.concatenate([cached.area_m2[kept_rows], cov.area_m2]),
         np.concatenate([cached.coverage[kept_rows], cov.coverage]),
     )
-    if cache_dir is not None:
-        write_cache(cache_dir, layer, resolution, buffer_m, store)
+    if cache_stem is not None:
+        write_cache(cache_stem, layer, resolution, buffer_m, store)
 
     # Output rows: features in input order, each feature's cells in h3 order.
     pos = pd.Index(store.features["feature_hash"]).get_indexer(hashes)

@@ -1,10 +1,15 @@
-"""Normalise: CRS, repair, attribute mapping, provenance, staging."""
+"""Normalise: CRS, repair, attribute mapping, provenance, staging.
+
+Entry point of the stage: :func:`run_ingest` (one layer).
+"""
 
 from pipeline.ingest.layer import IngestOutcome, ingest_layer, read_outcome
 from pipeline.ingest.normalise import STAGED_COLUMNS, NormaliseCounts, normalise
-from pipeline.ingest.stage import Provenance, read_provenance, read_staged
+from pipeline.ingest.stage import run_ingest
+from pipeline.ingest.staged import NORMALISE_VERSION, Provenance, read_provenance, read_staged
 
 __all__ = [
+    "NORMALISE_VERSION",
     "STAGED_COLUMNS",
     "IngestOutcome",
     "NormaliseCounts",
@@ -14,4 +19,5 @@ __all__ = [
     "read_outcome",
     "read_provenance",
     "read_staged",
+    "run_ingest",
 ]

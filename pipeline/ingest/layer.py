@@ -8,7 +8,6 @@ kept byte-identical), ``failed`` (this run failed and there is no good copy).
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -16,8 +15,9 @@ import geopandas as gpd
 
 from pipeline.config.errors import LayerError
 from pipeline.config.models import LayerSpec
+from pipeline.fileio import write_text_atomic
 from pipeline.ingest.normalise import NormaliseCounts, normalise
-from pipeline.ingest.stage import (
+from pipeline.ingest.staged import (
     LayerState,
     Provenance,
     input_key,
@@ -25,6 +25,7 @@ from pipeline.ingest.stage import (
     read_provenance,
     write_staged,
 )
+from pipeline.layout import DataLayout
 from pipeline.sources import FetchedSource, fetch_source, read_fetched
 
 
@@ -42,16 +43,14 @@ class IngestOutcome:
     error: str | None = None
 
 
-def ingest_layer(
-    spec: LayerSpec, *, base_dir: Path, staging_dir: Path, cache_dir: Path
-) -> IngestOutcome:
+def ingest_layer(spec: LayerSpec, *, base_dir: Path, layout: DataLayout) -> IngestOutcome:
     """Stage ``spec``'s source; keep the last good copy when it cannot be fetched or read.
 
     Never raises for a bad source: any failure to fetch, read or normalise becomes state
     ``stale`` or ``failed`` with an ``error`` naming the layer, the source and the cause,
     so the other layers still run. A source whose input key (bytes, catalogue entry,
     normalisation version) equals the staged copy's is not re-read (state ``unchanged``).
-    The outcome is also written to ``staging/<layer>.state.json``.
+    The outcome is also written to the layer's ingest state file.
 
     Parameters
     ----------
@@ -59,22 +58,18 @@ def ingest_layer(
         The catalogue entry.
     base_dir
         Folder that relative source paths resolve against (the catalogue's folder).
-    staging_dir
-        Where ``<layer>.parquet``, ``<layer>.json`` and ``<layer>.state.json`` live.
-    cache_dir
-        Root of the HTTP cache.
+    layout
+        The data folder: staged copies and the source cache.
     """
-    outcome = _ingest(spec, base_dir=base_dir, staging_dir=staging_dir, cache_dir=cache_dir)
-    write_outcome(staging_dir, outcome)
+    outcome = _ingest(spec, base_dir=base_dir, layout=layout)
+    write_outcome(layout, outcome)
     return outcome
 
 
-def _ingest(
-    spec: LayerSpec, *, base_dir: Path, staging_dir: Path, cache_dir: Path
-) -> IngestOutcome:
-    previous = read_provenance(staging_dir, spec.name)
+def _ingest(spec: LayerSpec, *, base_dir: Path, layout: DataLayout) -> IngestOutcome:
+    previous = read_provenance(layout, spec.name)
     try:
-        fetched = fetch_source(spec.name, spec.source, base_dir, cache_dir)
+        fetched = fetch_source(spec.name, spec.source, base_dir, layout.source_cache)
         if previous is not None and previous.input_key == input_key(spec, fetched.sha256):
             return IngestOutcome(spec.name, "unchanged", previous)
         staged, counts = _read_and_normalise(fetched, spec)
@@ -85,7 +80,7 @@ def _ingest(
     provenance = Provenance.build(
         spec, fetched.location, fetched.sha256, fetched.retrieved_at, counts
     )
-    write_staged(staging_dir, staged, provenance)
+    write_staged(layout, staged, provenance)
     return IngestOutcome(spec.name, "fresh", provenance)
 
 
@@ -102,18 +97,17 @@ def _unexpected(spec: LayerSpec, base_dir: Path, exc: Exception) -> LayerError:
     return LayerError(spec.name, spec.source.location(base_dir), problem)
 
 
-def write_outcome(staging_dir: Path, outcome: IngestOutcome) -> None:
-    """Record the layer's state in this run (``staging/<layer>.state.json``)."""
-    staging_dir.mkdir(parents=True, exist_ok=True)
-    path = staging_dir / f"{outcome.layer}.state.json"
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(asdict(outcome), ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+def write_outcome(layout: DataLayout, outcome: IngestOutcome) -> None:
+    """Record the layer's state in this run (its ingest state file)."""
+    write_text_atomic(
+        layout.ingest_state(outcome.layer),
+        json.dumps(asdict(outcome), ensure_ascii=False, indent=1),
+    )
 
 
-def read_outcome(staging_dir: Path, layer: str) -> IngestOutcome | None:
+def read_outcome(layout: DataLayout, layer: str) -> IngestOutcome | None:
     """The state recorded by the layer's last ingest, or None if it never ran."""
-    path = staging_dir / f"{layer}.state.json"
+    path = layout.ingest_state(layer)
     if not path.exists():
         return None
     data = json.loads(path.read_text(encoding="utf-8"))

@@ -30,20 +30,9 @@ from pyproj.exceptions import CRSError
 from pipeline import TARGET_CRS
 from pipeline.config.errors import LayerError
 from pipeline.config.models import CommonField, Condition, Extent, LayerSpec
+from pipeline.schemas import STAGED_FEATURES
 
-STAGED_COLUMNS = [
-    "layer",
-    "feature_id",
-    "name",
-    "theme",
-    "category",
-    "status",
-    "value",
-    "date",
-    "attributes",
-    "feature_hash",
-    "geometry",
-]
+STAGED_COLUMNS = list(STAGED_FEATURES)
 #: Every staged column but ``value`` and ``geometry`` is nullable text, so the staged files of
 #: all layers (empty ones included) share one Parquet schema.
 TEXT_COLUMNS = [c for c in STAGED_COLUMNS if c not in ("value", "geometry")]
@@ -474,10 +463,6 @@ def text_value(value: Any) -> str | None:
         value = value.item()
     text = str(value).strip()
     return text or None
-
-
-#: Kept under its old name: callers and tests know identifiers by it.
-id_text = text_value
 
 
 def to_number(values: pd.Series) -> pd.Series:

@@ -1,133 +1,57 @@
-"""Staged layers on disk: one GeoParquet per layer plus its provenance record.
-
-Files: ``staging/<layer>.parquet`` (common schema, EPSG:3006) and ``staging/<layer>.json``
-(provenance of the copy on disk). Both are replaced atomically, and only after a successful
-normalisation, so the last good copy survives a failing source.
-"""
+"""The ingest stage's entry point: one layer staged (or recognised unchanged) and reported."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-from dataclasses import asdict, dataclass, fields
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
-
-import geopandas as gpd
 
 from pipeline.config.models import LayerSpec
-from pipeline.ingest.normalise import NormaliseCounts
-from pipeline.versioning import source_fingerprint
-
-#: Changes whenever the reading or normalising code changes, so staged copies are rebuilt.
-NORMALISE_VERSION = source_fingerprint("pipeline/ingest", "pipeline/sources", "pipeline/config")
-
-LayerState = Literal["fresh", "unchanged", "stale", "failed"]
+from pipeline.ingest.layer import ingest_layer
+from pipeline.ingest.staged import NORMALISE_VERSION, read_staged
+from pipeline.layout import DataLayout
+from pipeline.report import StageReport
 
 
-@dataclass(frozen=True)
-class Provenance:
-    """Where one staged layer came from and what happened to its features.
+def run_ingest(spec: LayerSpec, *, base_dir: Path, layout: DataLayout) -> StageReport:
+    """The ingest stage for one layer: stage it (or recognise it unchanged) and report.
 
-    ``features_read = features_filtered + features_dropped + features_kept``;
-    ``dropped_*`` split ``features_dropped`` by reason. ``input_key`` is the data version:
-    equal keys mean equal source bytes, catalogue entry and normalisation version.
+    The skip decision is :func:`ingest_layer`'s: a source whose input key equals the staged
+    copy's is not re-read (status ``unchanged``). ``data_version`` is that input key.
     """
-
-    layer: str
-    theme: str
-    source: str
-    sha256: str
-    retrieved_at: str
-    input_key: str
-    features_read: int
-    features_repaired: int
-    features_dropped: int
-    features_kept: int
-    dropped_empty: int
-    dropped_null_island: int
-    dropped_outside: int
-    dropped_duplicate: int
-    features_filtered: int
-    #: Added later than the other counts; defaults let older ``.json`` records load.
-    dropped_invalid: int = 0
-    dropped_no_id: int = 0
-
-    @classmethod
-    def build(
-        cls,
-        spec: LayerSpec,
-        source: str,
-        sha256: str,
-        retrieved_at: datetime,
-        counts: NormaliseCounts,
-    ) -> Provenance:
-        """The provenance of ``spec`` staged from bytes hashing to ``sha256``."""
-        return cls(
-            layer=spec.name,
-            theme=spec.theme,
-            source=source,
-            sha256=sha256,
-            retrieved_at=retrieved_at.isoformat(timespec="seconds"),
-            input_key=input_key(spec, sha256),
-            features_read=counts.read,
-            features_repaired=counts.repaired,
-            features_dropped=counts.dropped,
-            features_kept=counts.kept,
-            dropped_empty=counts.dropped_empty,
-            dropped_null_island=counts.dropped_null_island,
-            dropped_outside=counts.dropped_outside,
-            dropped_duplicate=counts.dropped_duplicate,
-            features_filtered=counts.filtered,
-            dropped_invalid=counts.dropped_invalid,
-            dropped_no_id=counts.dropped_no_id,
+    outcome = ingest_layer(spec, base_dir=base_dir, layout=layout)
+    prov = outcome.provenance
+    line = f"ingest {spec.name}: {outcome.state}"
+    if prov is not None:
+        line += (
+            f", {prov.features_kept} features kept of {prov.features_read} read "
+            f"({prov.features_repaired} repaired, {prov.features_dropped} dropped)"
         )
-
-
-def input_key(spec: LayerSpec, sha256: str) -> str:
-    """Identity of a staged copy: source bytes, catalogue entry and normalisation version."""
-    entry = spec.model_dump_json(exclude={"title", "licence", "publisher"})
-    return hashlib.sha256(f"{sha256}|{entry}|{NORMALISE_VERSION}".encode()).hexdigest()
-
-
-def staged_paths(staging_dir: Path, layer: str) -> tuple[Path, Path]:
-    """``(parquet, provenance json)`` of a layer."""
-    return staging_dir / f"{layer}.parquet", staging_dir / f"{layer}.json"
-
-
-def read_provenance(staging_dir: Path, layer: str) -> Provenance | None:
-    """The provenance of the staged copy on disk, or None when there is none."""
-    parquet, meta = staged_paths(staging_dir, layer)
-    if not (parquet.exists() and meta.exists()):
-        return None
-    return provenance_from_dict(json.loads(meta.read_text(encoding="utf-8")))
-
-
-def provenance_from_dict(data: dict[str, Any]) -> Provenance:
-    """A :class:`Provenance` from its JSON record; keys of other versions are ignored."""
-    known = {f.name for f in fields(Provenance)}
-    return Provenance(**{k: v for k, v in data.items() if k in known})
-
-
-def write_staged(staging_dir: Path, frame: gpd.GeoDataFrame, provenance: Provenance) -> Path:
-    """Write the layer and then its provenance, each through a temporary file and a rename."""
-    staging_dir.mkdir(parents=True, exist_ok=True)
-    parquet, meta = staged_paths(staging_dir, provenance.layer)
-    tmp = parquet.with_suffix(f".parquet.{os.getpid()}.tmp")
-    tmp_meta = meta.with_suffix(f".json.{os.getpid()}.tmp")
-    try:
-        frame.to_parquet(tmp, index=False, compression="zstd", write_covering_bbox=True)
-        tmp_meta.write_text(json.dumps(asdict(provenance), ensure_ascii=False, indent=1), "utf-8")
-        os.replace(tmp, parquet)
-        os.replace(tmp_meta, meta)
-    finally:
-        tmp.unlink(missing_ok=True)
-        tmp_meta.unlink(missing_ok=True)
-    return parquet
-
-
-def read_staged(staging_dir: Path, layer: str) -> gpd.GeoDataFrame:
-    """The staged features of ``layer`` (common schema, EPSG:3006)."""
-    return gpd.read_parquet(staged_paths(staging_dir, layer)[0])
+    if outcome.error:
+        line += f" — {outcome.error}"
+    metadata: dict[str, object] = {"status": outcome.state, "error": outcome.error or ""}
+    if prov is not None:
+        metadata.update(
+            {
+                "source": prov.source,
+                "sha256": prov.sha256,
+                "retrieved_at": prov.retrieved_at,
+                "features_read": prov.features_read,
+                "features_repaired": prov.features_repaired,
+                "features_dropped": prov.features_dropped,
+                "dagster/row_count": prov.features_kept,
+                "code_version": NORMALISE_VERSION,
+            }
+        )
+        if outcome.state == "fresh":
+            preview = read_staged(layout, spec.name).drop(columns="geometry")
+            metadata["preview_markdown"] = preview.head(5).to_markdown(index=False)
+    return StageReport(
+        status=outcome.state,
+        skipped=outcome.state == "unchanged",
+        reason="same source bytes, catalogue entry and code as the staged copy"
+        if outcome.state == "unchanged"
+        else "",
+        lines=[line],
+        metadata=metadata,
+        data_version=prov.input_key if prov is not None else None,
+        error=outcome.error,
+    )

@@ -51,8 +51,7 @@ def write_analyst_database(
         raise FileNotFoundError(f"no build to publish at {build_path}")
     if target.exists():
         raise FileExistsError(f"{target} exists; a release file is written once")
-    con = connect(build_path)
-    try:
+    with connect(build_path) as con:
         tables = {
             row[0]
             for row in con.execute(
@@ -63,11 +62,8 @@ def write_analyst_database(
         if missing:
             raise ValueError(f"{build_path} lacks mart tables {missing}; not publishing it")
         con.execute("CHECKPOINT")
-    finally:
-        con.close()
     shutil.copyfile(build_path, target)
-    con = connect(target)
-    try:
+    with connect(target) as con:
         con.execute(
             sql("publish/publication"),
             {
@@ -80,8 +76,6 @@ def write_analyst_database(
             con.execute(statement)
         undocumented = undocumented_columns(con)
         con.execute("CHECKPOINT")
-    finally:
-        con.close()
     wal = target.with_name(target.name + ".wal")
     if wal.exists():
         raise RuntimeError(f"{wal} survived the checkpoint; the file would not be self-contained")

@@ -26,12 +26,12 @@ import pyarrow as pa
 import pyogrio
 import shapely
 
+from pipeline import TARGET_CRS
 from pipeline.conflicts.columns import MART
 from pipeline.db import connect, sql
 from pipeline.index.h3grid import cell_polygons
 from pipeline.publish.styles import LayerStyle, score_style, severity_style
 
-CRS = "EPSG:3006"
 GEOMETRY_COLUMN = "geom"
 #: Metadata key holding the release id in the GeoPackage.
 RELEASE_KEY = "release_id"
@@ -85,11 +85,8 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
     if target.exists():
         raise FileExistsError(f"{target} exists; a release file is written once")
     counts: dict[str, int] = {}
-    con = connect(database, read_only=True)
-    try:
+    with connect(database, read_only=True) as con:
         tables = {layer.name: con.execute(sql(layer.query)).to_arrow_table() for layer in LAYERS}
-    finally:
-        con.close()
     tables["conflict_cells"] = _with_hexagons(tables["conflict_cells"])
     first = True
     for layer in LAYERS:
@@ -103,7 +100,7 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
             driver="GPKG",
             geometry_name="geometry" if layer.geometry_type else None,
             geometry_type=layer.geometry_type,
-            crs=CRS if layer.geometry_type else None,
+            crs=TARGET_CRS if layer.geometry_type else None,
             append=not first,
             dataset_options={"VERSION": GPKG_VERSION} if first else None,
             layer_options={
@@ -115,7 +112,7 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
         first = False
         counts[layer.name] = table.num_rows
     pyogrio.write_arrow(
-        pa.table({RELEASE_KEY: [release_id], "crs": [CRS]}),
+        pa.table({RELEASE_KEY: [release_id], "crs": [TARGET_CRS]}),
         target,
         layer="publication",
         driver="GPKG",

@@ -41,11 +41,8 @@ def _frame(table: pa.Table) -> gpd.GeoDataFrame:
 
 
 def _query(database: Path, name: str, params: dict[str, object] | None = None) -> pa.Table:
-    con = connect(database, read_only=True)
-    try:
+    with connect(database, read_only=True) as con:
         return con.execute(sql(name), params or {}).to_arrow_table()
-    finally:
-        con.close()
 
 
 def _colour(severity: str) -> str:

@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 import pyogrio
 
+from pipeline import TARGET_CRS
+from pipeline.layout import DATABASE
 from pipeline.publish.database import write_analyst_database
 from pipeline.publish.geopackage import geopackage_release_id, write_geopackage
 from pipeline.publish.maps import html_release_id, png_release_id, write_html, write_png
@@ -24,43 +26,68 @@ from pipeline.publish.release import (
     clean_leftovers,
     finish_release,
     new_release_id,
+    partial_release_dir,
     pause_point,
     prune,
-    staging_dir,
     swap,
 )
 from pipeline.publish.summary import summary_document, write_summary_json
 
-DATABASE = "landuse.duckdb"
 GEOPACKAGE = "conflicts.gpkg"
 MAP_PNG = "conflict_map.png"
 MAP_HTML = "conflict_map.html"
 SUMMARY_JSON = "run_summary.json"
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of a release derived from the release's analyst database.
+
+    ``write(database, target, release_id=...)`` writes it (its return value is kept in
+    :attr:`Release.results` under ``name``); ``release_id(path)`` reads back the release id the
+    file carries, for :func:`verify_release`. ``pause`` names the kill-test pause point after it.
+    """
+
+    name: str
+    pause: str
+    write: Callable[..., object]
+    release_id: Callable[[Path], str | None]
+
+
+#: The derived outputs, in the order they are written (the database comes first, the
+#: summary last because it hashes every other file). A new output is one entry here.
+DERIVED_OUTPUTS: tuple[Output, ...] = (
+    Output(GEOPACKAGE, "geopackage", write_geopackage, geopackage_release_id),
+    Output(MAP_PNG, "png", write_png, png_release_id),
+    Output(MAP_HTML, "html", write_html, html_release_id),
+)
 #: Every file of a release, in the order they are written.
-OUTPUT_NAMES = (DATABASE, GEOPACKAGE, MAP_PNG, MAP_HTML, SUMMARY_JSON)
+OUTPUT_NAMES = (DATABASE, *(o.name for o in DERIVED_OUTPUTS), SUMMARY_JSON)
 #: Steps at which the publisher can be paused (and killed) by the test hook, in order.
 PAUSE_STEPS = (
-    "database", "geopackage", "png", "html", "summary", "verified", "complete", "symlink",
-    "swapped", "pruned",
+    "database", *(o.pause for o in DERIVED_OUTPUTS), "summary", "verified", "complete",
+    "symlink", "swapped", "pruned",
 )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Release:
-    """What one publication did (paths are absolute)."""
+    """What one publication did (paths are absolute). ``results`` holds what each derived
+    output's writer returned (the GeoPackage's layer counts, by file name)."""
 
     release_id: str
     path: Path
     out_dir: Path
     previous: Path | None
     pruned: tuple[Path, ...]
-    layer_counts: dict[str, int]
+    results: dict[str, object]
     undocumented: tuple[str, ...] = field(default=())
 
     @property
-    def files(self) -> list[Path]:
-        """The published files as seen through ``out`` (what users open)."""
-        return published_outputs(self.out_dir)
+    def layer_counts(self) -> dict[str, int]:
+        """Rows per GeoPackage layer."""
+        counts = self.results.get(GEOPACKAGE)
+        return dict(counts) if isinstance(counts, dict) else {}
 
 
 def published_outputs(out_dir: Path) -> list[Path]:
@@ -83,7 +110,7 @@ def publish_outputs(
     Parameters
     ----------
     build_path
-        The finished build (``work/landuse.duckdb``) with schemas ``staging`` and ``mart``.
+        The finished build (``DataLayout.run_build``) with schemas ``staging`` and ``mart``.
     out_dir
         ``<data_dir>/out``; becomes (or stays) a symlink to ``<data_dir>/releases/<id>``.
     h3_resolution
@@ -105,39 +132,38 @@ def publish_outputs(
     published_at = (now or datetime.now(UTC)).astimezone(UTC)
     release_id = new_release_id(published_at, run_token)
     clean_leftovers(out_dir)
-    staging = staging_dir(out_dir, release_id)
+    partial = partial_release_dir(out_dir, release_id)
+    database = partial / DATABASE
     undocumented = write_analyst_database(
-        build_path, staging / DATABASE, release_id=release_id, published_at=published_at,
+        build_path, database, release_id=release_id, published_at=published_at,
         h3_resolution=h3_resolution,
     )  # fmt: skip
     pause_point("database")
-    counts = write_geopackage(staging / DATABASE, staging / GEOPACKAGE, release_id=release_id)
-    pause_point("geopackage")
-    write_png(staging / DATABASE, staging / MAP_PNG, release_id=release_id)
-    pause_point("png")
-    write_html(staging / DATABASE, staging / MAP_HTML, release_id=release_id)
-    pause_point("html")
+    results: dict[str, object] = {}
+    for output in DERIVED_OUTPUTS:
+        results[output.name] = output.write(database, partial / output.name, release_id=release_id)
+        pause_point(output.pause)
     document = summary_document(
-        staging / DATABASE,
-        [staging / name for name in OUTPUT_NAMES if name != SUMMARY_JSON],
+        database,
+        [partial / name for name in OUTPUT_NAMES if name != SUMMARY_JSON],
         release_id=release_id,
         published_at=published_at,
     )
-    write_summary_json(staging / SUMMARY_JSON, document)
+    write_summary_json(partial / SUMMARY_JSON, document)
     pause_point("summary")
-    verify_release(staging, release_id)
+    verify_release(partial, release_id)
     pause_point("verified")
-    final = finish_release(staging, release_id)
+    final = finish_release(partial, release_id)
     pause_point("complete")
     previous = swap(out_dir, final)
     pause_point("swapped")
-    release = Release(release_id, final, out_dir, previous, (), counts, tuple(undocumented))
+    release = Release(release_id, final, out_dir, previous, (), results, tuple(undocumented))
     if after_swap is not None:
         after_swap(release)
     protect = (previous,) if previous is not None else ()
     removed = prune(out_dir, keep=keep, protect=protect)
     pause_point("pruned")
-    return Release(release_id, final, out_dir, previous, tuple(removed), counts,
+    return Release(release_id, final, out_dir, previous, tuple(removed), results,
                    tuple(undocumented))  # fmt: skip
 
 
@@ -146,9 +172,7 @@ def release_ids(folder: Path) -> dict[str, str | None]:
     ids: dict[str, str | None] = {}
     readers: dict[str, Callable[[Path], str | None]] = {
         DATABASE: _database_release_id,
-        GEOPACKAGE: geopackage_release_id,
-        MAP_PNG: png_release_id,
-        MAP_HTML: html_release_id,
+        **{o.name: o.release_id for o in DERIVED_OUTPUTS},
         SUMMARY_JSON: lambda p: json.loads(p.read_text(encoding="utf-8")).get("release_id"),
     }
     for name, reader in readers.items():
@@ -176,15 +200,12 @@ def verify_release(folder: Path, release_id: str) -> None:
         raise RuntimeError(f"release {release_id} in {folder} is not whole: {wrong}")
     # read_info, not list_layers: listing writes a GDAL .aux.xml beside the file.
     info = pyogrio.read_info(folder / GEOPACKAGE, layer="conflicts")
-    if info["crs"] != "EPSG:3006":
+    if info["crs"] != TARGET_CRS:
         raise RuntimeError(f"{folder / GEOPACKAGE} conflicts layer is in {info['crs']}")
 
 
 def _database_release_id(path: Path) -> str | None:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
+    with duckdb.connect(str(path), read_only=True) as con:
         con.execute("SELECT count(*) FROM mart.conflicts").fetchone()
         row = con.execute("SELECT release_id FROM mart.publication").fetchone()
         return str(row[0]) if row else None
-    finally:
-        con.close()

@@ -26,11 +26,13 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline.layout import RELEASES
+
 #: Test hook: when set to a step name, the publisher prints ``PAUSED <step>`` and sleeps
 #: there, so a test can SIGKILL it at a known point. Never set in production.
 PAUSE_ENV = "LANDUSE_PUBLISH_PAUSE_AT"
-#: Folder beside ``out`` that holds the releases.
-RELEASES = "releases"
+
+
 PARTIAL_SUFFIX = ".partial"
 _RELEASE_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-z]+$")
 
@@ -58,7 +60,7 @@ def is_release_id(name: str) -> bool:
     return bool(_RELEASE_ID.match(name))
 
 
-def staging_dir(out_dir: Path, release_id: str) -> Path:
+def partial_release_dir(out_dir: Path, release_id: str) -> Path:
     """Create and return the hidden folder a release is written into."""
     if not is_release_id(release_id):
         raise ValueError(f"{release_id!r} is not a release id")
@@ -101,18 +103,18 @@ def clean_leftovers(out_dir: Path) -> list[Path]:
     return removed
 
 
-def finish_release(staging: Path, release_id: str) -> Path:
-    """fsync every file of ``staging``, rename it to ``releases/<release_id>``, fsync the parent.
+def finish_release(partial: Path, release_id: str) -> Path:
+    """fsync every file of ``partial``, rename it to ``releases/<release_id>``, fsync the parent.
 
     After this the release is complete on disk, but not yet published.
     """
-    for path in staging.iterdir():
+    for path in partial.iterdir():
         if path.is_file():
             fsync_file(path)
-    fsync_dir(staging)
-    final = staging.parent / release_id
-    os.rename(staging, final)
-    fsync_dir(staging.parent)
+    fsync_dir(partial)
+    final = partial.parent / release_id
+    os.rename(partial, final)
+    fsync_dir(partial.parent)
     return final
 
 

@@ -13,8 +13,7 @@ from pipeline.fileio import sha256_file
 
 def run_summary(database: Path, outputs: list[Path], top: int = 10) -> str:
     """Top conflicts, counts per severity and kommunalförbund, and where every output is."""
-    con = connect(database, read_only=True)
-    try:
+    with connect(database, read_only=True) as con:
         lines = ["", f"Top {top} conflicts:"]
         rows = con.execute(
             "SELECT rank, severity, round(score, 2), array_to_string(kommun_names, ', '), reason "
@@ -41,8 +40,6 @@ def run_summary(database: Path, outputs: list[Path], top: int = 10) -> str:
         lines.append("Outputs:")
         lines.extend(f"  {path}" for path in outputs if path.exists())
         return "\n".join(lines)
-    finally:
-        con.close()
 
 
 def summary_document(
@@ -53,8 +50,7 @@ def summary_document(
     ``files`` are the other outputs of the same release; each is listed with its size and
     SHA-256 so a reader can check that a set is whole.
     """
-    con = connect(database, read_only=True)
-    try:
+    with connect(database, read_only=True) as con:
 
         def records(name: str, params: dict[str, object] | None = None) -> list[dict]:
             rel = con.execute(sql(name), params or {})
@@ -73,8 +69,6 @@ def summary_document(
                 {"name": f.name, "bytes": f.stat().st_size, "sha256": sha256_file(f)} for f in files
             ],
         }
-    finally:
-        con.close()
 
 
 def write_summary_json(target: Path, document: dict[str, Any]) -> Path:

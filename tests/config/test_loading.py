@@ -82,7 +82,7 @@ def test_environment_overrides_defaults(tmp_path: Path) -> None:
         }
     )
     assert custom.catalogue_path == tmp_path / "c.yaml"
-    assert custom.out_dir == tmp_path / "d" / "out"
+    assert custom.layout.out == tmp_path / "d" / "out"
 
 
 def test_missing_file_and_bad_yaml_name_the_file(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from tiny_world import EXPECTED_WIND_FARM_M2, EXPECTED_WIND_NATURA_M2, TURBINE
 
 
 def _build(world: World) -> Path:
-    return world.settings.work_dir / "landuse.duckdb"
+    return world.database
 
 
 def _all_conflicts(world: World) -> list[dict]:

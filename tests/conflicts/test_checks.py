@@ -28,27 +28,21 @@ def tiny_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, Path]:
 
     world = make_world(tmp_path_factory.mktemp("checks"))
     run_stages(world)
-    return world, world.settings.work_dir / "landuse.duckdb"
+    return world, world.database
 
 
 def _broken(tiny_build: tuple[World, Path], tmp_path: Path, *statements: str) -> Path:
     copy = tmp_path / "landuse.duckdb"
     shutil.copyfile(tiny_build[1], copy)
-    con = connect(copy)
-    try:
+    with connect(copy) as con:
         for statement in statements:
             con.execute(statement)
-    finally:
-        con.close()
     return copy
 
 
 def _check(tiny_build: tuple[World, Path], database: Path, name: str) -> tuple[int, str]:
-    con = connect(database, read_only=True)
-    try:
+    with connect(database, read_only=True) as con:
         return run_check(con, name, tiny_build[0].rules)
-    finally:
-        con.close()
 
 
 @pytest.mark.parametrize("name", CHECKS)

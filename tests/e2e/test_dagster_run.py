@@ -22,12 +22,9 @@ def test_materialize_everything_publishes_conflicts(
     assets = list(definitions.assets or [])
     result = dg.materialize(assets, raise_on_error=True)
     assert result.success
-    published = world.settings.out_dir / "landuse.duckdb"
-    con = connect(published, read_only=True)
-    try:
+    published = world.settings.layout.out / "landuse.duckdb"
+    with connect(published, read_only=True) as con:
         rules = con.execute("SELECT rule_id FROM mart.conflicts ORDER BY rank").fetchall()
-    finally:
-        con.close()
     assert [r[0] for r in rules] == ["wind_natura2000", "wind_farmland", "turbine_housing_setback"]
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "naturreservat_features" not in materialized  # only the tiny world's layers

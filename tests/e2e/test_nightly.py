@@ -46,7 +46,7 @@ def _release(out: Path) -> str:
 def test_second_run_without_changes_skips_everything(world: World, nightly) -> None:  # type: ignore[no-untyped-def]
     first = nightly()
     assert first.success
-    release = _release(world.settings.out_dir)
+    release = _release(world.settings.layout.out)
     second = nightly()
     assert second.success
     meta = _metadata(second)
@@ -56,7 +56,7 @@ def test_second_run_without_changes_skips_everything(world: World, nightly) -> N
     assert index and all(v["skipped"] is True for v in index.values())
     assert meta["conflicts"]["skipped"] is True
     assert meta["landuse_duckdb"]["skipped"] is True
-    assert _release(world.settings.out_dir) == release  # nothing re-published
+    assert _release(world.settings.layout.out) == release  # nothing re-published
 
 
 @pytest.mark.slow
@@ -85,10 +85,10 @@ def test_changed_layer_is_reindexed_and_its_changes_recorded(world: World, night
 @pytest.mark.slow
 def test_failed_required_layer_blocks_publication(world: World, nightly) -> None:  # type: ignore[no-untyped-def]
     assert nightly().success
-    release = _release(world.settings.out_dir)
+    release = _release(world.settings.layout.out)
     # the source disappears and there is no last good copy: the layer is 'failed'
     (world.root / "data" / "natura2000.geojson").unlink()
-    for leftover in world.settings.staging_dir.glob("natura2000.*"):
+    for leftover in world.settings.layout.staging.glob("natura2000.*"):
         leftover.unlink()
     result = nightly()
     assert not result.success
@@ -99,7 +99,7 @@ def test_failed_required_layer_blocks_publication(world: World, nightly) -> None
     }
     assert checks["layer_status_required_layers_present"] is False
     assert "landuse_duckdb" not in _metadata(result)
-    assert _release(world.settings.out_dir) == release  # the published set is untouched
+    assert _release(world.settings.layout.out) == release  # the published set is untouched
 
 
 @pytest.mark.slow
@@ -130,4 +130,4 @@ def test_night_with_a_stale_layer_is_published_as_stale_then_recovers(
 
 
 def _published(world: World, query: str) -> list[tuple]:
-    return rows(world.settings.out_dir / "landuse.duckdb", query)
+    return rows(world.settings.layout.out / "landuse.duckdb", query)

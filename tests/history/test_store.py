@@ -15,20 +15,20 @@ from pipeline.history.store import apply_history, commit_history, last_published
 
 def _publish_run(world: World, run_id: str, day: date) -> None:
     run_stages(world)
-    work = world.settings.work_dir / "landuse.duckdb"
+    work = world.database
     apply_history(
         work,
-        world.settings.history_dir / "history.duckdb",
+        world.settings.layout.history_db,
         run_id=run_id,
         run_date=day,
         started_at=datetime.now(UTC),
         inputs_key=f"key-{run_id}",
     )
-    commit_history(work, world.settings.history_dir / "history.duckdb", run_id=run_id)
+    commit_history(work, world.settings.layout.history_db, run_id=run_id)
 
 
 def _rows(world: World, query: str) -> list[tuple]:
-    return rows(world.settings.work_dir / "landuse.duckdb", query)
+    return rows(world.database, query)
 
 
 def test_changed_layer_gives_exact_change_rows(world: World) -> None:
@@ -77,13 +77,13 @@ def test_changed_layer_gives_exact_change_rows(world: World) -> None:
         "FROM mart.runs ORDER BY run_id",
     )
     assert runs == [("run1", "published", 3, 0, 0), ("run2", "published", 0, 1, 1)]
-    assert last_published_inputs_key(world.settings.history_dir / "history.duckdb") == "key-run2"
+    assert last_published_inputs_key(world.settings.layout.history_db) == "key-run2"
 
 
 def test_unpublished_run_leaves_no_trace(world: World) -> None:
     run_stages(world)
-    work = world.settings.work_dir / "landuse.duckdb"
-    store = world.settings.history_dir / "history.duckdb"
+    work = world.database
+    store = world.settings.layout.history_db
     apply_history(
         work, store, run_id="r", run_date=date(2026, 11, 28),
         started_at=datetime.now(UTC), inputs_key="k",
@@ -103,8 +103,8 @@ def test_paths_with_quotes_are_attached_safely(tmp_path) -> None:  # type: ignor
 
     world = make_world(tmp_path / "kommun's data")
     run_stages(world)
-    work = world.settings.work_dir / "landuse.duckdb"
-    store = world.settings.history_dir / "o'brien" / "history.duckdb"
+    work = world.database
+    store = world.settings.layout.history / "o'brien" / "history.duckdb"
     apply_history(
         work, store, run_id="q", run_date=date(2026, 11, 28),
         started_at=datetime.now(UTC), inputs_key="k",

@@ -15,7 +15,6 @@ from pipeline.index.coverage import (
     cell_polygons,
     cover_geometries,
     cover_geometries_reference,
-    rollup,
 )
 from pipeline.index.h3grid import cell_areas, grid_disk, points_to_cells
 from pipeline.index.stress import stress_polygons
@@ -169,13 +168,6 @@ def test_cell_polygons_tile_the_plane() -> None:
     assert shapely.union_all(hexes).area == pytest.approx(shapely.area(hexes).sum(), rel=1e-9)
     wgs = cell_polygons(disk[:1], crs="EPSG:4326")[0]
     assert 11 < wgs.centroid.x < 13 and 57 < wgs.centroid.y < 59  # (lng, lat), not swapped
-
-
-def test_rollup_sums_area_into_parents() -> None:
-    c = cover([square(X0, Y0, 5000.0)], 9)
-    parents, area = rollup(c.h3, c.area_m2, 7)
-    assert area.sum() == pytest.approx(25e6, rel=1e-12)
-    assert len(parents) < len(np.unique(c.h3))
 
 
 @pytest.mark.parametrize(

@@ -32,14 +32,14 @@ def test_point_buffered_500_m_covers_a_disc() -> None:
         geometry=[shapely.Point(X0, Y0)],
         crs="EPSG:3006",
     )
-    out = index_layer(pts, layer="turbines", resolution=9, buffer_m=500.0, cache_dir=None)
+    out = index_layer(pts, layer="turbines", resolution=9, buffer_m=500.0, cache_stem=None)
     assert out.cells["area_m2"].sum() == pytest.approx(math.pi * 500**2, rel=1e-4)
     assert out.shapes.geometry.iloc[0].geom_type == "Polygon"
     assert out.stats.buffer_m == 500.0 and out.stats.containment == "exact-area"
 
 
 def test_stats_and_output_columns() -> None:
-    out = index_layer(layer(), layer="nature", resolution=9, buffer_m=0, cache_dir=None)
+    out = index_layer(layer(), layer="nature", resolution=9, buffer_m=0, cache_stem=None)
     assert list(out.cells.columns) == ["h3", "feature_id", "coverage", "area_m2"]
     assert out.cells["h3"].dtype == np.uint64
     s = out.stats
@@ -51,10 +51,14 @@ def test_stats_and_output_columns() -> None:
 
 def test_cache_reuses_changes_and_drops(tmp_path: Path) -> None:
     feats = layer()
-    first = index_layer(feats, layer="nature", resolution=9, buffer_m=100, cache_dir=tmp_path)
+    first = index_layer(
+        feats, layer="nature", resolution=9, buffer_m=100, cache_stem=tmp_path / "cache"
+    )
     assert (first.stats.reindexed_features, first.stats.cached_features) == (5, 0)
 
-    again = index_layer(feats, layer="nature", resolution=9, buffer_m=100, cache_dir=tmp_path)
+    again = index_layer(
+        feats, layer="nature", resolution=9, buffer_m=100, cache_stem=tmp_path / "cache"
+    )
     assert (again.stats.reindexed_features, again.stats.cached_features) == (0, 5)
     pd.testing.assert_frame_equal(again.cells, first.cells)
     assert shapely.equals(again.shapes.geometry.to_numpy(), first.shapes.geometry.to_numpy()).all()
@@ -62,10 +66,12 @@ def test_cache_reuses_changes_and_drops(tmp_path: Path) -> None:
     changed = feats.drop(index=4).copy()
     changed.loc[1, "geometry"] = shapely.box(X0 + 1500, Y0, X0 + 1500 + 900, Y0 + 400)
     changed.loc[1, "feature_hash"] = "h1-v2"
-    third = index_layer(changed, layer="nature", resolution=9, buffer_m=100, cache_dir=tmp_path)
+    third = index_layer(
+        changed, layer="nature", resolution=9, buffer_m=100, cache_stem=tmp_path / "cache"
+    )
     assert (third.stats.reindexed_features, third.stats.cached_features) == (1, 3)
     assert "f4" not in set(third.cells["feature_id"])
-    cache = read_cache(tmp_path, "nature", 9, 100.0)
+    cache = read_cache(tmp_path / "cache", "nature", 9, 100.0)
     assert set(cache.features["feature_hash"]) == {"h0", "h1-v2", "h2", "h3"}
     assert len(cache.h3) == cache.offsets[-1] == len(third.cells)
     f1 = third.cells[third.cells["feature_id"] == "f1"]["area_m2"].sum()
@@ -74,10 +80,14 @@ def test_cache_reuses_changes_and_drops(tmp_path: Path) -> None:
 
 def test_cache_is_keyed_by_resolution_and_buffer(tmp_path: Path) -> None:
     feats = layer(2)
-    index_layer(feats, layer="nature", resolution=9, buffer_m=0, cache_dir=tmp_path)
-    other = index_layer(feats, layer="nature", resolution=10, buffer_m=0, cache_dir=tmp_path)
+    index_layer(feats, layer="nature", resolution=9, buffer_m=0, cache_stem=tmp_path / "cache")
+    other = index_layer(
+        feats, layer="nature", resolution=10, buffer_m=0, cache_stem=tmp_path / "cache"
+    )
     assert other.stats.reindexed_features == 2
-    buf = index_layer(feats, layer="nature", resolution=9, buffer_m=50, cache_dir=tmp_path)
+    buf = index_layer(
+        feats, layer="nature", resolution=9, buffer_m=50, cache_stem=tmp_path / "cache"
+    )
     assert buf.stats.reindexed_features == 2
 
 
@@ -91,4 +101,4 @@ def test_cache_is_keyed_by_resolution_and_buffer(tmp_path: Path) -> None:
 )
 def test_rejects_bad_input(mutate, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=message):
-        index_layer(mutate(layer(2)), layer="nature", resolution=9, buffer_m=0, cache_dir=None)
+        index_layer(mutate(layer(2)), layer="nature", resolution=9, buffer_m=0, cache_stem=None)

@@ -18,7 +18,8 @@ from stages import World, run_stages
 import pipeline.ingest.layer as ingest_module
 from pipeline.config.models import LayerSpec, SourceSpec
 from pipeline.ingest import IngestOutcome, ingest_layer, read_outcome, read_staged
-from pipeline.ingest.stage import provenance_from_dict, staged_paths
+from pipeline.ingest.staged import provenance_from_dict
+from pipeline.layout import DataLayout
 from pipeline.sources import fetch_source
 
 #: GDAL warns while it rejects the corrupt GeoPackage; the rejection is what is tested.
@@ -54,13 +55,12 @@ def nr_spec(path: str, **overrides: Any) -> LayerSpec:
 
 
 def ingest(tmp_path: Path, spec: LayerSpec) -> IngestOutcome:
-    return ingest_layer(
-        spec, base_dir=tmp_path, staging_dir=tmp_path / "staging", cache_dir=tmp_path / "cache"
-    )
+    return ingest_layer(spec, base_dir=tmp_path, layout=DataLayout(tmp_path))
 
 
 def staged_bytes(tmp_path: Path, layer: str = "naturreservat") -> tuple[bytes, bytes]:
-    parquet, meta = staged_paths(tmp_path / "staging", layer)
+    layout = DataLayout(tmp_path)
+    parquet, meta = layout.staged_features(layer), layout.staged_provenance(layer)
     return parquet.read_bytes(), meta.read_bytes()
 
 
@@ -86,11 +86,11 @@ def test_fresh_ingest_stages_features_with_provenance(tmp_path: Path, gpkg: Path
     assert prov.retrieved_at[:4].isdigit() and "T" in prov.retrieved_at
     assert (prov.features_read, prov.features_repaired) == (3, 1)
     assert (prov.features_dropped, prov.features_kept) == (0, 3)
-    staged = read_staged(tmp_path / "staging", "naturreservat")
+    staged = read_staged(DataLayout(tmp_path), "naturreservat")
     assert staged["name"].tolist() == NAMES
     assert staged["category"].tolist() == ["14", "14", "14"]
     assert staged.geometry.is_valid.all() and staged.crs.to_epsg() == 3006
-    assert read_outcome(tmp_path / "staging", "naturreservat") == outcome
+    assert read_outcome(DataLayout(tmp_path), "naturreservat") == outcome
 
 
 def test_provenance_records_of_other_versions_still_load() -> None:
@@ -148,8 +148,8 @@ def test_corrupt_geopackage_that_never_succeeded_is_failed(tmp_path: Path) -> No
     assert outcome.error is not None
     assert outcome.error.startswith(f"layer 'naturreservat' from {tmp_path / 'nr.gpkg'}: ")
     assert "cannot read nr.gpkg" in outcome.error
-    assert not staged_paths(tmp_path / "staging", "naturreservat")[0].exists()
-    assert read_outcome(tmp_path / "staging", "naturreservat") == outcome
+    assert not DataLayout(tmp_path).staged_features("naturreservat").exists()
+    assert read_outcome(DataLayout(tmp_path), "naturreservat") == outcome
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,7 @@ def test_a_failing_source_keeps_the_last_good_copy(
     assert outcome.error is not None and cause in outcome.error
     assert "layer 'naturreservat' from " in outcome.error and str(gpkg) in outcome.error
     assert staged_bytes(tmp_path) == before
-    recorded = json.loads((tmp_path / "staging" / "naturreservat.state.json").read_text())
+    recorded = json.loads(DataLayout(tmp_path).ingest_state("naturreservat").read_text())
     assert recorded["state"] == "stale" and cause in recorded["error"]
 
 
@@ -202,13 +202,11 @@ def test_other_layers_still_ingest_when_one_fails(world: World) -> None:
     run_stages(world)
     s, catalogue = world.settings, world.catalogue
     natura = catalogue.layer("natura2000")
-    parquet = staged_paths(s.staging_dir, "natura2000")[0]
+    parquet = s.layout.staged_features("natura2000")
     before = parquet.read_bytes()
     (catalogue.base_dir / "data" / "natura2000.geojson").write_text("{not json", "utf-8")
     states = {
-        spec.name: ingest_layer(
-            spec, base_dir=catalogue.base_dir, staging_dir=s.staging_dir, cache_dir=s.cache_dir
-        ).state
+        spec.name: ingest_layer(spec, base_dir=catalogue.base_dir, layout=s.layout).state
         for spec in catalogue.layers
     }
     assert states.pop(natura.name) == "stale"
@@ -245,7 +243,7 @@ def test_shapefile_without_prj_needs_the_catalogue_crs(tmp_path: Path) -> None:
 def test_geojson_in_4326_is_reprojected(tmp_path: Path) -> None:
     nr_frame().to_crs(4326).to_file(tmp_path / "nr.geojson", driver="GeoJSON")
     assert ingest(tmp_path, nr_spec("nr.geojson")).state == "fresh"
-    staged = read_staged(tmp_path / "staging", "naturreservat")
+    staged = read_staged(DataLayout(tmp_path), "naturreservat")
     expected = nr_frame().geometry.iloc[1]
     assert shapely.hausdorff_distance(staged.geometry.iloc[1], expected) < 0.01  # < 1 cm
 
@@ -274,7 +272,7 @@ def test_csv_with_lon_lat_columns(tmp_path: Path, crs: str, state: str) -> None:
     if state == "failed":
         assert outcome.error is not None and "look like longitude/latitude" in outcome.error
         return
-    staged = read_staged(tmp_path / "staging", "vindkraftverk")
+    staged = read_staged(DataLayout(tmp_path), "vindkraftverk")
     assert staged.geometry.iloc[0].x == pytest.approx(500_000.0, abs=1e-6)
     assert 6_420_000 < staged.geometry.iloc[0].y < 6_440_000
     assert staged["name"].tolist() == ["Ödegärdet", "Åby"]
@@ -299,8 +297,8 @@ def test_latin1_names_survive_into_geoparquet_and_duckdb(
     tmp_path: Path, latin1_source: LayerSpec
 ) -> None:
     assert ingest(tmp_path, latin1_source).state == "fresh"
-    parquet = staged_paths(tmp_path / "staging", "naturreservat")[0]
-    assert read_staged(tmp_path / "staging", "naturreservat")["name"].tolist() == NAMES
+    parquet = DataLayout(tmp_path).staged_features("naturreservat")
+    assert read_staged(DataLayout(tmp_path), "naturreservat")["name"].tolist() == NAMES
     rows = duckdb.sql(
         f"SELECT feature_id, name, category FROM read_parquet('{parquet}') ORDER BY feature_id"
     ).fetchall()
@@ -319,6 +317,6 @@ def test_staged_files_of_all_layers_share_one_schema(tmp_path: Path, gpkg: Path)
     outcome = ingest(tmp_path, empty)
     assert outcome.state == "fresh"
     assert outcome.provenance is not None and outcome.provenance.features_kept == 0
-    paths = [str(staged_paths(tmp_path / "staging", n)[0]) for n in ("naturreservat", "tom")]
+    paths = [str(DataLayout(tmp_path).staged_features(n)) for n in ("naturreservat", "tom")]
     count = duckdb.sql(f"SELECT count(*), count(date) FROM read_parquet({paths})").fetchone()
     assert count == (3, 0)

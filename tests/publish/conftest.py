@@ -27,10 +27,10 @@ def tiny_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     history of its first run applied as the conflicts asset applies it."""
     world = make_world(tmp_path_factory.mktemp("world"))
     run_stages(world)
-    build = world.settings.work_dir / "landuse.duckdb"
+    build = world.database
     apply_history(
         build,
-        world.settings.history_dir / "history.duckdb",
+        world.settings.layout.history_db,
         run_id="first",
         run_date=date(2026, 11, 28),
         started_at=datetime(2026, 11, 28, 1, 0, tzinfo=UTC),

@@ -37,23 +37,17 @@ def test_query_runs_read_only(analyst_file: Path, query: str) -> None:
 
 def test_sample_answers(analyst_file: Path) -> None:
     """A few queries give the tiny world's known answers."""
-    con = duckdb.connect(str(analyst_file), read_only=True)
-    try:
+    with duckdb.connect(str(analyst_file), read_only=True) as con:
         by_top = con.execute(BLOCKS[1]).fetchall()  # block 0 lists comments; 1: top in Göteborg
         cross = con.execute(BLOCKS[6]).fetchall()  # query 5, cross-border (query 3 has two)
-    finally:
-        con.close()
     assert [r[0] for r in by_top] == [1, 2]
     assert len(cross) == 1 and "Göteborg / Mölndal" in cross[0][2]
 
 
 def test_what_changed_query_reports_the_first_runs_conflicts_as_new(analyst_file: Path) -> None:
     (query,) = [block for block in BLOCKS if "this_run" in block]
-    con = duckdb.connect(str(analyst_file), read_only=True)
-    try:
+    with duckdb.connect(str(analyst_file), read_only=True) as con:
         rows = con.execute(query).fetchall()
-    finally:
-        con.close()
     assert [(change, n) for change, n, *_ in rows] == [("new", 3)]
     # net area of the three new conflicts: 4 km² + 1 km² + the 800 m setback overlap
     assert rows[0][2] == pytest.approx(5.244, abs=0.002)

@@ -27,8 +27,7 @@ def _count(con: duckdb.DuckDBPyConnection, query: str) -> int:
 
 def test_every_layer_matches_its_duckdb_table(published) -> None:
     gpkg = published.out_dir / "conflicts.gpkg"
-    con = duckdb.connect(str(published.out_dir / "landuse.duckdb"), read_only=True)
-    try:
+    with duckdb.connect(str(published.out_dir / "landuse.duckdb"), read_only=True) as con:
         expected = {
             "conflicts": _count(con, "SELECT count(*) FROM mart.conflicts WHERE area_m2 > 0"),
             "conflict_zones": _count(con, "SELECT count(*) FROM mart.conflict_zones"),
@@ -38,8 +37,6 @@ def test_every_layer_matches_its_duckdb_table(published) -> None:
             "rule_summary": _count(con, "SELECT count(*) FROM mart.rule_summary"),
         }
         points = _count(con, "SELECT count(*) FROM mart.conflicts WHERE NOT area_m2 > 0")
-    finally:
-        con.close()
     assert expected["conflicts"] == 3 and points == 0  # so no conflict_points layer
     assert expected["conflict_cells"] > 0
     for layer, rows in expected.items():

@@ -56,12 +56,9 @@ def _assert_whole(out_dir: Path) -> str:
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(OUTPUT_NAMES)
     ids = release_ids(out_dir)
     assert set(ids.values()) == {release.name}, ids
-    con = duckdb.connect(str(out_dir / "landuse.duckdb"), read_only=True)
-    try:
+    with duckdb.connect(str(out_dir / "landuse.duckdb"), read_only=True) as con:
         row = con.execute("SELECT count(*) FROM mart.conflicts").fetchone()
         assert row is not None and row[0] == 3
-    finally:
-        con.close()
     assert pyogrio.read_info(out_dir / "conflicts.gpkg", layer="conflicts")["features"] == 3
     return release.name
 

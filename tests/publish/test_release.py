@@ -13,9 +13,9 @@ from pipeline.publish.release import (
     current_release,
     is_release_id,
     new_release_id,
+    partial_release_dir,
     prune,
     releases_dir,
-    staging_dir,
     swap,
 )
 
@@ -73,7 +73,7 @@ def test_clean_leftovers_removes_partial_folders_and_temporary_links(tmp_path: P
     out = tmp_path / "out"
     current = _release(out, "20250101T000000Z-a")
     swap(out, current)
-    partial = staging_dir(out, "20250102T000000Z-b")
+    partial = partial_release_dir(out, "20250102T000000Z-b")
     os.symlink("releases/20250101T000000Z-a", tmp_path / ".out.new-x")
     removed = clean_leftovers(out)
     assert set(removed) == {partial, tmp_path / ".out.new-x"}

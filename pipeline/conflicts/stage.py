@@ -1,0 +1,150 @@
+"""The conflicts stage's entry point: every mart table built in this run's own database.
+
+Grain and columns of each table: :data:`pipeline.conflicts.columns.MART`. Geometry is
+EPSG:3006; H3 cells are UBIGINT at the rule set's resolution. The skip decision lives here:
+when the inputs key (every staged copy and its state, every index key, catalogue, rules and
+the code of this stage and of publish) equals the last published run's, nothing is built and
+the publish stage finds no build to publish.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from pipeline.config.models import Catalogue, RuleSet
+from pipeline.config.plan import layer_buffers
+from pipeline.conflicts.build import build_conflicts, inputs_key
+from pipeline.conflicts.columns import MART
+from pipeline.history.store import apply_history, last_published_inputs_key
+from pipeline.index.stage import current_index_key, present_indexed
+from pipeline.layout import DataLayout
+from pipeline.report import StageReport
+from pipeline.versioning import source_fingerprint
+
+#: The code version of the conflict tables (Dagster ``code_version`` of their assets).
+CONFLICTS_CODE_VERSION = source_fingerprint(
+    "pipeline/conflicts", "pipeline/history", "sql/conflicts", "sql/history", "sql/checks"
+)
+#: Nothing is rebuilt or re-published when the inputs and this version are unchanged, so it
+#: covers the publish stage's code too.
+BUILD_AND_PUBLISH_VERSION = source_fingerprint(
+    "pipeline/conflicts", "pipeline/history", "pipeline/publish", "pipeline/config",
+    "pipeline/db.py", "pipeline/layout.py", "pipeline/schemas.py",
+    "sql/conflicts", "sql/history", "sql/checks", "sql/publish",
+)  # fmt: skip
+#: The mart tables this stage builds (``publication`` is added by the publish stage).
+BUILT_TABLES = tuple(name for name in MART if name != "publication")
+#: Build folders of other runs older than this are removed after a publication; younger
+#: ones may belong to a run still in progress.
+STALE_BUILD_S = 6 * 3600
+
+
+@dataclass
+class ConflictsReport(StageReport):
+    """A :class:`StageReport` with the metadata of each built table (by table name)."""
+
+    tables: dict[str, dict[str, object]] = field(default_factory=dict)
+
+
+def build_for_run(layout: DataLayout, run_ids: list[str | None]) -> tuple[str, bool]:
+    """The run whose build this run publishes: its own, or for a re-execution the build of
+    the run it re-executes (``run_ids`` = run, parent, root). Returns (run id, exists)."""
+    for run_id in run_ids:
+        if run_id and layout.run_build(run_id).exists():
+            return run_id, True
+    own = run_ids[0]
+    if own is None:
+        raise ValueError("the first run id is this run's own and cannot be None")
+    return own, False
+
+
+def prune_run_builds(layout: DataLayout, keep: str) -> None:
+    """Remove earlier runs' build folders (each published release holds its own copy)."""
+    cutoff = time.time() - STALE_BUILD_S
+    for folder in layout.work.iterdir() if layout.work.exists() else []:
+        if folder.is_dir() and folder.name != keep and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder)
+
+
+def current_inputs_key(layout: DataLayout, catalogue: Catalogue, rules: RuleSet) -> str:
+    """The inputs key of what is on disk now (see the module doc)."""
+    buffers = layer_buffers(catalogue, rules)
+    index_keys = {name: current_index_key(layout, name) for name in buffers}
+    return inputs_key(catalogue, rules, layout, BUILD_AND_PUBLISH_VERSION, index_keys)
+
+
+def run_conflicts(
+    layout: DataLayout, catalogue: Catalogue, rules: RuleSet, *, run_id: str
+) -> ConflictsReport:
+    """Build every mart table into ``layout.run_build(run_id)``, with this run's history.
+
+    The caller holds the writer lock from here to the end of the run's history step, so the
+    history this run's changes are computed against cannot move underneath it.
+    """
+    key = current_inputs_key(layout, catalogue, rules)
+    if layout.published_db.exists() and last_published_inputs_key(layout.history_db) == key:
+        return ConflictsReport(
+            status="unchanged",
+            skipped=True,
+            reason="no input, rule or code changed since the last published run",
+            lines=["conflicts: no input, rule or code changed since the last run; skipped"],
+            data_version=key,
+            tables={table: {"skipped": True} for table in BUILT_TABLES},
+        )
+    started = datetime.now(UTC)
+    work_db = layout.run_build(run_id)
+    summary = build_conflicts(
+        work_db,
+        catalogue=catalogue,
+        rules=rules,
+        layout=layout,
+        indexed=present_indexed(layout, layer_buffers(catalogue, rules)),
+    )
+    changes = apply_history(
+        work_db,
+        layout.history_db,
+        run_id=run_id,
+        run_date=datetime.now(ZoneInfo("Europe/Stockholm")).date(),
+        started_at=started,
+        inputs_key=key,
+    )
+    unknown = summary.rules_unknown
+    line = (
+        f"conflicts: {summary.conflicts} conflicts in {summary.zones} zones over "
+        f"{summary.conflict_cells} cells; {changes.new} new, {changes.resolved} resolved, "
+        f"{changes.changed} changed since the last published run"
+    )
+    if unknown:
+        line += f"; rules UNKNOWN: {', '.join(unknown)}"
+    counts = {
+        "conflicts": summary.conflicts,
+        "conflict_zones": summary.zones,
+        "conflict_cells": summary.conflict_cells,
+    }
+    tables: dict[str, dict[str, object]] = {}
+    for table in BUILT_TABLES:
+        metadata: dict[str, object] = {
+            "skipped": False,
+            "database": str(work_db),
+            "table": f"mart.{table}",
+        }
+        if table in counts:
+            metadata["dagster/row_count"] = counts[table]
+        if table == "conflicts":
+            metadata.update(
+                {"new": changes.new, "resolved": changes.resolved, "changed": changes.changed}
+            )
+        if table == "rule_summary":
+            metadata["rules_unknown"] = ", ".join(unknown) or "none"
+        tables[table] = metadata
+    return ConflictsReport(
+        status="built",
+        lines=[line],
+        metadata={"conflicts": summary.conflicts, "rules_unknown": unknown},
+        data_version=key,
+        tables=tables,
+    )
