@@ -541,8 +541,14 @@ class Selector(Strict):
 
 
 class Rule(Strict):
-    """A conflict rule: side A against side B, optionally within ``distance_m`` of side A."""
+    """A conflict rule: side A against side B, optionally within ``distance_m`` of side A.
 
+    ``type`` names how the rule is evaluated (``pipeline.conflicts.build.RULE_TYPES``):
+    ``overlap`` (the default) is an overlap of the two sides, side A buffered by
+    ``distance_m``.
+    """
+
+    type: Literal["overlap"] = "overlap"
     id: Identifier
     title: str
     a: Selector

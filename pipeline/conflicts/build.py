@@ -25,6 +25,13 @@ from pipeline.ingest.layer import read_outcome
 from pipeline.layout import DataLayout
 from pipeline.schemas import CELLS, SHAPES, STAGED_FEATURES, create_statement, load_statement
 
+#: How each rule type is evaluated: the SQL steps (``sql/conflicts/<step>.sql``, run with
+#: ``$rule_type`` bound) that turn its rules into ``staging.conflict_pairs`` rows; every step
+#: after them is shared by all types. A new rule type is one entry here plus its SQL.
+RULE_TYPES: dict[str, tuple[str, ...]] = {
+    "overlap": ("candidate_cells", "conflict_pairs"),
+}
+
 #: Overlaps at or below this area are clipping slivers, not conflicts (h3-indexing-notes.md).
 MIN_AREA_M2 = 1e-6
 
@@ -56,10 +63,11 @@ def build_conflicts(
         _load_inputs(con, catalogue, rules, layout, indexed)
         _select_rule_features(con, catalogue, rules)
         params = _params(rules)
+        run_sql(con, "conflicts/kommun_cells", params)
+        for rule_type, steps in RULE_TYPES.items():
+            for step in steps:
+                run_sql(con, f"conflicts/{step}", {**params, "rule_type": rule_type})
         for step in (
-            "kommun_cells",
-            "candidate_cells",
-            "conflict_pairs",
             "conflict_kommuner",
             "conflicts",
             "conflict_shares",
@@ -130,6 +138,7 @@ def _load_inputs(
     rule_rows = pd.DataFrame(
         {
             "rule_id": [r.id for r in rules.rules],
+            "rule_type": [r.type for r in rules.rules],
             "title": [r.title for r in rules.rules],
             "severity": [r.severity for r in rules.rules],
             "weight": [float(rules.scoring.weights[r.severity]) for r in rules.rules],

@@ -26,7 +26,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.layout import RELEASES
+from pipeline.layout import DATABASE, RELEASES
 
 #: Test hook: when set to a step name, the publisher prints ``PAUSED <step>`` and sleeps
 #: there, so a test can SIGKILL it at a known point. Never set in production.
@@ -126,8 +126,8 @@ def swap(out_dir: Path, release: Path) -> Path | None:
     into ``releases/`` as a release of its own, so it is kept like any previous release; that
     one-time migration leaves ``out`` missing for the instant between two renames.
     """
-    if not (release / "landuse.duckdb").is_file():
-        raise FileNotFoundError(f"{release} is not a complete release (no landuse.duckdb)")
+    if not (release / DATABASE).is_file():
+        raise FileNotFoundError(f"{release} is not a complete release (no {DATABASE})")
     parent = out_dir.parent
     previous = current_release(out_dir)
     tmp = parent / f".{out_dir.name}.new-{release.name}"

@@ -1,5 +1,6 @@
 -- staging.candidate_cells: one (rule, H3 cell, side-A feature, side-B feature) where both
 -- features cover the cell; side A at its rule buffer, side B at its catalogue buffer.
+-- Rules of type $rule_type ('overlap') only.
 CREATE OR REPLACE TABLE staging.candidate_cells AS
 SELECT fa.rule_id, ca.h3,
        fa.layer AS layer_a, fa.feature_id AS feature_id_a, la.buffer_m AS buffer_a,
@@ -18,4 +19,6 @@ JOIN staging.rule_layers AS lb
 JOIN staging.rule_features AS fb
   ON fb.rule_id = fa.rule_id AND fb.side = 'b' AND fb.layer = cb.layer
  AND fb.feature_id = cb.feature_id
-WHERE fa.side = 'a' AND NOT (fa.layer = fb.layer AND fa.feature_id = fb.feature_id);
+WHERE fa.side = 'a'
+  AND fa.rule_id IN (SELECT rule_id FROM staging.rules WHERE rule_type = $rule_type)
+  AND NOT (fa.layer = fb.layer AND fa.feature_id = fb.feature_id);
