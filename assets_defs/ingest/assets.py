@@ -21,7 +21,7 @@ def build_ingest_asset(spec: LayerSpec) -> dg.AssetsDefinition:
         description=(
             f"{spec.title}: one normalised feature per row (layer, feature_id, name, "
             f"category, status, value, date, attributes, geometry), EPSG:3006. Source: "
-            f"{spec.source.kind} {spec.source.path or spec.source.url}."
+            f"{spec.source.kind} {spec.source.location(configured()[1].base_dir)}."
         ),
     )
     def _ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:

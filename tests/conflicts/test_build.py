@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from stages import World, records, rows, run_stages
-from tiny_world import EXPECTED_WIND_FARM_M2, EXPECTED_WIND_NATURA_M2, TURBINE
+from tiny_world import EXPECTED_WIND_FARM_M2, EXPECTED_WIND_NATURA_M2
 
 
 def _build(world: World) -> Path:
@@ -45,12 +45,15 @@ def test_within_distance_rule_uses_a_true_circle(world: World) -> None:
     # circle of 800 m around the turbine clipped by the plan whose nearest edge is 500 m away:
     # the circular segment beyond a chord at distance 500 m, minus what lies outside the plan.
     r, d = 800.0, 500.0
-    half = math.sqrt(r * r - d * d)  # 624.5 m, beyond the plan's 500 m half-height
-    assert half > 500
     assert setback["area_m2"] == pytest.approx(_disc_in_plan(r), rel=2e-3)
+    # the segment beyond the chord, less its two corners above the plan's half-height 500 m:
+    # each corner lies in a (624.5 - 500) m square, so the area is bounded on both sides
+    half = math.sqrt(r * r - d * d)
+    segment = r * r * math.acos(d / r) - d * half
+    corner = (half - 500.0) ** 2
+    assert segment - 2 * corner < setback["area_m2"] < segment
     assert setback["feature_id_a"] == "1400-1"
     assert "lies within 800 m of Detaljplan DP1 'Kvarnbyn'" in setback["reason"]
-    assert TURBINE.x > 0
 
 
 def _disc_in_plan(r: float) -> float:
@@ -141,7 +144,7 @@ def test_overlaps_below_the_minimum_area_are_not_conflicts(world: World) -> None
     # (2,000 m²) and one overlapping it by 0.5 m x 10 m (5 m²): only the first is a conflict
     import geopandas as gpd
     import shapely
-    from tiny_world import FARM_HIGH, FARM_LOW, WIND_AREA, X0, Y0
+    from tiny_world import FARM_HIGH, FARM_LOW, WIND_AREA, Y0
 
     x1, y1 = WIND_AREA.bounds[2], WIND_AREA.bounds[1]
     strip = shapely.box(x1 - 2, y1, x1 + 100, y1 + 1_000)
@@ -151,7 +154,8 @@ def test_overlaps_below_the_minimum_area_are_not_conflicts(world: World) -> None
         geometry=[FARM_HIGH, FARM_LOW, strip, speck],
         crs=3006,
     ).to_parquet(world.root / "data" / "akermark.parquet")
-    assert X0 > 0
+    # the speck really overlaps the wind area (5 m², below the 10 m² minimum)
+    assert shapely.intersection(speck, WIND_AREA).area == pytest.approx(5.0)
     run_stages(world)
     farm = [c for c in _all_conflicts(world) if c["rule_id"] == "wind_farmland"]
     assert sorted(c["feature_id_b"] for c in farm) == ["A1", "A3"]
