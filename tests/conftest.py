@@ -5,13 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from stages import World, make_world
+from stages import BuiltWorld, World, make_world, run_stages
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> World:
-    """A fresh copy of the tiny world in its own folder."""
+    """A fresh copy of the tiny world in its own folder (for tests that change it)."""
     return make_world(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def built_world(tmp_path_factory: pytest.TempPathFactory) -> BuiltWorld:
+    """One build of the unchanged tiny world shared by every test that only reads it."""
+    world = make_world(tmp_path_factory.mktemp("built_world"))
+    return BuiltWorld(world, run_stages(world))
 
 
 @pytest.fixture

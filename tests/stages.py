@@ -28,6 +28,18 @@ class World:
         return self.settings.layout.work / "landuse.duckdb"
 
 
+@dataclass(frozen=True)
+class BuiltWorld:
+    """The tiny world run once through ingest, index and conflicts; read it, never write it."""
+
+    world: World
+    summary: BuildSummary
+
+    @property
+    def database(self) -> Path:
+        return self.world.database
+
+
 def make_world(root: Path) -> World:
     catalogue_path, rules_path = write_world(root)
     settings = Settings(catalogue_path, rules_path, root / "work")

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
-from stages import World, records, rows, run_stages
+from stages import BuiltWorld, World, records, rows, run_stages
 from tiny_world import EXPECTED_WIND_FARM_M2, EXPECTED_WIND_NATURA_M2
 
 
@@ -22,8 +22,9 @@ def _conflicts(world: World) -> dict[str, dict]:
     return {c["rule_id"]: c for c in _all_conflicts(world)}
 
 
-def test_exact_areas_filters_and_cross_border(world: World) -> None:
-    summary = run_stages(world)
+def test_exact_areas_filters_and_cross_border(built_world: BuiltWorld) -> None:
+    world = built_world.world
+    summary = built_world.summary
     found = _conflicts(world)
     assert summary.conflicts == 3
     assert set(found) == {"wind_natura2000", "wind_farmland", "turbine_housing_setback"}
@@ -39,8 +40,8 @@ def test_exact_areas_filters_and_cross_border(world: World) -> None:
     assert "overlaps Åkermark A1 by 1.0 km²" in farm["reason"]
 
 
-def test_within_distance_rule_uses_a_true_circle(world: World) -> None:
-    run_stages(world)
+def test_within_distance_rule_uses_a_true_circle(built_world: BuiltWorld) -> None:
+    world = built_world.world
     setback = _conflicts(world)["turbine_housing_setback"]
     # circle of 800 m around the turbine clipped by the plan whose nearest edge is 500 m away:
     # the circular segment beyond a chord at distance 500 m, minus what lies outside the plan.
@@ -105,8 +106,8 @@ def test_missing_layer_makes_rules_unknown_not_zero(world: World) -> None:
     assert kf == [("unknown",)]
 
 
-def test_every_kommun_of_the_lan_is_summarised_with_zeros(world: World) -> None:
-    run_stages(world)
+def test_every_kommun_of_the_lan_is_summarised_with_zeros(built_world: BuiltWorld) -> None:
+    world = built_world.world
     summary = rows(
         _build(world),
         "SELECT kommun_code, conflicts, round(area_m2) FROM mart.kommun_summary "
@@ -119,8 +120,8 @@ def test_every_kommun_of_the_lan_is_summarised_with_zeros(world: World) -> None:
     assert summary[0][2] == pytest.approx(EXPECTED_WIND_NATURA_M2 + EXPECTED_WIND_FARM_M2 / 2)
 
 
-def test_forbund_and_fa_totals_equal_the_sum_of_their_kommuner(world: World) -> None:
-    run_stages(world)
+def test_forbund_and_fa_totals_equal_the_sum_of_their_kommuner(built_world: BuiltWorld) -> None:
+    world = built_world.world
     build = _build(world)
     (kommuner,) = rows(
         build,
@@ -163,8 +164,8 @@ def test_overlaps_below_the_minimum_area_are_not_conflicts(world: World) -> None
     assert a3["area_m2"] == pytest.approx(2_000.0)
 
 
-def test_rank_in_kommun_orders_each_main_kommun_separately(world: World) -> None:
-    run_stages(world)
+def test_rank_in_kommun_orders_each_main_kommun_separately(built_world: BuiltWorld) -> None:
+    world = built_world.world
     by_kommun: dict[str, list[tuple[int, float]]] = {}
     for c in _all_conflicts(world):
         by_kommun.setdefault(c["kommun_codes"][0], []).append((c["rank_in_kommun"], c["score"]))

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from stages import World, run_stages
+from stages import BuiltWorld, World
 
 from pipeline.conflicts.checks import run_check
 from pipeline.db import connect
@@ -22,13 +22,9 @@ CHECKS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def tiny_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, Path]:
-    from stages import make_world
-
-    world = make_world(tmp_path_factory.mktemp("checks"))
-    run_stages(world)
-    return world, world.database
+@pytest.fixture
+def tiny_build(built_world: BuiltWorld) -> tuple[World, Path]:
+    return built_world.world, built_world.database
 
 
 def _broken(tiny_build: tuple[World, Path], tmp_path: Path, *statements: str) -> Path:

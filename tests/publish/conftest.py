@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from stages import make_world, run_stages
+from stages import BuiltWorld
 
 from pipeline.history.store import apply_history
 from pipeline.publish.outputs import Release, publish_outputs
@@ -22,15 +22,14 @@ class Published:
 
 
 @pytest.fixture(scope="session")
-def tiny_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The finished build (work/landuse.duckdb) of the tiny world, made once, with the
-    history of its first run applied as the conflicts asset applies it."""
-    world = make_world(tmp_path_factory.mktemp("world"))
-    run_stages(world)
-    build = world.database
+def tiny_build(built_world: BuiltWorld, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shared tiny-world build (work/landuse.duckdb) with the history of its
+    first run applied as the conflicts asset applies it."""
+    build = tmp_path_factory.mktemp("tiny_build") / "landuse.duckdb"
+    shutil.copyfile(built_world.database, build)
     apply_history(
         build,
-        world.settings.layout.history_db,
+        build.parent / "history.duckdb",
         run_id="first",
         run_date=date(2026, 11, 28),
         started_at=datetime(2026, 11, 28, 1, 0, tzinfo=UTC),
