@@ -31,3 +31,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch):
     configured.cache_clear()
     yield monkeypatch
     configured.cache_clear()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the slow end-to-end tests last, so a failing unit test reports within a minute;
+    every test still runs (``-m "not slow"`` is for local iteration only)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
