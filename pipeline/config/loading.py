@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pandas as pd
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from pipeline.config.errors import ConfigError
-from pipeline.config.models import Catalogue, RuleSet, Selector
+from pipeline.config.models import Catalogue, RuleSet, Selector, StudyArea
+from pipeline.config.reporting import read_kommunalforbund
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -112,12 +114,25 @@ def load_rules(path: Path, catalogue: Catalogue) -> RuleSet:
     table = (rules.base_dir / units.kommunalforbund_table).resolve()
     if not table.is_file():
         problems.append(f"reporting_units.kommunalforbund_table: file not found: {table}")
+    else:
+        problems += _study_area_problems(rules.study_area, read_kommunalforbund(table))
     for layer in rules.scoring.value_layers:
         if layer not in known:
             problems.append(f"scoring.value_layers: unknown layer '{layer}'")
     if problems:
         raise ConfigError(path, problems)
     return rules
+
+
+def _study_area_problems(area: StudyArea, kommunalforbund: pd.DataFrame) -> list[str]:
+    """``study_area.kommunalforbund`` names that the kommunalförbund table does not have."""
+    known = set(kommunalforbund["kommunalforbund"])
+    return [
+        f"study_area.kommunalforbund[{i}]: unknown kommunalförbund '{name}' "
+        f"(the table has: {', '.join(sorted(known))})"
+        for i, name in enumerate(area.kommunalforbund or [])
+        if name not in known
+    ]
 
 
 def select_layers(side: Selector, catalogue: Catalogue) -> list[str]:

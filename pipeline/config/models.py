@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Self, get_args
 from urllib.parse import unquote
 
+import pandas as pd
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -27,6 +28,10 @@ from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from pipeline.config.reporting import sweden_kommuner, sweden_lan_codes
+
+#: Västra Götalands län, the study area when rules.yaml names none.
+DEFAULT_LAN = "14"
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 Identifier = Annotated[str, Field(pattern=IDENTIFIER, max_length=63)]
 
@@ -588,7 +593,137 @@ class ReportingUnits(Strict):
     #: CSV with kommun_code, kommun_name, kommunalforbund (relative to rules.yaml).
     kommunalforbund_table: str = "kommunalforbund.csv"
     #: Län whose kommuner are reported on (all its kommuner appear in summaries).
-    lan_code: str = "14"
+    lan_code: str = DEFAULT_LAN
+
+
+def _code_text(value: object, digits: int) -> object:
+    """YAML reads ``lan: 14`` and ``kommuner: [1442]`` as integers; codes are text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:0{digits}d}"
+    return value
+
+
+class StudyArea(Strict):
+    """Where conflicts are reported: exactly one of a län, kommuner, kommunalförbund or Sweden.
+
+    ``{lan: "14"}`` (the default), ``{kommuner: ["1442", "1466"]}``,
+    ``{kommunalforbund: [Sjuhärad]}`` or ``{sweden: true}``. Kommun and län codes are checked
+    against Sweden's kommuner when the rules load; kommunalförbund names against the
+    kommunalförbund table (:func:`pipeline.config.loading.load_rules`).
+    """
+
+    lan: str | None = None
+    kommuner: list[str] | None = Field(default=None, min_length=1)
+    kommunalforbund: list[str] | None = Field(default=None, min_length=1)
+    sweden: Literal[True] | None = None
+
+    @field_validator("lan", mode="before")
+    @classmethod
+    def _lan_text(cls, value: object) -> object:
+        return _code_text(value, 2)
+
+    @field_validator("kommuner", mode="before")
+    @classmethod
+    def _kommun_text(cls, value: object) -> object:
+        return [_code_text(v, 4) for v in value] if isinstance(value, list) else value
+
+    @field_validator("lan")
+    @classmethod
+    def _known_lan(cls, value: str | None) -> str | None:
+        known = sweden_lan_codes()
+        if value is not None and value not in known:
+            raise ValueError(
+                f"'{value}' is not the two-digit code of a län of Sweden "
+                f"(one of {', '.join(sorted(known))})"
+            )
+        return value
+
+    @field_validator("kommuner")
+    @classmethod
+    def _known_kommuner(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        problems = [
+            f"'{code}' is not a four-digit kommun code"
+            if not re.fullmatch(r"\d{4}", code)
+            else f"{code} is not a kommun of Sweden"
+            for code in value
+            if code not in sweden_kommuner()
+        ]
+        problems += [
+            f"{code} is listed twice" for code in sorted(set(value)) if value.count(code) > 1
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("kommunalforbund")
+    @classmethod
+    def _distinct_names(cls, value: list[str] | None) -> list[str] | None:
+        twice = sorted({name for name in value or [] if (value or []).count(name) > 1})
+        if twice:
+            raise ValueError(f"listed twice: {', '.join(twice)}")
+        return value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> StudyArea:
+        chosen = [key for key in STUDY_AREA_KINDS if getattr(self, key) is not None]
+        if len(chosen) != 1:
+            raise ValueError(
+                "give exactly one of lan, kommuner, kommunalforbund or sweden: true"
+                + (f" (got {', '.join(chosen)})" if chosen else "")
+            )
+        return self
+
+    @property
+    def kind(self) -> Literal["lan", "kommuner", "kommunalforbund", "sweden"]:
+        """Which of the four ways the area is given."""
+        for key in STUDY_AREA_KINDS:
+            if getattr(self, key) is not None:
+                return key
+        raise AssertionError("a validated study area has one kind")
+
+    def kommun_codes(self, kommunalforbund: pd.DataFrame, all_codes: Iterable[str]) -> list[str]:
+        """The kommun codes the study area selects, ascending.
+
+        Parameters
+        ----------
+        kommunalforbund
+            The kommunalförbund table (:func:`pipeline.config.reporting.read_kommunalforbund`):
+            columns ``kommun_code`` and ``kommunalforbund``.
+        all_codes
+            Every kommun code of Sweden (:func:`pipeline.config.reporting.sweden_kommuner`).
+
+        Raises
+        ------
+        ValueError
+            A kommunalförbund name the table does not have.
+        """
+        codes = sorted(set(all_codes))
+        if self.sweden:
+            return codes
+        if self.lan is not None:
+            return [code for code in codes if code[:2] == self.lan]
+        if self.kommuner is not None:
+            return sorted(self.kommuner)
+        wanted = set(self.kommunalforbund or [])
+        missing = sorted(wanted - set(kommunalforbund["kommunalforbund"]))
+        if missing:
+            known = ", ".join(sorted(set(kommunalforbund["kommunalforbund"])))
+            raise ValueError(
+                f"unknown kommunalförbund {', '.join(missing)} (the table has: {known})"
+            )
+        rows = kommunalforbund["kommunalforbund"].isin(wanted)
+        return sorted(set(kommunalforbund.loc[rows, "kommun_code"]))
+
+
+#: The keys of ``study_area``, of which exactly one is given.
+STUDY_AREA_KINDS: tuple[Literal["lan", "kommuner", "kommunalforbund", "sweden"], ...] = (
+    "lan",
+    "kommuner",
+    "kommunalforbund",
+    "sweden",
+)
 
 
 class RuleSet(Strict):
@@ -601,8 +736,20 @@ class RuleSet(Strict):
     min_conflict_area_m2: float = Field(default=10.0, ge=0)
     scoring: Scoring = Field(default_factory=Scoring)
     reporting_units: ReportingUnits = Field(default_factory=ReportingUnits)
+    #: Where conflicts are reported; absent: the län ``reporting_units.lan_code``.
+    study_area: StudyArea = Field(default_factory=lambda: StudyArea(lan=DEFAULT_LAN))
     rules: list[Rule]
     base_dir: Path = Path(".")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_study_area(cls, data: Any) -> Any:
+        """No ``study_area``: the län of ``reporting_units.lan_code`` (else län 14)."""
+        if isinstance(data, dict) and "study_area" not in data:
+            units = data.get("reporting_units")
+            lan = units.get("lan_code", DEFAULT_LAN) if isinstance(units, dict) else DEFAULT_LAN
+            return {**data, "study_area": {"lan": lan}}
+        return data
 
     @model_validator(mode="after")
     def _unique_ids(self) -> RuleSet:
