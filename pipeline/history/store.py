@@ -2,20 +2,36 @@
 
 The store is its own DuckDB file (``history/history.duckdb``), so it survives
 re-publication and a fresh Dagster instance. A run's changes are computed into the work
-database before publication (``apply_history``) and written to the store only after the
-outputs were swapped in (``commit_history``): an unpublished run never enters the history.
+database before publication (``apply_history``, the store attached read-only) and written
+to the store only after the outputs were swapped in (``commit_history``): an unpublished run
+never enters the history.
+
+The store is never opened for writing in place: a commit writes a copy beside it and
+renames the copy over it (``os.replace``), like a release. So an analyst holding the store
+open (read-only, or even read-write in another process) never makes a night fail, and keeps
+reading the history as it was when they opened it.
+
+Only real evidence enters the history: a rule that is ``unknown`` in a run (a layer it needs
+failed or is missing) records no change for its conflicts and leaves their state, and so
+their ``first_seen``, as the last run that could evaluate it left them.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+
+import duckdb
 
 from pipeline.db import connect, run_sql, sql, sql_literal
 
 #: An area change at or below this (m²) is numerical noise, not a changed conflict.
 AREA_TOLERANCE_M2 = 1.0
+#: Suffix of the copy a commit writes before it replaces the store.
+NEXT_SUFFIX = ".next"
 
 
 @dataclass(frozen=True)
@@ -27,11 +43,21 @@ class RunChanges:
     changed: int
 
 
-def ensure_store(history_path: Path) -> None:
-    """Create the history store with its tables if it does not exist yet."""
-    history_path.parent.mkdir(parents=True, exist_ok=True)
-    with connect(history_path) as con:
-        con.execute(sql("history/create_store"))
+def attach_history(con: duckdb.DuckDBPyConnection, history_path: Path) -> None:
+    """Attach the store read-only as ``history``; an empty in-memory one before the first run."""
+    if history_path.exists():
+        con.execute(f"ATTACH {sql_literal(str(history_path))} AS history (READ_ONLY)")
+        return
+    (current,) = con.execute("SELECT current_database()").fetchone() or ("memory",)
+    con.execute("ATTACH ':memory:' AS history")
+    con.execute("USE history")
+    con.execute(sql("history/create_store"))
+    con.execute(f"USE {duckdb_identifier(str(current))}")
+
+
+def duckdb_identifier(name: str) -> str:
+    """``name`` quoted as a DuckDB identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def apply_history(
@@ -44,10 +70,9 @@ def apply_history(
     inputs_key: str,
 ) -> RunChanges:
     """Fill ``first_seen``/``status`` of ``mart.conflicts`` and build ``mart.conflict_changes``
-    and ``mart.runs`` in the work database; the store is only read."""
-    ensure_store(history_path)
+    and ``mart.runs`` in the work database; the store is only read (and not created)."""
     with connect(work_db) as con:
-        con.execute(f"ATTACH {sql_literal(str(history_path))} AS history (READ_ONLY)")
+        attach_history(con, history_path)
         params = {
             "run_id": run_id,
             "run_date": run_date.isoformat(),
@@ -72,13 +97,37 @@ def apply_history(
 
 
 def commit_history(work_db: Path, history_path: Path, *, run_id: str) -> None:
-    """Write a published run's changes and conflict states into the store, in one transaction.
+    """Write a published run's changes and conflict states into the store.
 
-    The run's date is the one ``apply_history`` recorded in ``mart.runs`` of the build."""
-    ensure_store(history_path)
-    with connect(history_path) as con:
-        con.execute(f"ATTACH {sql_literal(str(work_db))} AS build (READ_ONLY)")
-        run_sql(con, "history/commit_run", {"run_id": run_id})
+    The run's date is the one ``apply_history`` recorded in ``mart.runs`` of the build. The
+    new store is written as ``history.duckdb.next`` (a copy of the old one plus this run),
+    flushed, and renamed over the store; a commit killed half-way leaves the old store.
+    """
+    history_path.parent.mkdir(parents=True, exist_ok=True)
+    following = history_path.with_name(history_path.name + NEXT_SUFFIX)
+    following.unlink(missing_ok=True)  # left by a commit that was killed
+    try:
+        if history_path.exists():
+            shutil.copyfile(history_path, following)
+        with connect(following) as con:
+            con.execute(sql("history/create_store"))
+            con.execute(f"ATTACH {sql_literal(str(work_db))} AS build (READ_ONLY)")
+            run_sql(con, "history/commit_run", {"run_id": run_id})
+            con.execute("DETACH build")
+            con.execute("CHECKPOINT")
+        _fsync(following)
+        os.replace(following, history_path)
+        _fsync(history_path.parent)
+    finally:
+        following.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def last_published_inputs_key(history_path: Path) -> str | None:

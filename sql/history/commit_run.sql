@@ -1,4 +1,5 @@
 -- Record a published run in the history store (work database attached read-only as `build`).
+-- The conflicts of a rule that is 'unknown' in this run keep their previous state.
 BEGIN TRANSACTION;
 INSERT INTO conflict_changes BY NAME SELECT * FROM build.staging.pending_changes;
 UPDATE conflict_state SET active = false
@@ -8,7 +9,8 @@ INSERT OR REPLACE INTO conflict_state
 SELECT conflict_id, rule_id, first_seen,
        (SELECT run_date FROM build.mart.runs WHERE run_id = $run_id) AS last_seen, area_m2, score, reason,
        true AS active
-FROM build.mart.conflicts;
+FROM build.mart.conflicts
+WHERE rule_id NOT IN (SELECT rule_id FROM build.mart.rule_summary WHERE status = 'unknown');
 INSERT OR REPLACE INTO runs BY NAME
 SELECT run_id, run_date, started_at, now() AS finished_at, 'published' AS outcome, inputs_key,
        conflicts, new_conflicts, resolved_conflicts, changed_conflicts

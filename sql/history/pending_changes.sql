@@ -1,6 +1,8 @@
 -- staging.pending_changes: one conflict that appeared, disappeared or changed since the last
 -- published run (history attached read-only as `history`). A conflict has changed when its
 -- area moved by more than $area_tolerance_m2 or its score by more than a relative 1e-6.
+-- A rule that is 'unknown' in this run (mart.rule_summary) is no evidence either way: none of
+-- its conflicts appears, resolves or changes, and its previous state stays as it was.
 CREATE OR REPLACE TABLE staging.pending_changes AS
 WITH previous AS (
     SELECT * FROM history.conflict_state WHERE active
@@ -16,7 +18,9 @@ SELECT $run_id AS run_id, $run_date::DATE AS run_date,
        coalesce(c.reason, p.reason) AS reason
 FROM mart.conflicts AS c
 FULL OUTER JOIN previous AS p ON p.conflict_id = c.conflict_id
-WHERE p.conflict_id IS NULL
-   OR c.conflict_id IS NULL
-   OR abs(c.area_m2 - p.area_m2) > $area_tolerance_m2
-   OR abs(c.score - p.score) > 1e-6 * greatest(abs(p.score), 1e-9);
+WHERE coalesce(c.rule_id, p.rule_id) NOT IN (
+          SELECT rule_id FROM mart.rule_summary WHERE status = 'unknown')
+  AND (p.conflict_id IS NULL
+       OR c.conflict_id IS NULL
+       OR abs(c.area_m2 - p.area_m2) > $area_tolerance_m2
+       OR abs(c.score - p.score) > 1e-6 * greatest(abs(p.score), 1e-9));
