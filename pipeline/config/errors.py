@@ -8,15 +8,16 @@ from pathlib import Path
 class ConfigError(ValueError):
     """A configuration file is missing, unreadable or does not validate.
 
-    The message always names the file; validation errors also name the key path
-    (``layers[3].source.kind``) and what was expected.
+    One line per problem, each naming the file and, for validation errors, the key path
+    and what was expected::
+
+        config/rules.yaml: rules[0](wind_natura2000).severity: Input should be 'exclusion', ...
     """
 
     def __init__(self, path: Path | str, problems: list[str]) -> None:
         self.path = Path(path)
         self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{self.path}: invalid configuration\n{lines}")
+        super().__init__("\n".join(f"{self.path}: {problem}" for problem in problems))
 
 
 class LayerError(RuntimeError):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from pipeline.config.errors import ConfigError
 from pipeline.config.models import Catalogue, RuleSet, Selector, StudyArea
@@ -41,17 +42,70 @@ def _in_range(node: Any, i: int) -> bool:
     return isinstance(node, list) and 0 <= i < len(node)
 
 
-def format_validation_error(error: ValidationError, data: Any) -> list[str]:
-    """One line per problem: key path, message and the offending input."""
+def format_validation_error(
+    error: ValidationError, data: Any, model: type[BaseModel] | None = None
+) -> list[str]:
+    """One line per problem: key path, message and the offending input.
+
+    A missing key says so without quoting its parent; an unknown key lists the keys allowed
+    at its place (found through ``model``) and the closest one.
+    """
     problems = []
     for err in error.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
         where = _key_path(loc, data)
-        message = err["msg"]
-        if err["type"] == "extra_forbidden":
-            message = "unknown key (not allowed here)"
-        problems.append(f"{where}: {message} (got {err.get('input')!r})")
+        if err["type"] == "missing":
+            problems.append(f"{where}: missing (this key is required)")
+        elif err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(model, loc[:-1]) if model else None
+            problems.append(f"{where}: unknown key{_suggestion(str(loc[-1]), allowed)}")
+        else:
+            problems.append(f"{where}: {err['msg']} (got {_short(err.get('input'))})")
     return problems
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters so one problem stays one line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _suggestion(key: str, allowed: list[str] | None) -> str:
+    """`` (did you mean 'layers'?; allowed here: …)`` for an unknown ``key``."""
+    if not allowed:
+        return " (not allowed here)"
+    close = difflib.get_close_matches(key, allowed, n=1) or [
+        name for name in allowed if name.startswith(key) or key.startswith(name)
+    ]
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f" ({hint}allowed here: {', '.join(allowed)})"
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str] | None:
+    """The keys the model accepts at ``loc`` (``None`` where no single model is there)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if fields is None or part not in fields or issubclass(current, RootModel):
+            return None
+        current = _model_in(fields[part].annotation)
+        if current is None:
+            return None
+    if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        return None
+    if issubclass(current, RootModel):
+        return None
+    return [name for name in current.model_fields if name != "base_dir"]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The one model class inside ``X``, ``X | None``, ``list[X]`` or ``dict[str, X]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    models = [m for m in (_model_in(a) for a in get_args(annotation)) if m is not None]
+    return models[0] if len(set(models)) == 1 else None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -70,7 +124,7 @@ def _validate(model: type[M], data: dict[str, Any], path: Path) -> M:
     try:
         return model.model_validate({**data, "base_dir": path.parent.resolve()})
     except ValidationError as exc:
-        raise ConfigError(path, format_validation_error(exc, data)) from exc
+        raise ConfigError(path, format_validation_error(exc, data, model)) from exc
 
 
 def load_catalogue(path: Path) -> Catalogue:

