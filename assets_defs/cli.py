@@ -2,6 +2,16 @@
 
 Usage: ``python -m assets_defs.cli run``. Progress is printed in plain words, one line per
 layer and stage; Dagster's own event log stays in the instance (``DAGSTER_HOME`` if set).
+
+Exit status (README, docs/reliability.md):
+
+* 0 — complete: every layer fresh or unchanged, every rule evaluated, outputs current;
+* 1 — the run failed: nothing new was published (the lines before say which layer, file
+  and problem, or which step);
+* 2 — finished, but not complete: a layer is stale or failed, or a rule is unknown or stale
+  (published when a change allowed it; the lines before list each);
+* 3 — not started: another run holds the writer lock of the data folder;
+* 4 — configuration error (one line naming the file and the key).
 """
 
 import argparse
@@ -12,12 +22,21 @@ import time
 import dagster as dg
 
 from assets_defs.common import PLAIN_PROGRESS_ENV, configured
+from assets_defs.runs import cli_run_tags, fail_dead_runs
+from pipeline.config.errors import ConfigError
 from pipeline.config.settings import PROJECT_ROOT
+from pipeline.conflicts.stage import remove_run_build
 from pipeline.locking import PipelineBusy, writer_lock
 from pipeline.publish import published_outputs
-from pipeline.publish.summary import run_summary
+from pipeline.publish.summary import layer_problems, rule_problems, run_summary
 
 DEFAULT_CATALOGUE = PROJECT_ROOT / "config" / "catalogue.yaml"
+
+EXIT_COMPLETE = 0
+EXIT_FAILED = 1
+EXIT_INCOMPLETE = 2
+EXIT_BUSY = 3
+EXIT_CONFIG = 4
 
 
 def _prepare_sample() -> None:
@@ -32,10 +51,39 @@ def _prepare_sample() -> None:
     print(f"  sample ready in {path} ({time.monotonic() - started:.1f} s)")
 
 
+def config_error_line(exc: ConfigError) -> str:
+    """A configuration error as one line: the file and every problem, ``;``-separated."""
+    return f"Configuration error in {exc.path}: {'; '.join(exc.problems)}"
+
+
+def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
+    """The failed steps and the failed blocking checks of a run, with their details."""
+    lines = []
+    for event in result.all_events:
+        failure = event.step_failure_data if event.is_step_failure else None
+        if failure is not None and failure.error is not None:
+            error = failure.error
+            while error.cause is not None:  # the user's exception, not Dagster's wrapper
+                error = error.cause
+            if error.cls_name != "DagsterAssetCheckFailedError":  # the check's line says it
+                lines.append(f"  step {event.step_key}: {error.message.strip()}")
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            check = event.asset_check_evaluation_data
+            if not check.passed:
+                detail = check.metadata.get("detail") or check.metadata.get("error")
+                text = f": {detail.value}" if detail is not None and detail.value else ""
+                lines.append(f"  check {check.check_name} FAILED{text}")
+    return lines
+
+
 def run() -> int:
-    """Run the nightly job in this process; return the exit code."""
+    """Run the nightly job in this process; return the exit code (module doc)."""
     os.environ[PLAIN_PROGRESS_ENV] = "1"
-    settings, catalogue, rules = configured()
+    try:
+        settings, catalogue, rules = configured()
+    except ConfigError as exc:
+        print(config_error_line(exc))
+        return EXIT_CONFIG
     print(f"Catalogue: {settings.catalogue_path} ({len(catalogue.layers)} layers)")
     print(
         f"Rules:     {settings.rules_path} ({len(rules.rules)} rules, H3 res {rules.h3_resolution})"
@@ -46,32 +94,48 @@ def run() -> int:
 
     job = defs().resolve_job_def("nightly")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    print("Running the nightly job...")
+    layout = settings.layout
     started = time.monotonic()
     try:
         # one writer at a time, for the whole run: a second `make run` or a daemon-launched
-        # run refuses to write instead of mixing its files with this one's
-        with writer_lock(settings.layout):
+        # run refuses to write (or waits, saying so) instead of mixing its files with ours
+        with writer_lock(layout):
+            for line in fail_dead_runs(instance, layout) if instance is not None else []:
+                print(f"Earlier {line}")
+            print("Running the nightly job...")
             result = job.execute_in_process(
                 instance=instance,
                 raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+                tags=cli_run_tags(),
+                # the summary below names every failure; tracebacks stay in the event log
+                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             )
+            build = layout.run_build(result.run_id)
+            rules_not_complete = rule_problems(build) if build.is_file() else []
+            if not result.success:
+                remove_run_build(layout, result.run_id)
     except PipelineBusy as exc:
         print(f"\nNot started: {exc}")
-        return 1
+        return EXIT_BUSY
     elapsed = time.monotonic() - started
+    layers = layer_problems(layout, catalogue)
     if not result.success:
         print(f"\nThe nightly job FAILED after {elapsed:.1f} s; nothing new was published.")
-        for event in result.all_events:
-            failure = event.step_failure_data if event.is_step_failure else None
-            if failure is not None and failure.error is not None:
-                print(f"  {event.step_key}: {failure.error.message.strip()}")
-        return 1
+        for line in failure_lines(result):
+            print(line)
+        for line in [p.line() for p in layers] + [r.line() for r in rules_not_complete]:
+            print(f"  {line}")
+        return EXIT_FAILED
     print(f"Nightly job finished in {elapsed:.1f} s.")
-    out = settings.layout.out
-    print(run_summary(settings.layout.published_db, published_outputs(out)))
-    return 0
+    print(run_summary(layout.published_db, published_outputs(layout.out)))
+    if not rules_not_complete and layout.published_db.is_file():
+        rules_not_complete = rule_problems(layout.published_db)
+    if layers or rules_not_complete:
+        print("\nNOT COMPLETE (exit code 2):")
+        for line in [p.line() for p in layers] + [r.line() for r in rules_not_complete]:
+            print(f"  {line}")
+        return EXIT_INCOMPLETE
+    return EXIT_COMPLETE
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,20 +1,23 @@
-"""What every stage's assets share: configuration, asset keys, the writer pool, reporting."""
+"""What every stage's assets share: configuration, asset keys, the writer lock, reporting."""
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 
 import dagster as dg
 
 from pipeline.config import Catalogue, RuleSet, Settings, load_catalogue, load_rules, load_settings
 from pipeline.layout import DataLayout
+from pipeline.locking import writer_lock
 from pipeline.report import StageReport
 
 OWNERS = ["team:regional-planning-data"]
 #: Set by `make run` (assets_defs.cli): progress lines are also printed in plain words.
 PLAIN_PROGRESS_ENV = "LANDUSE_PLAIN_PROGRESS"
-#: Writers of the DuckDB files share this pool, limited to one at a time (dagster.yaml).
-DUCKDB_POOL = "landuse_duckdb"
+#: How long a step waits for another run's writer lock before it fails (s). `make run`
+#: holds the lock for its whole run, so only a daemon-launched step ever waits.
+STEP_LOCK_WAIT_S = 3600.0
 
 
 @cache
@@ -39,6 +42,23 @@ def features_key(layer: str) -> dg.AssetKey:
 def cells_key(layer: str) -> dg.AssetKey:
     """Asset key of a layer's H3 cells, e.g. ``naturreservat_cells``."""
     return dg.AssetKey(f"{layer}_cells")
+
+
+@contextmanager
+def step_lock(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
+) -> Iterator[None]:
+    """Hold the writer lock for one step; while another run holds it, say so and wait
+    (at most :data:`STEP_LOCK_WAIT_S`), instead of failing the night or waiting silently."""
+    with writer_lock(layout(), wait_s=STEP_LOCK_WAIT_S, on_wait=lambda line: warn(context, line)):
+        yield
+
+
+def warn(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, line: str) -> None:
+    """Log a warning (and print it when run from `make run`)."""
+    context.log.warning(line)
+    if os.environ.get(PLAIN_PROGRESS_ENV):
+        print(f"  WARNING: {line}", flush=True)
 
 
 def progress(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, line: str) -> None:

@@ -5,18 +5,17 @@ from collections.abc import Iterator
 import dagster as dg
 
 from assets_defs.common import (
-    DUCKDB_POOL,
     OWNERS,
     cells_key,
     configured,
     features_key,
     layout,
     materialize,
+    step_lock,
 )
 from pipeline.config import layer_buffers
 from pipeline.conflicts.columns import MART, table_schema
 from pipeline.conflicts.stage import BUILT_TABLES, CONFLICTS_CODE_VERSION, run_conflicts
-from pipeline.locking import writer_lock
 
 
 def column_schema(table: str) -> dg.TableSchema:
@@ -43,13 +42,12 @@ def column_schema(table: str) -> dg.TableSchema:
         )
         for table in BUILT_TABLES
     ],
-    pool=DUCKDB_POOL,
 )
 def conflict_tables(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
     """Build every mart table in this run's own DuckDB file (H3 resolution from rules.yaml),
     unless nothing the tables depend on changed since the last published run."""
     _, catalogue, rules = configured()
-    with writer_lock(layout()):
+    with step_lock(context):
         report = run_conflicts(layout(), catalogue, rules, run_id=context.run.run_id)
     for position, (table, metadata) in enumerate(report.tables.items()):
         if not report.skipped:

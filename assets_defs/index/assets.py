@@ -2,10 +2,17 @@
 
 import dagster as dg
 
-from assets_defs.common import OWNERS, cells_key, configured, features_key, layout, materialize
+from assets_defs.common import (
+    OWNERS,
+    cells_key,
+    configured,
+    features_key,
+    layout,
+    materialize,
+    step_lock,
+)
 from pipeline.config import LayerSpec, layer_buffers
 from pipeline.index.stage import INDEX_CODE_VERSION, run_index
-from pipeline.locking import writer_lock
 
 
 def build_index_asset(
@@ -27,7 +34,7 @@ def build_index_asset(
         ),
     )
     def _index(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        with writer_lock(layout()):
+        with step_lock(context):
             report = run_index(layout(), spec.name, buffers=buffers, resolution=resolution)
         return materialize(context, report)
 

@@ -2,10 +2,9 @@
 
 import dagster as dg
 
-from assets_defs.common import OWNERS, configured, features_key, layout, materialize
+from assets_defs.common import OWNERS, configured, features_key, layout, materialize, step_lock
 from pipeline.config import LayerSpec
 from pipeline.ingest import NORMALISE_VERSION, run_ingest
-from pipeline.locking import writer_lock
 
 
 def build_ingest_asset(spec: LayerSpec) -> dg.AssetsDefinition:
@@ -26,7 +25,7 @@ def build_ingest_asset(spec: LayerSpec) -> dg.AssetsDefinition:
     )
     def _ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         _, catalogue, _ = configured()
-        with writer_lock(layout()):
+        with step_lock(context):
             report = run_ingest(spec, base_dir=catalogue.base_dir, layout=layout())
         metadata = dict(report.metadata)
         if "preview_markdown" in metadata:

@@ -4,10 +4,9 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from assets_defs.common import DUCKDB_POOL, OWNERS, configured, layout, materialize
+from assets_defs.common import OWNERS, configured, layout, materialize, step_lock
 from pipeline.conflicts.stage import BUILT_TABLES
 from pipeline.layout import DATABASE
-from pipeline.locking import writer_lock
 from pipeline.publish.maps import png_preview_markdown
 from pipeline.publish.outputs import GEOPACKAGE, MAP_HTML, MAP_PNG, SUMMARY_JSON
 from pipeline.publish.stage import run_publish
@@ -42,14 +41,13 @@ _SPECS = {
         )
         for key, (kinds, text) in _SPECS.items()
     ],
-    pool=DUCKDB_POOL,
 )
 def published_release(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
     """Write every output of this run into ``releases/<UTC time>-<run id>/`` and swap the
     ``out`` symlink to it (``os.replace``); keep the two previous releases."""
     _, _, rules = configured()
     run = context.run
-    with writer_lock(layout()):
+    with step_lock(context):
         report = run_publish(
             layout(),
             h3_resolution=rules.h3_resolution,

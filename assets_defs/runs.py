@@ -1,0 +1,72 @@
+"""Run records of dead runs, and the work files of failed runs.
+
+A run killed with SIGKILL (an OOM kill, a power cut) never reports its end: its record stays
+``STARTED`` in the instance, where it holds the daemon's one run place
+(``max_concurrent_runs: 1``). A run of `make run` holds the writer lock for its whole run,
+so a later `make run` that holds the lock knows every earlier `make run` run still marked in
+progress is dead: it marks them failed (:func:`fail_dead_runs`) and removes their builds.
+Runs the daemon launched are failed by Dagster's run monitoring after
+``max_runtime_seconds`` (config/dagster.yaml), and :data:`failed_run_cleanup` removes the
+build of any failed run.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from assets_defs.common import layout
+from assets_defs.jobs import nightly_job
+from pipeline.conflicts.stage import remove_run_build
+from pipeline.layout import DataLayout
+
+#: Tag on every run started by `make run` (the value is its pid).
+CLI_RUN_TAG = "landuse/make_run_pid"
+#: Run states of a run that has not ended.
+UNFINISHED = [
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
+
+
+def cli_run_tags() -> dict[str, str]:
+    """The tags a `make run` run carries."""
+    return {CLI_RUN_TAG: str(os.getpid())}
+
+
+def fail_dead_runs(instance: dg.DagsterInstance, data: DataLayout) -> list[str]:
+    """Mark every unfinished `make run` run of ``instance`` failed and remove its build.
+
+    Call only while holding the writer lock of ``data``: then no such run is alive. Returns
+    one line per run marked failed.
+    """
+    lines = []
+    records = instance.get_run_records(filters=dg.RunsFilter(statuses=UNFINISHED))
+    for record in records:
+        run = record.dagster_run
+        pid = run.tags.get(CLI_RUN_TAG)
+        if pid is None:
+            continue
+        message = (
+            f"run {run.run_id} (make run, pid {pid}) ended without reporting it (killed); "
+            "marked failed by the next make run"
+        )
+        instance.report_run_failed(run, message)
+        removed = remove_run_build(data, run.run_id)
+        lines.append(message + ("; its build was removed" if removed else ""))
+    return lines
+
+
+@dg.run_failure_sensor(
+    monitored_jobs=[nightly_job],
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Removes the build database of a failed nightly run, so failed nights do not "
+    "fill the disk.",
+)
+def failed_run_cleanup(context: dg.RunFailureSensorContext) -> None:
+    """Remove the failed run's build folder under ``work/``."""
+    if remove_run_build(layout(), context.dagster_run.run_id):
+        context.log.info(f"removed the build of failed run {context.dagster_run.run_id}")
