@@ -9,6 +9,7 @@ the publish stage finds no build to publish.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -41,6 +42,11 @@ BUILT_TABLES = tuple(name for name in MART if name != "publication")
 #: Build folders of other runs older than this are removed after a publication; younger
 #: ones may belong to a run still in progress.
 STALE_BUILD_S = 6 * 3600
+#: Test hook shared with the publisher (``pipeline.publish.release.PAUSE_ENV``): set to
+#: :data:`PAUSE_STEP`, the stage prints ``PAUSED conflicts`` when its build is written and
+#: sleeps, so a test can SIGKILL the run there. Never set in production.
+PAUSE_ENV = "LANDUSE_PUBLISH_PAUSE_AT"
+PAUSE_STEP = "conflicts"
 
 
 @dataclass
@@ -70,6 +76,22 @@ def prune_run_builds(layout: DataLayout, keep: str) -> None:
             shutil.rmtree(folder)
 
 
+def remove_run_build(layout: DataLayout, run_id: str) -> bool:
+    """Remove one run's build folder (a failed or dead run's); True when there was one."""
+    folder = layout.run_build(run_id).parent
+    if not folder.exists():
+        return False
+    shutil.rmtree(folder)
+    return True
+
+
+def _pause_for_kill_test() -> None:
+    if os.environ.get(PAUSE_ENV) == PAUSE_STEP:
+        print(f"PAUSED {PAUSE_STEP}", flush=True)
+        while True:
+            time.sleep(3600)
+
+
 def current_inputs_key(layout: DataLayout, catalogue: Catalogue, rules: RuleSet) -> str:
     """The inputs key of what is on disk now (see the module doc)."""
     buffers = layer_buffers(catalogue, rules)
@@ -97,21 +119,28 @@ def run_conflicts(
         )
     started = datetime.now(UTC)
     work_db = layout.run_build(run_id)
-    summary = build_conflicts(
-        work_db,
-        catalogue=catalogue,
-        rules=rules,
-        layout=layout,
-        indexed=present_indexed(layout, layer_buffers(catalogue, rules)),
-    )
-    changes = apply_history(
-        work_db,
-        layout.history_db,
-        run_id=run_id,
-        run_date=datetime.now(ZoneInfo("Europe/Stockholm")).date(),
-        started_at=started,
-        inputs_key=key,
-    )
+    try:
+        summary = build_conflicts(
+            work_db,
+            catalogue=catalogue,
+            rules=rules,
+            layout=layout,
+            indexed=present_indexed(layout, layer_buffers(catalogue, rules)),
+        )
+        _pause_for_kill_test()
+        changes = apply_history(
+            work_db,
+            layout.history_db,
+            run_id=run_id,
+            run_date=datetime.now(ZoneInfo("Europe/Stockholm")).date(),
+            started_at=started,
+            inputs_key=key,
+        )
+    except BaseException:
+        # a half-built database is never published: remove it, so a full disk heals once
+        # space is freed instead of staying full with failed builds
+        remove_run_build(layout, run_id)
+        raise
     unknown = summary.rules_unknown
     line = (
         f"conflicts: {summary.conflicts} conflicts in {summary.zones} zones over "

@@ -9,6 +9,7 @@ the publisher between any two steps.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -133,6 +134,33 @@ def publish_outputs(
     release_id = new_release_id(published_at, run_token)
     clean_leftovers(out_dir)
     partial = partial_release_dir(out_dir, release_id)
+    try:
+        final, results, undocumented = _write_release(
+            partial, build_path, release_id, published_at, h3_resolution
+        )
+    except BaseException:
+        # a failed run leaves no partial release behind (a full disk heals once freed)
+        if partial.exists():
+            shutil.rmtree(partial)
+        raise
+    pause_point("complete")
+    previous = swap(out_dir, final)
+    pause_point("swapped")
+    release = Release(release_id, final, out_dir, previous, (), results, tuple(undocumented))
+    if after_swap is not None:
+        after_swap(release)
+    protect = (previous,) if previous is not None else ()
+    removed = prune(out_dir, keep=keep, protect=protect)
+    pause_point("pruned")
+    return Release(release_id, final, out_dir, previous, tuple(removed), results,
+                   tuple(undocumented))  # fmt: skip
+
+
+def _write_release(
+    partial: Path, build_path: Path, release_id: str, published_at: datetime, h3_resolution: int
+) -> tuple[Path, dict[str, object], list[str]]:
+    """Write and verify every output in ``partial`` and rename it into place; return the
+    release folder, each derived output's result and the undocumented columns."""
     database = partial / DATABASE
     undocumented = write_analyst_database(
         build_path, database, release_id=release_id, published_at=published_at,
@@ -153,18 +181,7 @@ def publish_outputs(
     pause_point("summary")
     verify_release(partial, release_id)
     pause_point("verified")
-    final = finish_release(partial, release_id)
-    pause_point("complete")
-    previous = swap(out_dir, final)
-    pause_point("swapped")
-    release = Release(release_id, final, out_dir, previous, (), results, tuple(undocumented))
-    if after_swap is not None:
-        after_swap(release)
-    protect = (previous,) if previous is not None else ()
-    removed = prune(out_dir, keep=keep, protect=protect)
-    pause_point("pruned")
-    return Release(release_id, final, out_dir, previous, tuple(removed), results,
-                   tuple(undocumented))  # fmt: skip
+    return finish_release(partial, release_id), results, undocumented
 
 
 def release_ids(folder: Path) -> dict[str, str | None]:

@@ -1,14 +1,108 @@
-"""The run summary: printed at the end of `make run`, and ``run_summary.json`` in a release."""
+"""The run summary: printed at the end of `make run`, and ``run_summary.json`` in a release.
+
+Both name what makes a night less than complete: every layer that is ``stale`` (its last
+good copy used) or ``failed``, with its source (secrets shown as ``***``) and the problem,
+and every rule that is ``unknown`` or ``stale`` with the layers behind it.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
+from pipeline.config.models import Catalogue
 from pipeline.db import connect, sql
 from pipeline.fileio import sha256_file
+from pipeline.ingest import read_outcome
+from pipeline.layout import DataLayout
+
+#: Layer states that make a night incomplete.
+PROBLEM_STATES = ("stale", "failed")
+
+
+@dataclass(frozen=True)
+class LayerProblem:
+    """A layer that is not fresh in this run: ``status`` stale or failed, and why."""
+
+    layer: str
+    source: str
+    status: str
+    problem: str
+
+    def line(self) -> str:
+        """One plain line: layer, state, source and problem."""
+        used = " (its last good copy is used)" if self.status == "stale" else ""
+        return f"layer {self.layer} {self.status.upper()}{used}: {self.source}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """A rule that is ``unknown`` (a layer it needs failed) or ``stale`` in this run."""
+
+    rule_id: str
+    status: str
+    missing_layers: list[str]
+    stale_layers: list[str]
+
+    def line(self) -> str:
+        """One plain line: rule, state and the layers behind it."""
+        if self.status == "unknown":
+            return f"rule {self.rule_id} UNKNOWN: layers missing {', '.join(self.missing_layers)}"
+        return f"rule {self.rule_id} STALE: last good copies of {', '.join(self.stale_layers)}"
+
+
+def problem_text(error: str | None, layer: str, source: str) -> str:
+    """The cause in a layer error, without the ``layer '<name>' from <source>: `` prefix."""
+    if not error:
+        return "no error recorded"
+    prefix = f"layer '{layer}' from {source}: "
+    return error[len(prefix) :] if error.startswith(prefix) else error
+
+
+def layer_problems(layout: DataLayout, catalogue: Catalogue) -> list[LayerProblem]:
+    """Every catalogue layer whose last ingest left it stale or failed (or never ran)."""
+    problems = []
+    for spec in catalogue.layers:
+        source = spec.source.location(catalogue.base_dir)
+        outcome = read_outcome(layout, spec.name)
+        if outcome is None:
+            problems.append(
+                LayerProblem(spec.name, source, "failed", "not ingested: the run stopped first")
+            )
+        elif outcome.state in PROBLEM_STATES:
+            problem = problem_text(outcome.error, spec.name, source)
+            problems.append(LayerProblem(spec.name, source, outcome.state, problem))
+    return problems
+
+
+def _layer_problems_in(con: duckdb.DuckDBPyConnection) -> list[LayerProblem]:
+    rows = con.execute(
+        "SELECT layer, coalesce(source, ''), status, error FROM mart.layer_status "
+        "WHERE status IN ('stale', 'failed') ORDER BY layer"
+    ).fetchall()
+    return [
+        LayerProblem(layer, source, status, problem_text(error, layer, source))
+        for layer, source, status, error in rows
+    ]
+
+
+def _rule_problems_in(con: duckdb.DuckDBPyConnection) -> list[RuleProblem]:
+    rows = con.execute(
+        "SELECT rule_id, status, missing_layers, stale_layers FROM mart.rule_summary "
+        "WHERE status <> 'complete' ORDER BY status DESC, rule_id"
+    ).fetchall()
+    return [RuleProblem(r, s, list(m or []), list(st or [])) for r, s, m, st in rows]
+
+
+def rule_problems(database: Path) -> list[RuleProblem]:
+    """Rules of ``database`` (a build or a release) that are unknown or stale."""
+    with connect(database, read_only=True) as con:
+        return _rule_problems_in(con)
 
 
 def run_summary(database: Path, outputs: list[Path], top: int = 10) -> str:
@@ -34,8 +128,6 @@ def run_summary(database: Path, outputs: list[Path], top: int = 10) -> str:
             sql("publish/summary_kommunalforbund")
         ).fetchall():
             lines.append(f"  {name:<20} {n:>6} conflicts, {area:>10.2f} km² ({status})")
-        for rule_id, missing in con.execute(sql("publish/summary_rules_unknown")).fetchall():
-            lines.append(f"  rule {rule_id} is UNKNOWN: layers missing {', '.join(missing)}")
         lines.append("")
         lines.append("Outputs:")
         lines.extend(f"  {path}" for path in outputs if path.exists())
@@ -46,6 +138,9 @@ def summary_document(
     database: Path, files: list[Path], *, release_id: str, published_at: datetime, top: int = 10
 ) -> dict[str, Any]:
     """The content of ``run_summary.json``: release, counts, top conflicts and the files.
+
+    ``layers_not_fresh`` lists every stale or failed layer (``layer``, ``source``,
+    ``status``, ``problem``); ``rules_not_complete`` every unknown or stale rule.
 
     ``files`` are the other outputs of the same release; each is listed with its size and
     SHA-256 so a reader can check that a set is whole.
@@ -64,6 +159,8 @@ def summary_document(
             "severity": records("publish/summary_severity"),
             "kommunalforbund": records("publish/summary_kommunalforbund"),
             "rules_unknown": records("publish/summary_rules_unknown"),
+            "layers_not_fresh": [asdict(p) for p in _layer_problems_in(con)],
+            "rules_not_complete": [asdict(p) for p in _rule_problems_in(con)],
             "top_conflicts": records("publish/summary_top", {"top": top}),
             "files": [
                 {"name": f.name, "bytes": f.stat().st_size, "sha256": sha256_file(f)} for f in files
