@@ -28,9 +28,10 @@ STAGED_FEATURES: dict[str, str] = {
     "geometry": GEOMETRY,
 }
 
-#: One (layer, buffer, feature, H3 cell) with the exact covered fraction and area
-#: (``cells/<layer>__b<buffer>.cells.parquet``, ``staging.cells``); ``h3`` at the rule
-#: set's resolution.
+#: One (layer, buffer, feature, H3 cell) (``cells/<layer>__b<buffer>.cells.parquet``,
+#: ``staging.cells``); ``h3`` at the rule set's resolution. A polygon's row holds the exact
+#: covered fraction of the cell's hexagon and area inside it (``length_m`` 0); a line's the
+#: exact length inside the cell (``coverage`` and ``area_m2`` 0); a point's zeros. EPSG:3006.
 CELLS: dict[str, str] = {
     "layer": "VARCHAR",
     "buffer_m": "DOUBLE",
@@ -38,6 +39,7 @@ CELLS: dict[str, str] = {
     "feature_id": "VARCHAR",
     "coverage": "DOUBLE",
     "area_m2": "DOUBLE",
+    "length_m": "DOUBLE",
 }
 
 #: One feature of one layer at one buffer distance, as indexed

@@ -1,8 +1,9 @@
 """Feature-level cache of H3 coverage, one pair of Parquet files per (layer, resolution, buffer).
 
-Grain of ``<stem>.features.parquet``: one feature_hash, with the area of the geometry that was
-indexed, that geometry as WKB (EPSG:3006) for buffered layers, and ``n_cells``. Grain of
-``<stem>.cells.parquet``: one (feature, H3 cell) with ``h3``, ``area_m2`` and ``coverage``,
+Grain of ``<stem>.features.parquet``: one feature_hash, with the area and length of the
+geometry that was indexed, that geometry as WKB (EPSG:3006) for buffered layers, and
+``n_cells``. Grain of ``<stem>.cells.parquet``: one (feature, H3 cell) with ``h3``,
+``area_m2``, ``coverage`` and ``length_m``,
 stored feature after feature in the order of the features file (feature ``i`` owns the
 ``n_cells[i]`` rows after those of features ``0..i-1``), so no string column is repeated per
 cell and a run that changed 1 % of a layer only gathers integer row ranges.
@@ -29,21 +30,23 @@ from pipeline.versioning import source_fingerprint
 
 #: Bump when the coverage algorithm or the cache layout changes: old caches are then ignored.
 #: Cached coverage is only reused by the same indexing code.
-CACHE_VERSION = "2-" + source_fingerprint("pipeline/index")
+CACHE_VERSION = "3-" + source_fingerprint("pipeline/index")
 
 
 @dataclass(frozen=True)
 class CachedCoverage:
     """Per-feature records and their cell rows, grouped by feature in the same order.
 
-    ``features``: DataFrame ``feature_hash`` (str), ``source_area_m2``, ``wkb`` (bytes or
-    None), ``n_cells``. ``h3`` / ``area_m2`` / ``coverage``: cell rows of all features.
+    ``features``: DataFrame ``feature_hash`` (str), ``source_area_m2``, ``source_length_m``,
+    ``wkb`` (bytes or None), ``n_cells``. ``h3`` / ``area_m2`` / ``coverage`` /
+    ``length_m``: cell rows of all features.
     """
 
     features: pd.DataFrame
     h3: np.ndarray
     area_m2: np.ndarray
     coverage: np.ndarray
+    length_m: np.ndarray
 
     @classmethod
     def empty(cls) -> CachedCoverage:
@@ -51,11 +54,12 @@ class CachedCoverage:
             {
                 "feature_hash": pd.Series([], dtype=object),
                 "source_area_m2": pd.Series([], dtype=np.float64),
+                "source_length_m": pd.Series([], dtype=np.float64),
                 "wkb": pd.Series([], dtype=object),
                 "n_cells": pd.Series([], dtype=np.int64),
             }
         )
-        return cls(feats, np.empty(0, np.uint64), np.empty(0), np.empty(0))
+        return cls(feats, np.empty(0, np.uint64), np.empty(0), np.empty(0), np.empty(0))
 
     @property
     def offsets(self) -> np.ndarray:
@@ -106,6 +110,7 @@ def read_cache(stem: Path, layer: str, resolution: int, buffer_m: float) -> Cach
         cells.column("h3").to_numpy().astype(np.uint64, copy=False),
         cells.column("area_m2").to_numpy(),
         cells.column("coverage").to_numpy(),
+        cells.column("length_m").to_numpy(),
     )
     if out.offsets[-1] != len(out.h3):
         return CachedCoverage.empty()
@@ -132,12 +137,14 @@ def write_cache(
             "h3": pa.array(cached.h3, pa.uint64()),
             "area_m2": pa.array(cached.area_m2, pa.float64()),
             "coverage": pa.array(cached.coverage, pa.float64()),
+            "length_m": pa.array(cached.length_m, pa.float64()),
         }
     ).replace_schema_metadata(meta)
     feats = pa.table(
         {
             "feature_hash": pa.array(f["feature_hash"].astype(str), pa.string()),
             "source_area_m2": pa.array(f["source_area_m2"].to_numpy(np.float64)),
+            "source_length_m": pa.array(f["source_length_m"].to_numpy(np.float64)),
             "wkb": pa.array(list(f["wkb"]), pa.binary()),
             "n_cells": pa.array(f["n_cells"].to_numpy(np.int64)),
         }

@@ -1,7 +1,8 @@
-"""Exact H3 coverage of polygon and point layers in EPSG:3006.
+"""Exact H3 coverage of point, line and polygon layers in EPSG:3006.
 
 Grain of the output: one (feature, H3 cell) pair at one resolution, with the exact area of
-the feature inside the cell's hexagon, both measured in EPSG:3006 (SWEREF 99 TM).
+a polygon feature, or the exact length of a line feature, inside the cell's hexagon, both
+measured in EPSG:3006 (SWEREF 99 TM). Points get the cells holding them (area and length 0).
 """
 
 from __future__ import annotations
@@ -26,12 +27,34 @@ from pipeline.index.h3grid import (
     transformer,
     wkb_centroid_cells,
 )
-from pipeline.index.kernels import clip_areas, sample_rings
+from pipeline.index.kernels import clip_areas, clip_lengths, sample_rings
 
-__all__ = ["SLIVER_M2", "Coverage", "cell_polygons", "cover_geometries"]
+__all__ = [
+    "GEOMETRY_TYPES",
+    "SLIVER_M",
+    "SLIVER_M2",
+    "Coverage",
+    "GeometryError",
+    "cell_polygons",
+    "cover_geometries",
+]
+
+#: The geometry types the index takes (shapely type id -> name); anything else is refused.
+GEOMETRY_TYPES: dict[int, str] = {
+    0: "Point",
+    1: "LineString",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+}
+#: Topological dimension of each accepted type id: 0 points, 1 lines, 2 polygons.
+_DIMENSION = {0: 0, 4: 0, 1: 1, 5: 1, 3: 2, 6: 2}
 
 #: (feature, cell) pairs with at most this much area (m²) are clipping slivers and dropped.
 SLIVER_M2 = 1e-6
+#: (line, cell) pairs with at most this much length (m) are clipping slivers and dropped.
+SLIVER_M = 1e-6
 #: Densify feature rings every this many metres (in EPSG:3006) before going to EPSG:4326.
 SEGMENTIZE_M = 50.0
 #: Boundary sample spacing along each ring, in local hexagon edge lengths. Every boundary
@@ -52,7 +75,7 @@ class Coverage:
     """Exact coverage of features by H3 cells.
 
     Grain: one row per (feature, cell) with a positive overlap, sorted by
-    (``feature_index``, ``h3``). Areas are planar in EPSG:3006.
+    (``feature_index``, ``h3``). Areas and lengths are planar in EPSG:3006.
 
     Attributes
     ----------
@@ -61,10 +84,14 @@ class Coverage:
     h3
         ``uint64`` H3 cell ids at ``resolution``.
     area_m2
-        ``float64`` exact area of (feature ∩ cell hexagon) in EPSG:3006; 0 for points.
+        ``float64`` exact area of (feature ∩ cell hexagon) in EPSG:3006; 0 for points and
+        lines.
     coverage
         ``float64`` ``area_m2`` divided by the planar area of the cell's hexagon in
-        EPSG:3006, in (0, 1] for polygons and 0 for points.
+        EPSG:3006, in (0, 1] for polygons and 0 for points and lines.
+    length_m
+        ``float64`` exact length of (line feature ∩ cell hexagon) in EPSG:3006; 0 for points
+        and polygons.
     resolution
         H3 resolution of ``h3``.
     """
@@ -73,16 +100,43 @@ class Coverage:
     h3: np.ndarray
     area_m2: np.ndarray
     coverage: np.ndarray
+    length_m: np.ndarray
     resolution: int = 9
 
     def __len__(self) -> int:
         return len(self.h3)
 
 
+class GeometryError(ValueError):
+    """A feature the index cannot take: ``position`` in the input array and the problem.
+
+    The arguments are kept in ``args`` so the error crosses a dask worker boundary intact.
+    """
+
+    def __init__(self, position: int, problem: str) -> None:
+        super().__init__(position, problem)
+        self.position = int(position)
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return f"feature {self.position} {self.problem}"
+
+
 def _empty(resolution: int) -> Coverage:
     return Coverage(
-        np.empty(0, np.int64), np.empty(0, np.uint64), np.empty(0), np.empty(0), resolution
+        np.empty(0, np.int64),
+        np.empty(0, np.uint64),
+        np.empty(0),
+        np.empty(0),
+        np.empty(0),
+        resolution,
     )
+
+
+def dimensions(geometries: np.ndarray) -> np.ndarray:
+    """Topological dimension of each accepted geometry: 0 point, 1 line, 2 polygon."""
+    types = shapely.get_type_id(np.asarray(geometries, dtype=object))
+    return np.select([np.isin(types, [0, 4]), np.isin(types, [1, 5])], [0, 1], 2)
 
 
 def _validate(geometries: np.ndarray) -> np.ndarray:
@@ -90,29 +144,39 @@ def _validate(geometries: np.ndarray) -> np.ndarray:
     if geoms.ndim != 1:
         raise ValueError(f"geometries must be a 1-d array, got shape {geoms.shape}")
     types = shapely.get_type_id(geoms)
-    allowed = {0, 3, 6}  # Point, Polygon, MultiPolygon
-    bad = ~np.isin(types, list(allowed))
+    bad = ~np.isin(types, list(GEOMETRY_TYPES))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"geometries must be Polygon, MultiPolygon or Point; feature {i} is "
-            f"{shapely.get_type_id(geoms[i]) if geoms[i] is not None else None} ({geoms[i]!r:.80})"
+        kind = "missing" if geoms[i] is None else geoms[i].geom_type
+        raise GeometryError(
+            i,
+            f"is {kind} ({geoms[i]!r:.80}); the index takes only "
+            f"{', '.join(GEOMETRY_TYPES.values())}",
         )
     empty = shapely.is_empty(geoms)
     if empty.any():
-        raise ValueError(f"feature {int(np.flatnonzero(empty)[0])} is empty")
+        raise GeometryError(int(np.flatnonzero(empty)[0]), "is empty")
+    lines = np.flatnonzero(np.isin(types, [1, 5]))
+    bad_lines = ~shapely.is_valid(geoms[lines])
+    if bad_lines.any():
+        i = int(lines[np.flatnonzero(bad_lines)[0]])
+        raise GeometryError(
+            i,
+            f"is not a valid line ({shapely.is_valid_reason(geoms[i])}), e.g. a part with "
+            "fewer than two distinct points",
+        )
     return geoms
 
 
-def _check_valid(polygons: np.ndarray, first: int = 0) -> None:
-    """Raise ``ValueError`` naming the first invalid polygon (index offset by ``first``)."""
+def _check_valid(polygons: np.ndarray) -> None:
+    """Raise :class:`GeometryError` naming the position of the first invalid polygon."""
     invalid = ~shapely.is_valid(polygons)
     if invalid.any():
         i = int(np.flatnonzero(invalid)[0])
-        raise ValueError(
-            f"feature {first + i} is not a valid polygon "
-            f"({shapely.is_valid_reason(polygons[i])}); repair it with shapely.make_valid "
-            "before indexing"
+        raise GeometryError(
+            i,
+            f"is not a valid polygon ({shapely.is_valid_reason(polygons[i])}); repair it "
+            "with shapely.make_valid before indexing",
         )
 
 
@@ -124,7 +188,7 @@ def _finish(
     resolution: int,
     cell_area: np.ndarray | None = None,
 ) -> Coverage:
-    """Drop slivers, compute fractions, sort by (feature, cell).
+    """Drop slivers, compute fractions, sort by (feature, cell) (points and polygons).
 
     ``cell_area`` (planar hexagon area per row) is computed when not given.
     """
@@ -143,34 +207,90 @@ def _finish(
         cov[is_point] = 0.0
         # The planar tiling makes a full cell exactly the hexagon's area up to rounding.
         np.minimum(cov, 1.0, out=cov)
-    return Coverage(fidx.astype(np.int64), cells, area, cov, resolution)
+    return Coverage(fidx.astype(np.int64), cells, area, cov, np.zeros(len(cells)), resolution)
 
 
 def _point_pairs(geoms: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray]:
-    pts = np.flatnonzero(shapely.get_type_id(geoms) == 0)
-    x = shapely.get_x(geoms[pts])
-    y = shapely.get_y(geoms[pts])
-    return pts.astype(np.int64), points_to_cells(x, y, resolution)
+    """(feature, cell) of every Point and MultiPoint feature: each distinct cell holding one
+    of its points, sorted by (feature, cell)."""
+    pts = np.flatnonzero(dimensions(geoms) == 0)
+    parts, owner = shapely.get_parts(geoms[pts], return_index=True)
+    cells = points_to_cells(shapely.get_x(parts), shapely.get_y(parts), resolution)
+    return _unique_pairs(pts[owner], cells)
+
+
+def _unique_pairs(feature: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (feature, cell) pairs, sorted by feature, then cell."""
+    if len(feature) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.uint64)
+    pairs = np.unique(np.column_stack([feature.astype(np.uint64), cells]), axis=0)
+    return pairs[:, 0].astype(np.int64), pairs[:, 1]
+
+
+def _line_band(
+    x: np.ndarray, y: np.ndarray, offsets: np.ndarray, owner: np.ndarray, spacing: float,
+    resolution: int,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Candidate (feature, cell) pairs of open polylines: the cells of samples every
+    ``spacing`` metres along each line (its end included) widened by one ring."""
+    sx, sy, sline = sample_rings(x, y, offsets, spacing)
+    ends = offsets[1:] - 1
+    sx = np.concatenate([sx, x[ends]])
+    sy = np.concatenate([sy, y[ends]])
+    sline = np.concatenate([sline, np.arange(len(ends))])
+    s_cells = points_to_cells(sx, sy, resolution)
+    u_cells, u_inv = np.unique(s_cells, return_inverse=True)
+    keys = np.unique(_pair_keys(owner[sline], u_inv, len(u_cells)))
+    d_src, d_cells = grid_disk(u_cells, 1)
+    d_off = np.zeros(len(u_cells) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(d_src, minlength=len(u_cells)), out=d_off[1:])
+    b_feat = keys // len(u_cells)
+    b_cid = keys % len(u_cells)
+    d_cnt = np.diff(d_off)[b_cid]
+    band_feat = np.repeat(b_feat, d_cnt)
+    rep_start = np.repeat(d_off[b_cid], d_cnt)
+    within = np.arange(len(band_feat)) - np.repeat(np.cumsum(d_cnt) - d_cnt, d_cnt)
+    return band_feat.astype(np.int64), d_cells[rep_start + within]
+
+
+def _line_lengths_reference(
+    geoms: np.ndarray, resolution: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(feature, cell, length) of (Multi)LineStrings by GEOS: the cells of the vertices of a
+    copy densified every ``SEGMENTIZE_M`` metres, widened by one ring, each intersected."""
+    dense = shapely.segmentize(geoms, SEGMENTIZE_M)
+    coords, owner = shapely.get_coordinates(dense, return_index=True)
+    cells = points_to_cells(coords[:, 0], coords[:, 1], resolution)
+    src, disk = grid_disk(cells, 1)
+    f, c = _unique_pairs(owner[src], disk)
+    length = shapely.length(shapely.intersection(geoms[f], cell_polygons(c)))
+    return f, c, length
 
 
 def cover_geometries_reference(geometries: np.ndarray, resolution: int) -> Coverage:
     """Straightforward exact coverage: one GEOS intersection per candidate (feature, cell).
 
-    Candidates are the cells H3 reports as overlapping the feature (in EPSG:4326, after
-    densifying every ``SEGMENTIZE_M`` metres in EPSG:3006), widened by one ring so that the
+    Polygon candidates are the cells H3 reports as overlapping the feature (in EPSG:4326,
+    after densifying every ``SEGMENTIZE_M`` metres in EPSG:3006); line candidates the cells
+    of the vertices of a copy densified the same way; both widened by one ring so that the
     sub-millimetre difference between spherical and projected cell edges cannot lose a pair.
-    Slow (a Python loop over features); kept as the oracle the fast path is tested against.
-    Same contract as :func:`cover_geometries`.
+    Slow (a Python loop over polygon features); kept as the oracle the fast path is tested
+    against. Same contract as :func:`cover_geometries`.
     """
     check_resolution(resolution)
     geoms = _validate(geometries)
-    _check_valid(geoms[shapely.get_type_id(geoms) != 0])
+    dims = dimensions(geoms)
+    polygons = np.flatnonzero(dims == 2)
+    try:
+        _check_valid(geoms[polygons])
+    except GeometryError as exc:
+        raise GeometryError(int(polygons[exc.position]), exc.problem) from None
     to_wgs = transformer(PROJECT_CRS, WGS84)
     pf, pc = _point_pairs(geoms, resolution)
     fidx: list[np.ndarray] = [pf]
     cells: list[np.ndarray] = [pc]
     areas: list[np.ndarray] = [np.zeros(len(pc))]
-    for i in np.flatnonzero(shapely.get_type_id(geoms) != 0):
+    for i in np.flatnonzero(dims == 2):
         g = geoms[i]
         g4326 = shapely.transform(
             shapely.segmentize(g, SEGMENTIZE_M),
@@ -190,16 +310,122 @@ def cover_geometries_reference(geometries: np.ndarray, resolution: int) -> Cover
         fidx.append(np.full(len(cand), i, dtype=np.int64))
         cells.append(cand)
         areas.append(a)
-    if not any(len(c) for c in cells):
-        return _empty(resolution)
     f = np.concatenate(fidx)
-    return _finish(
-        f,
-        np.concatenate(cells),
-        np.concatenate(areas),
-        np.concatenate([np.ones(len(pf), bool), np.zeros(len(f) - len(pf), bool)]),
+    parts = [
+        _finish(
+            f,
+            np.concatenate(cells),
+            np.concatenate(areas),
+            np.concatenate([np.ones(len(pf), bool), np.zeros(len(f) - len(pf), bool)]),
+            resolution,
+        )
+    ]
+    lines = np.flatnonzero(dims == 1)
+    if len(lines):
+        lf, lc, length = _line_lengths_reference(geoms[lines], resolution)
+        parts.append(_finish_lines(lines[lf], lc, length, geoms[lines], lines, resolution))
+    return _merge(parts, resolution)
+
+
+def _finish_lines(
+    fidx: np.ndarray,
+    cells: np.ndarray,
+    length: np.ndarray,
+    line_geoms: np.ndarray,
+    line_idx: np.ndarray,
+    resolution: int,
+) -> Coverage:
+    """Drop sliver pieces of lines; a line with no piece left (shorter than ``SLIVER_M``)
+    keeps the cell of its first vertex with length 0."""
+    keep = length > SLIVER_M
+    fidx, cells, length = fidx[keep], cells[keep], length[keep]
+    zero = line_idx[~np.isin(line_idx, fidx)]
+    if len(zero):
+        first = shapely.get_coordinates(
+            shapely.get_point(shapely.get_geometry(line_geoms[np.isin(line_idx, zero)], 0), 0)
+        )
+        fidx = np.concatenate([fidx, zero])
+        cells = np.concatenate([cells, points_to_cells(first[:, 0], first[:, 1], resolution)])
+        length = np.concatenate([length, np.zeros(len(zero))])
+    n = len(cells)
+    return Coverage(fidx.astype(np.int64), cells, np.zeros(n), np.zeros(n), length, resolution)
+
+
+def _merge(parts: list[Coverage], resolution: int) -> Coverage:
+    """One coverage from several, sorted by (feature, cell)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _empty(resolution)
+    f = np.concatenate([p.feature_index for p in parts])
+    h = np.concatenate([p.h3 for p in parts])
+    order = np.lexsort((h, f))
+    return Coverage(
+        f[order].astype(np.int64),
+        h[order],
+        np.concatenate([p.area_m2 for p in parts])[order],
+        np.concatenate([p.coverage for p in parts])[order],
+        np.concatenate([p.length_m for p in parts])[order],
         resolution,
     )
+
+
+def _local_cell(bounds: np.ndarray, resolution: int) -> tuple[float, float]:
+    """Shortest edge (m) and planar area (m²) of the cell at the middle of ``bounds``
+    (rows of xmin, ymin, xmax, ymax in EPSG:3006)."""
+    xmin, ymin = bounds[:, 0].min(), bounds[:, 1].min()
+    xmax, ymax = bounds[:, 2].max(), bounds[:, 3].max()
+    probe = points_to_cells(
+        np.array([(xmin + xmax) / 2]), np.array([(ymin + ymax) / 2]), resolution
+    )
+    px, py, _ = cell_vertices(probe)
+    edge = float(np.min(np.hypot(np.diff(np.r_[px, px[0]]), np.diff(np.r_[py, py[0]]))))
+    return edge, float(cell_areas(probe)[0])
+
+
+def _cover_lines(geoms: np.ndarray, resolution: int) -> Coverage:
+    """Exact (feature, cell, length) of (Multi)LineStrings in EPSG:3006.
+
+    1. Band: samples every ``SAMPLE_SPACING`` local hexagon edges along each line and its
+       end vertex, their cells widened by one ring (the same argument as for polygon rings:
+       every point of a line lies in a sample's cell or a neighbour).
+    2. Each band (feature, cell) is clipped exactly (compiled Cyrus–Beck,
+       ``kernels.clip_lengths``).
+    3. Self-check: per feature the lengths must add up to the feature's length (the
+       hexagons tile the plane); a feature that does not is redone by GEOS
+       (:func:`_line_lengths_reference`).
+    """
+    n = len(geoms)
+    lines, owner = shapely.get_parts(geoms, return_index=True)
+    coords, coord_line = shapely.get_coordinates(lines, return_index=True)
+    lx = np.ascontiguousarray(coords[:, 0])
+    ly = np.ascontiguousarray(coords[:, 1])
+    line_offsets = np.zeros(len(lines) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(coord_line, minlength=len(lines)), out=line_offsets[1:])
+    feature_lines = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=n), out=feature_lines[1:])
+    line_bounds = shapely.bounds(lines)
+    edge, _ = _local_cell(line_bounds, resolution)
+
+    band_feat, band_cells = _line_band(
+        lx, ly, line_offsets, owner, SAMPLE_SPACING * edge, resolution
+    )
+    all_cells, inv = np.unique(band_cells, return_inverse=True)
+    keys = np.unique(_pair_keys(band_feat, inv, len(all_cells)))
+    pf = (keys // len(all_cells)).astype(np.int64)
+    pc = (keys % len(all_cells)).astype(np.int64)
+    cvx, cvy, c_off = cell_vertices(all_cells)
+    length = clip_lengths(pf, pc, feature_lines, line_offsets, lx, ly, line_bounds, c_off, cvx, cvy)
+    cells = all_cells[pc]
+    summed = np.bincount(pf, weights=length, minlength=n)
+    src = shapely.length(geoms)
+    bad = np.flatnonzero(np.abs(summed - src) > SELF_CHECK_RTOL * np.maximum(src, 1.0))
+    if len(bad):
+        keep = ~np.isin(pf, bad)
+        rf, rc, rl = _line_lengths_reference(geoms[bad], resolution)
+        pf = np.concatenate([pf[keep], bad[rf]])
+        cells = np.concatenate([cells[keep], rc])
+        length = np.concatenate([length[keep], rl])
+    return _finish_lines(pf, cells, length, geoms, np.arange(n), resolution)
 
 
 def _pair_keys(f: np.ndarray, cell_id: np.ndarray, n_cells: int) -> np.ndarray:
@@ -240,14 +466,7 @@ def _cover_polygons_fast(
     ring_bounds = shapely.bounds(rings)
 
     # Local hexagon size, from the cell at the middle of the chunk.
-    xmin, ymin = ring_bounds[:, 0].min(), ring_bounds[:, 1].min()
-    xmax, ymax = ring_bounds[:, 2].max(), ring_bounds[:, 3].max()
-    probe = points_to_cells(
-        np.array([(xmin + xmax) / 2]), np.array([(ymin + ymax) / 2]), resolution
-    )
-    px, py, _ = cell_vertices(probe)
-    edge = float(np.min(np.hypot(np.diff(np.r_[px, px[0]]), np.diff(np.r_[py, py[0]]))))
-    cell_area = float(cell_areas(probe)[0])
+    edge, cell_area = _local_cell(ring_bounds, resolution)
 
     # 1. Boundary band.
     sx, sy, sring = sample_rings(rx, ry, ring_offsets, SAMPLE_SPACING * edge)
@@ -317,13 +536,13 @@ def _cover_polygons_fast(
     return fidx, cells_out, area, full
 
 
-def _cover_chunk(wkb: np.ndarray, resolution: int, first: int = 0) -> Coverage:
+def _cover_chunk(wkb: np.ndarray, resolution: int) -> Coverage:
     """Coverage of one chunk of polygons given as WKB (what a dask task receives).
 
-    ``first`` is the chunk's offset in the layer, used only in error messages.
+    An invalid polygon raises :class:`GeometryError` with its position in the chunk.
     """
     geoms = shapely.from_wkb(wkb)
-    _check_valid(geoms, first)
+    _check_valid(geoms)
     f, c, a, full = _cover_polygons_fast(geoms, resolution)
     return _finish(f, c, a, np.zeros(len(f), dtype=bool), resolution, full)
 
@@ -336,8 +555,10 @@ def cover_geometries(
     Parameters
     ----------
     geometries
-        1-d array of shapely geometries in EPSG:3006: valid Polygons / MultiPolygons, or
-        Points. Anything else raises ``ValueError``.
+        1-d array of shapely geometries in EPSG:3006: Points, MultiPoints, LineStrings,
+        MultiLineStrings, or valid Polygons / MultiPolygons, mixed freely. Anything else
+        (a GeometryCollection, an empty or missing geometry, an invalid polygon) raises
+        :class:`GeometryError` naming the feature's position.
     resolution
         H3 resolution, 7–11.
 
@@ -346,15 +567,18 @@ def cover_geometries(
     Coverage
         Grain: one (feature, cell) pair, sorted by (``feature_index``, ``h3``). Polygons get
         every cell their area overlaps by more than ``SLIVER_M2`` m², with the exact area of
-        the overlap in EPSG:3006 and its fraction of the cell's planar hexagon; a point gets
-        the one cell containing it with area 0 and coverage 0.
+        the overlap in EPSG:3006 and its fraction of the cell's planar hexagon; lines every
+        cell they pass through for more than ``SLIVER_M`` m, with the exact length inside it
+        (a line shorter than that gets the cell of its first vertex); a point gets the cell
+        containing it (a MultiPoint each distinct cell of its points), area and length 0.
 
     Other Parameters
     ----------------
     parallel
-        ``None`` (default): chunks go to the dask cluster (:mod:`pipeline.index.engine`)
-        when there are at least ``PARALLEL_MIN_FEATURES`` polygons and
-        ``LANDUSE_INDEX_PARALLEL`` is not ``0``; ``True``/``False`` force either way.
+        ``None`` (default): polygon chunks go to the dask cluster
+        (:mod:`pipeline.index.engine`) when there are at least ``PARALLEL_MIN_FEATURES``
+        polygons and ``LANDUSE_INDEX_PARALLEL`` is not ``0``; ``True``/``False`` force
+        either way. Points and lines are always covered in-process.
 
     Notes
     -----
@@ -363,9 +587,9 @@ def cover_geometries(
     """
     check_resolution(resolution)
     geoms = _validate(geometries)
-    is_poly = shapely.get_type_id(geoms) != 0
-    poly_idx = np.flatnonzero(is_poly)
-    pf, pc = _point_pairs(geoms, resolution)
+    dims = dimensions(geoms)
+    poly_idx = np.flatnonzero(dims == 2)
+    line_idx = np.flatnonzero(dims == 1)
     use_dask = (
         parallel
         if parallel is not None
@@ -374,28 +598,33 @@ def cover_geometries(
     parts: list[Coverage] = []
     if len(poly_idx):
         starts = range(0, len(poly_idx), CHUNK_FEATURES)
+        chunks = (shapely.to_wkb(geoms[poly_idx[s : s + CHUNK_FEATURES]]) for s in starts)
         if use_dask:
-            chunks = [shapely.to_wkb(geoms[poly_idx[s : s + CHUNK_FEATURES]]) for s in starts]
-            results = engine.map_bounded(_cover_chunk, chunks, resolution)
+            results = engine.map_bounded(_cover_chunk, list(chunks), resolution)
         else:
-            results = (
-                _cover_chunk(shapely.to_wkb(geoms[poly_idx[s : s + CHUNK_FEATURES]]), resolution, s)
-                for s in starts
-            )
-        for s, cov in zip(starts, results, strict=True):
+            results = (_cover_chunk(wkb, resolution) for wkb in chunks)
+        results = iter(results)
+        for s in starts:
+            try:
+                cov = next(results)
+            except GeometryError as exc:  # a position in the chunk -> in the input
+                raise GeometryError(int(poly_idx[s + exc.position]), exc.problem) from None
             parts.append(
-                Coverage(poly_idx[s + cov.feature_index], cov.h3, cov.area_m2, cov.coverage)
+                Coverage(
+                    poly_idx[s + cov.feature_index],
+                    cov.h3,
+                    cov.area_m2,
+                    cov.coverage,
+                    cov.length_m,
+                )
             )
+    if len(line_idx):
+        cov = _cover_lines(geoms[line_idx], resolution)
+        parts.append(
+            Coverage(line_idx[cov.feature_index], cov.h3, cov.area_m2, cov.coverage, cov.length_m)
+        )
+    pf, pc = _point_pairs(geoms, resolution)
     if len(pf):
-        parts.append(Coverage(pf, pc, np.zeros(len(pf)), np.zeros(len(pf))))
-    if not parts:
-        return _empty(resolution)
-    f = np.concatenate([p.feature_index for p in parts])
-    order = np.lexsort((np.concatenate([p.h3 for p in parts]), f))
-    return Coverage(
-        f[order].astype(np.int64),
-        np.concatenate([p.h3 for p in parts])[order],
-        np.concatenate([p.area_m2 for p in parts])[order],
-        np.concatenate([p.coverage for p in parts])[order],
-        resolution,
-    )
+        zeros = np.zeros(len(pf))
+        parts.append(Coverage(pf, pc, zeros, zeros, zeros))
+    return _merge(parts, resolution)

@@ -3,7 +3,10 @@
 Per layer and buffer distance (paths from :class:`~pipeline.layout.DataLayout`): the cells
 (:data:`pipeline.schemas.CELLS`, ``h3`` UBIGINT at the rule set's resolution) and the shapes
 as indexed (:data:`pipeline.schemas.SHAPES`, EPSG:3006, buffered); per layer, the key its
-files were made from. :func:`run_index` owns the skip decision.
+files were made from, or the error that stopped it. :func:`run_index` owns the skip decision
+and never raises for a layer it cannot index: the layer is then ``failed`` (its files are
+removed, :func:`index_error` holds the message naming layer, file and problem), so the
+conflicts stage reports its rules ``unknown`` and the rest of the night goes on.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from pipeline.config.errors import LayerError
 from pipeline.fileio import atomic_write, write_text_atomic
-from pipeline.index.layer import index_layer
+from pipeline.index.layer import LayerIndexError, index_layer
 from pipeline.ingest import read_outcome, read_staged
 from pipeline.layout import DataLayout
 from pipeline.report import StageReport
@@ -62,9 +66,12 @@ def write_indexed(
 
 
 def present_indexed(layout: DataLayout, buffers: dict[str, list[float]]) -> list[IndexedFiles]:
-    """The indexed files on disk for every layer and buffer in ``buffers``."""
+    """The indexed files on disk for every layer and buffer in ``buffers`` (none of a layer
+    whose last indexing failed)."""
     found = []
     for layer, distances in buffers.items():
+        if index_error(layout, layer) is not None:
+            continue
         for buffer_m in distances:
             files = indexed_files(layout, layer, buffer_m)
             if files.cells.exists() and files.shapes.exists():
@@ -78,12 +85,25 @@ def index_key(input_key: str, resolution: int, buffers: list[float], code_versio
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def current_index_key(layout: DataLayout, layer: str) -> str | None:
-    """The key the layer's outputs on disk were made from, or None."""
+def _read_state(layout: DataLayout, layer: str) -> dict[str, str]:
     state = layout.index_state(layer)
     if not state.exists():
-        return None
-    return str(json.loads(state.read_text(encoding="utf-8")).get("key"))
+        return {}
+    return dict(json.loads(state.read_text(encoding="utf-8")))
+
+
+def current_index_key(layout: DataLayout, layer: str) -> str | None:
+    """The key the layer's outputs on disk were made from (``failed:<key>`` when indexing
+    that input failed), or None."""
+    key = _read_state(layout, layer).get("key")
+    return None if key is None else str(key)
+
+
+def index_error(layout: DataLayout, layer: str) -> str | None:
+    """The message of the layer's last indexing when it failed (naming layer, file and
+    problem), else None."""
+    error = _read_state(layout, layer).get("error")
+    return None if error is None else str(error)
 
 
 def index_is_current(layout: DataLayout, layer: str, key: str, buffers: list[float]) -> bool:
@@ -101,6 +121,27 @@ def mark_index_current(layout: DataLayout, layer: str, key: str) -> None:
     write_text_atomic(layout.index_state(layer), json.dumps({"layer": layer, "key": key}))
 
 
+def mark_index_failed(
+    layout: DataLayout, layer: str, key: str, buffers: list[float], error: str
+) -> None:
+    """Remove the layer's indexed files and record why indexing ``key`` failed: no earlier
+    night's cells can then stand in for this input."""
+    for files in (indexed_files(layout, layer, b) for b in buffers):
+        files.cells.unlink(missing_ok=True)
+        files.shapes.unlink(missing_ok=True)
+    state = {"layer": layer, "key": f"failed:{key}", "error": error}
+    write_text_atomic(layout.index_state(layer), json.dumps(state, ensure_ascii=False))
+
+
+def failure_message(layer: str, source: str, exc: Exception) -> str:
+    """The one-line message of a layer that could not be indexed: layer, file, problem."""
+    if isinstance(exc, LayerIndexError):
+        problem = exc.problem
+    else:
+        problem = f"unexpected {type(exc).__name__}: {exc}"
+    return str(LayerError(layer, source, f"cannot be indexed: {problem}"))
+
+
 def run_index(
     layout: DataLayout, layer: str, *, buffers: list[float], resolution: int
 ) -> StageReport:
@@ -108,7 +149,9 @@ def run_index(
 
     Skips (status ``unchanged``) when the cells on disk were made from the same staged copy,
     resolution, buffers and indexing code; reports ``missing`` when the layer was never
-    staged. Grain of the cells: one (feature, H3 cell) at ``resolution``; EPSG:3006 areas.
+    staged, and ``failed`` (with ``error`` naming layer, source file and problem) when a
+    feature cannot be indexed; it does not raise for that. Grain of the cells: one (feature,
+    H3 cell) at ``resolution``; EPSG:3006 areas (polygons) and lengths (lines).
     """
     outcome = read_outcome(layout, layer)
     if outcome is None or outcome.provenance is None:
@@ -141,26 +184,52 @@ def run_index(
         data_version=key,
     )
     total_cells = 0
-    for buffer_m in buffers:
-        result = index_layer(
-            features,
-            layer=layer,
-            resolution=resolution,
-            buffer_m=buffer_m,
-            cache_stem=layout.index_cache_stem(layer, resolution, buffer_m),
-        )
-        write_indexed(layout, layer, buffer_m, result.cells, result.shapes)
-        stats = result.stats
-        total_cells += len(result.cells)
-        tag = f"buffer_{buffer_m:g}m"
-        report.metadata[f"{tag}/cells"] = len(result.cells)
-        report.metadata[f"{tag}/indexed_area_km2"] = round(stats.indexed_area_m2 / 1e6, 4)
-        report.metadata[f"{tag}/source_area_km2"] = round(stats.source_area_m2 / 1e6, 4)
-        report.metadata[f"{tag}/reindexed_features"] = stats.reindexed_features
-        report.lines.append(
-            f"index {layer} (buffer {buffer_m:g} m): {len(result.cells)} cells, "
-            f"{stats.reindexed_features} features re-indexed, {stats.cached_features} from cache"
+    try:
+        for buffer_m in buffers:
+            total_cells += _index_at(layout, layer, features, resolution, buffer_m, report)
+    except Exception as exc:  # any layer that cannot be indexed fails alone, named
+        error = failure_message(layer, outcome.provenance.source, exc)
+        mark_index_failed(layout, layer, key, buffers, error)
+        return StageReport(
+            status="failed",
+            lines=[f"index {layer}: FAILED, {error}"],
+            metadata={"status": "failed", "error": error, "dagster/row_count": 0},
+            data_version=f"failed:{key}",
+            error=error,
         )
     mark_index_current(layout, layer, key)
     report.metadata["dagster/row_count"] = total_cells
     return report
+
+
+def _index_at(
+    layout: DataLayout,
+    layer: str,
+    features: gpd.GeoDataFrame,
+    resolution: int,
+    buffer_m: float,
+    report: StageReport,
+) -> int:
+    """Index and write one layer at one buffer; add its metadata and line to ``report``;
+    return its number of cell rows."""
+    result = index_layer(
+        features,
+        layer=layer,
+        resolution=resolution,
+        buffer_m=buffer_m,
+        cache_stem=layout.index_cache_stem(layer, resolution, buffer_m),
+    )
+    write_indexed(layout, layer, buffer_m, result.cells, result.shapes)
+    stats = result.stats
+    tag = f"buffer_{buffer_m:g}m"
+    report.metadata[f"{tag}/cells"] = len(result.cells)
+    report.metadata[f"{tag}/indexed_area_km2"] = round(stats.indexed_area_m2 / 1e6, 4)
+    report.metadata[f"{tag}/source_area_km2"] = round(stats.source_area_m2 / 1e6, 4)
+    report.metadata[f"{tag}/indexed_length_km"] = round(stats.indexed_length_m / 1e3, 4)
+    report.metadata[f"{tag}/source_length_km"] = round(stats.source_length_m / 1e3, 4)
+    report.metadata[f"{tag}/reindexed_features"] = stats.reindexed_features
+    report.lines.append(
+        f"index {layer} (buffer {buffer_m:g} m): {len(result.cells)} cells, "
+        f"{stats.reindexed_features} features re-indexed, {stats.cached_features} from cache"
+    )
+    return len(result.cells)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from pipeline.index.coverage import (
     Coverage,
+    GeometryError,
     cell_polygons,
     cover_geometries,
     cover_geometries_reference,
@@ -31,6 +32,7 @@ def assert_same(a: Coverage, b: Coverage) -> None:
     np.testing.assert_array_equal(a.h3, b.h3)
     np.testing.assert_allclose(a.area_m2, b.area_m2, rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(a.coverage, b.coverage, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(a.length_m, b.length_m, rtol=1e-9, atol=1e-6)
 
 
 def square(x: float, y: float, side: float) -> shapely.Polygon:
@@ -173,13 +175,86 @@ def test_cell_polygons_tile_the_plane() -> None:
 @pytest.mark.parametrize(
     ("geom", "message"),
     [
-        (shapely.LineString([(X0, Y0), (X0 + 10, Y0)]), "Polygon, MultiPolygon or Point"),
-        (shapely.Polygon([(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10)]), "valid"),
+        (
+            shapely.GeometryCollection([shapely.Point(X0, Y0)]),
+            "feature 1 is GeometryCollection .*the index takes only Point, LineString",
+        ),
+        (
+            shapely.Polygon([(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10)]),
+            "feature 1 is not a valid polygon",
+        ),
+        (shapely.LineString([(X0, Y0), (X0, Y0)]), "feature 1 is not a valid line"),
+        (shapely.Polygon(), "feature 1 is empty"),
     ],
 )
 def test_rejects_bad_geometries(geom: shapely.Geometry, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        cover([geom])
+    with pytest.raises(GeometryError, match=message) as caught:
+        cover([square(X0, Y0, 10.0), geom])
+    assert caught.value.position == 1
+
+
+def test_line_lengths_per_cell_are_exact_and_add_up() -> None:
+    # a 5 km diagonal, a zigzag and a two-part line: every piece measured by GEOS too
+    diagonal = shapely.LineString([(X0, Y0), (X0 + 3000, Y0 + 4000)])
+    zigzag = shapely.LineString([(X0 + 100 * i, Y0 + (i % 2) * 350) for i in range(40)])
+    parts = shapely.MultiLineString(
+        [[(X0, Y0 - 500), (X0 + 800, Y0 - 500)], [(X0 + 5000, Y0), (X0 + 5000, Y0 + 90)]]
+    )
+    geoms = [diagonal, zigzag, parts]
+    c = cover(geoms)
+    assert (c.area_m2 == 0).all() and (c.coverage == 0).all()
+    per_feature = np.bincount(c.feature_index, weights=c.length_m, minlength=3)
+    np.testing.assert_allclose(per_feature, [5000.0, zigzag.length, 890.0], rtol=1e-9)
+    hexes = cell_polygons(c.h3)
+    by_geos = shapely.length(shapely.intersection(np.array(geoms)[c.feature_index], hexes))
+    np.testing.assert_allclose(c.length_m, by_geos, rtol=1e-9, atol=1e-6)
+    # every cell a point of the diagonal falls in is reported
+    t = np.linspace(0, 1, 2001)
+    on_line = points_to_cells(X0 + 3000 * t, Y0 + 4000 * t, 9)
+    assert set(on_line.tolist()) == set(c.h3[c.feature_index == 0].tolist())
+    assert_same(c, cover_geometries_reference(np.array(geoms, dtype=object), 9))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.floats(-3000.0, 3000.0), st.floats(-3000.0, 3000.0)),
+        min_size=2,
+        max_size=30,
+        unique=True,
+    ),
+    st.sampled_from([8, 9, 10]),
+)
+def test_property_line_length_preserved(points: list[tuple[float, float]], res: int) -> None:
+    line = shapely.LineString([(X0 + x, Y0 + y) for x, y in points])
+    c = cover([line], res)
+    assert c.length_m.sum() == pytest.approx(line.length, rel=1e-9)
+    assert len(set(c.h3.tolist())) == len(c)
+
+
+def test_multipoint_gets_each_distinct_cell_once() -> None:
+    near = [(X0 + 1, Y0 + 1), (X0 + 2, Y0 + 2)]  # the same res-9 cell
+    far = (X0 + 3000, Y0)
+    c = cover([shapely.MultiPoint([*near, far]), shapely.Point(far)])
+    expected = points_to_cells(np.array([X0 + 1, X0 + 3000]), np.array([Y0 + 1, Y0]), 9)
+    assert c.h3[c.feature_index == 0].tolist() == sorted(expected.tolist())
+    assert c.h3[c.feature_index == 1].tolist() == [expected[1]]
+    assert (c.area_m2 == 0).all() and (c.length_m == 0).all()
+
+
+def test_mixed_layer_keeps_each_type_its_measure() -> None:
+    geoms = [
+        square(X0, Y0, 500.0),
+        shapely.LineString([(X0, Y0 + 2000), (X0 + 700, Y0 + 2000)]),
+        shapely.Point(X0 + 4000, Y0),
+        shapely.MultiPolygon([square(X0 + 6000, Y0, 100.0), square(X0 + 6500, Y0, 100.0)]),
+    ]
+    c = cover(geoms)
+    area = np.bincount(c.feature_index, weights=c.area_m2, minlength=4)
+    length = np.bincount(c.feature_index, weights=c.length_m, minlength=4)
+    np.testing.assert_allclose(area, [250_000.0, 0, 0, 20_000.0], rtol=1e-12)
+    np.testing.assert_allclose(length, [0, 700.0, 0, 0], rtol=1e-12)
+    assert_same(c, cover_geometries_reference(np.array(geoms, dtype=object), 9))
 
 
 @pytest.mark.parametrize("res", [6, 12])

@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from pipeline.index.cache import read_cache
-from pipeline.index.layer import index_layer
+from pipeline.index.layer import LayerIndexError, index_layer
 
 X0, Y0 = 340_000.0, 6_450_000.0
 
@@ -40,7 +40,7 @@ def test_point_buffered_500_m_covers_a_disc() -> None:
 
 def test_stats_and_output_columns() -> None:
     out = index_layer(layer(), layer="nature", resolution=9, buffer_m=0, cache_stem=None)
-    assert list(out.cells.columns) == ["h3", "feature_id", "coverage", "area_m2"]
+    assert list(out.cells.columns) == ["h3", "feature_id", "coverage", "area_m2", "length_m"]
     assert out.cells["h3"].dtype == np.uint64
     s = out.stats
     assert (s.features, s.pairs, s.resolution) == (5, len(out.cells), 9)
@@ -102,3 +102,63 @@ def test_cache_is_keyed_by_resolution_and_buffer(tmp_path: Path) -> None:
 def test_rejects_bad_input(mutate, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=message):
         index_layer(mutate(layer(2)), layer="nature", resolution=9, buffer_m=0, cache_stem=None)
+
+
+def lines() -> gpd.GeoDataFrame:
+    geoms = [
+        shapely.LineString([(X0, Y0), (X0 + 2500, Y0 + 1200)]),
+        shapely.MultiLineString([[(X0, Y0 + 3000), (X0 + 600, Y0 + 3000)], [(X0, Y0 + 4000),
+                                 (X0, Y0 + 4400)]]),
+        shapely.MultiPoint([(X0 + 9000, Y0), (X0 + 9900, Y0)]),
+    ]  # fmt: skip
+    return gpd.GeoDataFrame(
+        {"feature_id": ["road", "power", "masts"], "feature_hash": ["hr", "hp", "hm"]},
+        geometry=geoms,
+        crs="EPSG:3006",
+    )
+
+
+def test_line_layer_lengths_per_cell_and_cache(tmp_path: Path) -> None:
+    feats = lines()
+    first = index_layer(feats, layer="roads", resolution=9, buffer_m=0, cache_stem=tmp_path / "c")
+    per = first.cells.groupby("feature_id")["length_m"].sum()
+    assert per["road"] == pytest.approx(math.hypot(2500, 1200), rel=1e-9)
+    assert per["power"] == pytest.approx(1000.0, rel=1e-9)
+    assert per["masts"] == 0.0 and (first.cells["feature_id"] == "masts").sum() == 2
+    s = first.stats
+    assert s.source_length_m == pytest.approx(math.hypot(2500, 1200) + 1000.0, rel=1e-12)
+    assert s.indexed_length_m == pytest.approx(s.source_length_m, rel=1e-9)
+    assert s.indexed_area_m2 == 0.0
+    again = index_layer(feats, layer="roads", resolution=9, buffer_m=0, cache_stem=tmp_path / "c")
+    assert again.stats.cached_features == 3
+    pd.testing.assert_frame_equal(again.cells, first.cells)
+    assert again.stats.source_length_m == s.source_length_m
+
+
+def test_buffered_line_is_a_corridor_polygon() -> None:
+    out = index_layer(lines().iloc[:1], layer="roads", resolution=9, buffer_m=50, cache_stem=None)
+    length = math.hypot(2500, 1200)
+    assert out.shapes.geometry.iloc[0].geom_type == "Polygon"
+    # the buffer contains the true 50 m corridor and reaches at most 2 cm beyond it
+    true_area = length * 100 + math.pi * 50**2
+    perimeter = 2 * length + 2 * math.pi * 50
+    assert true_area < out.cells["area_m2"].sum() < true_area + 0.02 * perimeter
+    assert out.cells["length_m"].sum() == 0.0
+
+
+def test_refuses_a_collection_naming_layer_and_feature() -> None:
+    feats = lines()
+    feats.loc[1, "geometry"] = shapely.GeometryCollection(
+        [shapely.Point(X0, Y0), shapely.LineString([(X0, Y0), (X0 + 5, Y0)])]
+    )
+    with pytest.raises(LayerIndexError, match=r"layer 'roads': feature 'power' is a Geometry"):
+        index_layer(feats, layer="roads", resolution=9, buffer_m=0, cache_stem=None)
+
+
+def test_invalid_polygon_error_names_the_feature_not_its_position() -> None:
+    feats = layer(3)
+    feats.loc[2, "geometry"] = shapely.Polygon(
+        [(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10)]
+    )
+    with pytest.raises(LayerIndexError, match=r"layer 'nature': feature 'f2' is not a valid"):
+        index_layer(feats, layer="nature", resolution=9, buffer_m=0, cache_stem=None)
