@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pyarrow as pa
 import shapely
+from pandas.api.types import is_object_dtype, is_string_dtype
 from PIL import Image
 
 from pipeline.db import connect, sql
@@ -140,6 +141,20 @@ def png_preview_markdown(path: Path, width: int = 480) -> str:
     return f"![conflict map](data:image/png;base64,{data})"
 
 
+def escape_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with every text value HTML-escaped (``<`` → ``&lt;``, quotes too).
+
+    folium's popups and tooltips build their table with ``innerHTML``, so a feature name from
+    a source (``<img src=x onerror=alert(1)>``) would run as HTML in a planner's browser;
+    escaped, it shows as the literal text."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if column != out.geometry.name and (is_object_dtype(values) or is_string_dtype(values)):
+            out[column] = values.map(lambda v: html.escape(v) if isinstance(v, str) else v)
+    return out
+
+
 def _to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = frame.to_crs("EPSG:4326")
     out["geometry"] = shapely.transform(out.geometry.values, lambda xy: np.round(xy, HTML_DECIMALS))
@@ -167,10 +182,12 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
     import branca.element
     import folium
 
-    conflicts = _to_wgs84(_frame(_query(database, "publish/map_conflicts",
-                                        {"tolerance_m": HTML_SIMPLIFY_M})))  # fmt: skip
-    kommuner = _to_wgs84(_frame(_query(database, "publish/map_kommun_borders",
-                                       {"tolerance_m": HTML_SIMPLIFY_M})))  # fmt: skip
+    # every text a source may have written is escaped before it reaches the page
+    simplify = {"tolerance_m": HTML_SIMPLIFY_M}
+    conflicts = escape_text(_to_wgs84(_frame(_query(database, "publish/map_conflicts", simplify))))
+    kommuner = escape_text(
+        _to_wgs84(_frame(_query(database, "publish/map_kommun_borders", simplify)))
+    )
     rules = _query(database, "publish/map_rules").to_pylist()
     bounds = (kommuner if len(kommuner) else conflicts).total_bounds
     fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=False)

@@ -1,6 +1,7 @@
 """Open a local HTML file in headless Chromium over the DevTools protocol (tests only).
 
-Collects console errors, uncaught exceptions and failed loads while the page loads, then
+Collects console errors, uncaught exceptions, failed loads and JavaScript dialogs (``alert``,
+``confirm``, ``prompt``: each is recorded and dismissed) while the page loads and while it
 evaluates expressions in the page. Needs Debian's ``chromium`` and the ``websockets`` package.
 """
 
@@ -40,6 +41,7 @@ def chromium_path() -> str | None:
 class PageReport:
     errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
     values: dict[str, object] = field(default_factory=dict)
 
 
@@ -102,6 +104,9 @@ def _drive(ws, path: Path, expressions: dict[str, str], timeout: float) -> PageR
             report.requests.append(params["request"]["url"])
         elif method == "Network.loadingFailed":
             report.errors.append(f"load failed: {params.get('errorText')}")
+        elif method == "Page.javascriptDialogOpening":
+            report.dialogs.append(f"{params.get('type')}: {params.get('message')}")
+            send("Page.handleJavaScriptDialog", accept=False)
 
     def wait_for(predicate, deadline: float) -> dict:  # type: ignore[no-untyped-def]
         while True:

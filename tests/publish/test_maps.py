@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from browser import chromium_path, open_page
 from PIL import Image
 
-from pipeline.publish.maps import png_preview_markdown, png_release_id
+from pipeline.db import connect
+from pipeline.publish.maps import png_preview_markdown, png_release_id, write_html
 
 needs_chromium = pytest.mark.skipif(
     chromium_path() is None,
@@ -61,3 +63,72 @@ def test_browser_check_sees_errors(tmp_path: Path) -> None:
     page.write_text("<html><body><script>undefinedFunction()</script></body></html>")
     report = open_page(page, {})
     assert any("undefinedFunction" in e for e in report.errors)
+
+
+IMG = "<img src=x onerror=alert(1)>"
+SCRIPT = "</script><script>alert(1)</script>"
+#: Open every conflict's popup and every tooltip (as a click and a hover would) and return
+#: the text each shows.
+OPEN_EVERY_POPUP = """
+(() => {
+  const texts = [];
+  for (const group of Object.values(window).filter(v => v instanceof L.GeoJSON)) {
+    group.eachLayer(layer => {
+      const latlng = layer.getCenter ? layer.getCenter() : layer.getLatLng();
+      for (const [event, selector] of [['click', '.leaflet-popup-content'],
+                                       ['mouseover', '.leaflet-tooltip']]) {
+        layer.fire(event, {latlng: latlng}, true);  // true: up to the GeoJSON group
+        for (const node of document.querySelectorAll(selector)) texts.push(node.textContent);
+      }
+    });
+  }
+  return texts.join('\\n');
+})()
+"""
+
+
+def _hostile_database(published, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """The published tiny world with source texts that are HTML and script."""
+    database = Path(shutil.copyfile(published.out_dir / "landuse.duckdb", tmp_path / "h.duckdb"))
+    with connect(database) as con:
+        con.execute(
+            "UPDATE mart.conflicts SET name_b = $img, reason = 'Vindbruk overlaps ' || $img, "
+            "authority = $script WHERE rank = 1",
+            {"img": IMG, "script": SCRIPT},
+        )
+        con.execute("UPDATE mart.conflicts SET name_b = $script WHERE rank = 2", {"script": SCRIPT})
+        con.execute("UPDATE mart.kommun_summary SET kommun_name = $s WHERE kommun_code = '1480'",
+                    {"s": SCRIPT})  # fmt: skip
+        con.execute("UPDATE mart.rule_summary SET title = $img WHERE rule_id = 'wind_natura2000'",
+                    {"img": IMG})  # fmt: skip
+    return database
+
+
+@needs_chromium
+def test_html_from_sources_is_shown_as_text_never_run(published, tmp_path: Path) -> None:
+    target = write_html(_hostile_database(published, tmp_path), tmp_path / "map.html",
+                        release_id="20261202T000000Z-hostile")  # fmt: skip
+    report = open_page(
+        target,
+        {
+            "shown": OPEN_EVERY_POPUP,
+            "images": "document.querySelectorAll('img[src=\"x\"]').length",
+            "labels": "document.querySelector('.leaflet-control-layers-overlays').textContent",
+        },
+    )
+    assert report.dialogs == []
+    assert report.errors == []
+    assert report.values["images"] == 0
+    shown = str(report.values["shown"])
+    assert f"Vindbruk overlaps {IMG}" in shown  # the popup shows the literal text
+    assert SCRIPT in shown  # authority, a tooltip and a kommun border's tooltip
+    assert f"{IMG} (1)" in str(report.values["labels"])
+
+
+@needs_chromium
+def test_browser_check_sees_a_dialog(tmp_path: Path) -> None:
+    """Control: the same check records the dialog an unescaped name opens."""
+    page = tmp_path / "unescaped.html"
+    page.write_text(f"<html><body><div>{IMG}</div></body></html>")
+    report = open_page(page, {})
+    assert report.dialogs == ["alert: 1"]
