@@ -43,7 +43,10 @@ def get_client() -> Any:
             n_workers=os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=":0",  # a free port: never clashes with another cluster
+            # loopback only: the scheduler, the workers and the dashboard (which has no login)
+            # are never reachable from another machine; port 0: never clashes with another
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
             silence_logs=40,
         )
         _client = Client(_cluster)
