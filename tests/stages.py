@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from tiny_world import write_world
 
 from pipeline.config import Catalogue, RuleSet, Settings, layer_buffers, load_catalogue, load_rules
@@ -13,6 +14,7 @@ from pipeline.db import connect
 from pipeline.index import run_index
 from pipeline.index.stage import present_indexed
 from pipeline.ingest import run_ingest
+from pipeline.study_area import with_reporting_layers
 
 
 @dataclass
@@ -42,9 +44,24 @@ class BuiltWorld:
 
 def make_world(root: Path) -> World:
     catalogue_path, rules_path = write_world(root)
+    return load_world(root, catalogue_path, rules_path)
+
+
+def load_world(root: Path, catalogue_path: Path, rules_path: Path) -> World:
+    """The world of a catalogue and rule set, configured as the pipeline configures itself
+    (shipped boundary layers added when the rules name none)."""
     settings = Settings(catalogue_path, rules_path, root / "work")
     catalogue = load_catalogue(catalogue_path)
-    return World(root, settings, catalogue, load_rules(rules_path, catalogue))
+    catalogue, rules = with_reporting_layers(catalogue, load_rules(rules_path, catalogue))
+    return World(root, settings, catalogue, rules)
+
+
+def with_rules(world: World, **changes: object) -> World:
+    """The world with top-level keys of its rules.yaml replaced (e.g. ``study_area``)."""
+    path = world.settings.rules_path
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.write_text(yaml.safe_dump({**data, **changes}, allow_unicode=True), encoding="utf-8")
+    return load_world(world.root, world.settings.catalogue_path, path)
 
 
 def run_stages(world: World) -> BuildSummary:

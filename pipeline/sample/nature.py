@@ -12,8 +12,9 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from pipeline import TARGET_CRS
+from pipeline.boundaries import TO_3006
 from pipeline.sample import naming, places
-from pipeline.sample.boundaries import _TO_3006, TARGET_CRS
 from pipeline.sample.context import SampleContext
 from pipeline.sample.shapes import Floats, Geoms, blob_rings, blobs, self_intersecting, with_hole
 
@@ -104,7 +105,7 @@ def build_naturreservat(ctx: SampleContext) -> gpd.GeoDataFrame:
     rng = ctx.rng("naturreservat")
     n = ctx.count(600, minimum=12)
     pts = ctx.place(n - 1, rng, kind="forest")
-    vx, vy = _TO_3006.transform(11.07, 58.58)  # Väderöarna, the largest reserve in the län
+    vx, vy = TO_3006.transform(11.07, 58.58)  # Väderöarna, the largest reserve in the län
     cx, cy = np.r_[vx, pts.x], np.r_[vy, pts.y]
     kommun = np.r_[["1435"], pts.kommun_kod]  # Väderöarna lies off Tanum
     area = np.clip(rng.lognormal(np.log(60), 1.1, n), 2, 4_000)
@@ -157,7 +158,7 @@ def build_nationalpark(ctx: SampleContext) -> gpd.GeoDataFrame:
     """
     rng = ctx.rng("nationalpark")
     rows = list(places.NATIONAL_PARKS.items())
-    xy = np.array([_TO_3006.transform(lon, lat) for _, (lon, lat, _, _) in rows])
+    xy = np.array([TO_3006.transform(lon, lat) for _, (lon, lat, _, _) in rows])
     radius = _radius_for_ha(np.array([a * 100 for _, (_, _, a, _) in rows]))
     rings = blob_rings(xy[:, 0], xy[:, 1], radius, rng, vertices=400, roughness=0.2, jitter=0.01)
     geoms = list(shapely.polygons(rings))
