@@ -28,6 +28,7 @@ from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from pipeline.config.filters import as_number
 from pipeline.config.reporting import KOMMUNALFORBUND_TABLE, sweden_kommuner, sweden_lan_codes
 
 #: Västra Götalands län, the study area when rules.yaml names none.
@@ -43,7 +44,19 @@ def check_identifier(name: str) -> str:
     return name
 
 
-Theme = Literal["wind", "agriculture", "forestry", "nature", "development", "boundaries"]
+#: What a layer is about; rule sides select layers by theme (docs/catalogue.md): wind,
+#: agriculture, forestry, nature, development, boundaries, infrastructure (roads, railways,
+#: power lines) and water (watercourses, lakes, shoreline).
+Theme = Literal[
+    "wind",
+    "agriculture",
+    "forestry",
+    "nature",
+    "development",
+    "boundaries",
+    "infrastructure",
+    "water",
+]
 Severity = Literal["exclusion", "high", "medium", "low"]
 Operator = Literal["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte"]
 #: Columns of the common staged schema that filters may test.
@@ -67,8 +80,11 @@ class Condition(Strict):
     def _list_for_set_ops(self) -> Condition:
         if self.op in ("in", "not_in") and not isinstance(self.value, list):
             raise ValueError(f"op '{self.op}' needs a list as value, got {self.value!r}")
-        if self.op in ("gt", "gte", "lt", "lte") and not isinstance(self.value, int | float):
+        if self.op in ("gt", "gte", "lt", "lte") and as_number(self.value) is None:
             raise ValueError(f"op '{self.op}' needs a number as value, got {self.value!r}")
+        values = self.value if isinstance(self.value, list) else [self.value]
+        if not all(isinstance(v, str | int | float) for v in values):
+            raise ValueError(f"values are text or numbers, got {self.value!r}")
         return self
 
 
@@ -80,7 +96,7 @@ class RuleCondition(Condition):
     @model_validator(mode="after")
     def _numbers_for_value(self) -> RuleCondition:
         values = self.value if isinstance(self.value, list) else [self.value]
-        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        numeric = all(as_number(v) is not None for v in values)
         if self.field == "value" and not numeric:
             raise ValueError(
                 f"field 'value' is numeric: compare it with numbers, got {self.value!r}"
@@ -459,6 +475,10 @@ class LayerSpec(Strict):
     source: SourceSpec
     #: Used only when the source carries no CRS; a CRS is never guessed.
     crs: str | None = None
+    #: Replaces the CRS the source declares, when that is wrong (a GeoJSON in SWEREF 99 TM
+    #: metres without a ``crs`` member, which reads as EPSG:4326): coordinates are taken as
+    #: they are, in this CRS.
+    crs_override: str | None = None
     #: Conditions on *source* fields, all of which a feature must meet to be kept.
     filter: list[Condition] = Field(default_factory=list)
     #: Source field holding the feature identifier (kept as text: "1480", "2001234").
@@ -475,11 +495,14 @@ class LayerSpec(Strict):
     #: A rule needing a non-required layer that failed reports ``unknown``; a required layer
     #: that failed blocks publication.
     required: bool = True
+    #: An empty source, or a filter that keeps no feature, is staged as an empty layer (its
+    #: rules complete with zero conflicts) instead of failing the layer.
+    empty_ok: bool = False
     extent: Extent = SWEDEN_EXTENT
     licence: str | None = None
     publisher: str | None = None
 
-    @field_validator("crs")
+    @field_validator("crs", "crs_override")
     @classmethod
     def _known_crs(cls, value: str | None) -> str | None:
         if value is not None:
@@ -488,6 +511,15 @@ class LayerSpec(Strict):
             except CRSError as exc:
                 raise ValueError(f"unknown CRS '{value}' (e.g. EPSG:3006, EPSG:4326)") from exc
         return value
+
+    @model_validator(mode="after")
+    def _one_crs_key(self) -> LayerSpec:
+        if self.crs is not None and self.crs_override is not None:
+            raise ValueError(
+                "give 'crs' (used when the source declares none) or 'crs_override' "
+                "(replaces what the source declares), not both"
+            )
+        return self
 
     @field_validator("codes", mode="before")
     @classmethod

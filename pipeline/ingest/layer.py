@@ -34,7 +34,9 @@ class IngestOutcome:
     """What one ingest did: the layer state and the provenance of the copy now staged.
 
     ``error`` holds the message of a failure (state ``stale`` when a last good copy exists,
-    ``failed`` when none does); ``provenance`` is None only for ``failed``.
+    ``failed`` when none does), or, for ``fresh``, says that an empty copy
+    (``empty_ok: true``) replaced one that had features; ``provenance`` is None only for
+    ``failed``.
     """
 
     layer: str
@@ -81,7 +83,24 @@ def _ingest(spec: LayerSpec, *, base_dir: Path, layout: DataLayout) -> IngestOut
         spec, fetched.location, fetched.sha256, fetched.retrieved_at, counts
     )
     write_staged(layout, staged, provenance)
-    return IngestOutcome(spec.name, "fresh", provenance)
+    return IngestOutcome(spec.name, "fresh", provenance, _emptied_note(spec, previous, counts))
+
+
+def _emptied_note(
+    spec: LayerSpec, previous: Provenance | None, counts: NormaliseCounts
+) -> str | None:
+    """What to say when an empty copy (``empty_ok``) replaced one that had features."""
+    if counts.kept > 0 or previous is None or previous.features_kept == 0:
+        return None
+    return str(
+        LayerError(
+            spec.name,
+            previous.source,
+            f"staged empty (empty_ok: true): {counts.read} features read, "
+            f"{counts.filtered} filtered out; the copy it replaced had "
+            f"{previous.features_kept} features",
+        )
+    )
 
 
 def _read_and_normalise(

@@ -5,8 +5,9 @@ Grain of the output: one feature of one layer. Columns (``STAGED_COLUMNS``): ``l
 ``value`` (float), ``date`` (ISO text), ``attributes`` (JSON of the ``keep`` fields),
 ``feature_hash`` (sha1 of geometry WKB and attributes), ``geometry`` (EPSG:3006, valid, 2D).
 
-Steps, in order (docs/ingest.md): find the catalogue's fields, settle the CRS, filter, drop
-features without an id, drop empty and null-island geometries, reproject, check the extent,
+Steps, in order (docs/ingest.md): find the catalogue's fields, settle the CRS, refuse an
+empty source, filter, drop features without an id, split geometry collections into one
+feature per dimension, drop empty and null-island geometries, reproject, check the extent,
 repair, map attributes, de-duplicate, hash. Every dropped feature is counted by its reason.
 """
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -29,7 +31,9 @@ from pyproj.exceptions import CRSError
 
 from pipeline import TARGET_CRS
 from pipeline.config.errors import LayerError
-from pipeline.config.models import CommonField, Condition, Extent, LayerSpec
+from pipeline.config.filters import FilterColumn, describe, filter_predicate
+from pipeline.config.models import CommonField, Extent, LayerSpec
+from pipeline.db import sql
 from pipeline.schemas import STAGED_FEATURES
 
 STAGED_COLUMNS = list(STAGED_FEATURES)
@@ -47,8 +51,10 @@ NULL_ISLAND_TOLERANCE = 1e-9
 class NormaliseCounts:
     """How many features were read, filtered, repaired, dropped (and why) and kept.
 
-    ``read = filtered + dropped + kept``; ``repaired`` counts kept features whose geometry
-    ``make_valid`` changed (a repaired feature that collapsed is ``dropped_invalid``).
+    ``read + split = filtered + dropped + kept``: ``split`` counts the features added by
+    splitting geometry collections (a collection of points and polygons is two features, so
+    it adds one). ``repaired`` counts kept features whose geometry ``make_valid`` changed (a
+    repaired feature that collapsed is ``dropped_invalid``).
     """
 
     read: int
@@ -61,6 +67,7 @@ class NormaliseCounts:
     kept: int
     dropped_invalid: int = 0
     dropped_no_id: int = 0
+    split: int = 0
 
     @property
     def dropped(self) -> int:
@@ -97,29 +104,40 @@ def normalise(
     Returns
     -------
     staged, counts
-        The features in ``STAGED_COLUMNS`` (EPSG:3006, valid) and what happened to them.
-        A source without rows gives an empty frame, not an error.
+        The features in ``STAGED_COLUMNS`` (EPSG:3006, valid; every geometry a Point,
+        MultiPoint, LineString, MultiLineString, Polygon or MultiPolygon) and what happened
+        to them. With ``empty_ok: true`` an empty source, or a filter keeping nothing, gives
+        an empty frame.
 
     Raises
     ------
     LayerError
         No CRS anywhere (or an unknown one), a field the catalogue names is missing, the
-        coordinates do not fit the layer's plausible extent after reprojection (a wrongly
-        declared CRS), or every feature left after the filter was dropped.
+        source has no features or the filter keeps none (unless ``empty_ok``), a filter
+        value that cannot be compared with its field, the coordinates do not fit the
+        layer's plausible extent after reprojection (a wrongly declared CRS), or every
+        feature left after the filter was dropped.
     """
     read = len(raw)
     fields = _field_lookup(raw, spec, location)
     source_crs = _source_crs(raw, spec, location)
     if read == 0:
+        _check_empty_ok(spec, location, "the source has no features")
         return empty_staged(), NormaliseCounts(0, 0, 0, 0, 0, 0, 0, 0)
-    frame = _apply_filter(raw, spec.filter, fields)
+    frame = raw.loc[filter_mask(raw, spec, fields, location)]
     filtered = read - len(frame)
+    if len(frame) == 0:
+        _check_empty_ok(spec, location, _filter_kept_nothing(raw, spec, fields))
+        return empty_staged(), NormaliseCounts(read, filtered, 0, 0, 0, 0, 0, 0)
 
     ids = frame[fields[spec.id_field]].map(text_value)
     no_id = ids.isna().to_numpy(dtype=bool)
-    frame = frame.loc[~no_id]
+    frame, ids = frame.loc[~no_id], ids.loc[~no_id]
 
-    geoms = shapely.force_2d(np.asarray(frame.geometry.values, dtype=object))
+    frame, ids, geoms = split_collections(
+        frame, ids, shapely.force_2d(np.asarray(frame.geometry.values, dtype=object))
+    )
+    split = len(frame) - int((~no_id).sum())
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     null_island = ~empty & at_null_island(geoms)
     keep = ~(empty | null_island)
@@ -127,18 +145,18 @@ def normalise(
 
     projected = reproject(geoms, source_crs, spec.name, location)
     outside = ~within_extent(projected, spec.extent)
-    _check_extent(outside, projected, source_crs, spec, raw.crs is None, location)
+    _check_extent(outside, projected, geoms, source_crs, spec, raw.crs, location)
     frame, projected = frame.loc[~outside], projected[~outside]
 
     fixed, needs_repair = repair(projected)
     collapsed = shapely.is_empty(fixed)
     frame, fixed = frame.loc[~collapsed], fixed[~collapsed]
     kept_before_dedupe = len(frame)
-    if kept_before_dedupe == 0 and read - filtered > 0:
+    if kept_before_dedupe == 0:
         _raise_all_dropped(
             spec,
             location,
-            read - filtered,
+            read - filtered + split,
             {
                 "no_id": int(no_id.sum()),
                 "empty": int(empty.sum()),
@@ -167,8 +185,24 @@ def normalise(
         kept=len(staged),
         dropped_invalid=int(collapsed.sum()),
         dropped_no_id=int(no_id.sum()),
+        split=split,
     )
     return staged, counts
+
+
+def _check_empty_ok(spec: LayerSpec, location: str, why: str) -> None:
+    """Refuse an empty result unless the catalogue says ``empty_ok: true``.
+
+    An empty copy would read as "no conflict", so by default it is an error: the layer goes
+    ``stale`` (its last good copy kept) or ``failed``, and its rules report accordingly.
+    """
+    if not spec.empty_ok:
+        raise LayerError(
+            spec.name,
+            location,
+            f"{why}; an empty copy would read as 'no conflict', so the layer is not replaced "
+            "(set 'empty_ok: true' in the catalogue if the layer may be empty)",
+        )
 
 
 # --- fields and CRS --------------------------------------------------------------------
@@ -223,7 +257,10 @@ def resolve_fields(wanted: list[str], columns: list[str]) -> tuple[dict[str, str
 
 
 def _source_crs(raw: gpd.GeoDataFrame, spec: LayerSpec, location: str) -> CRS:
-    """The source's own CRS, else the catalogue's ``crs``; never a guess."""
+    """The catalogue's ``crs_override``, else the source's own CRS, else the catalogue's
+    ``crs``; never a guess."""
+    if spec.crs_override is not None:
+        return CRS.from_user_input(spec.crs_override)
     if raw.crs is not None:
         return CRS.from_user_input(raw.crs)
     if spec.crs is None:
@@ -237,29 +274,71 @@ def _source_crs(raw: gpd.GeoDataFrame, spec: LayerSpec, location: str) -> CRS:
     return CRS.from_user_input(spec.crs)
 
 
-def _apply_filter(
-    frame: gpd.GeoDataFrame, conditions: list[Condition], fields: dict[str, str]
-) -> gpd.GeoDataFrame:
-    mask = pd.Series(True, index=frame.index)
-    for cond in conditions:
-        mask &= condition_mask(frame[fields[cond.field]], cond)
-    return frame.loc[mask]
+def filter_mask(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, fields: dict[str, str], location: str
+) -> np.ndarray:
+    """Which features meet the catalogue's ``filter`` (all conditions), as a boolean array.
+
+    The conditions become SQL through the one filter implementation
+    (:func:`pipeline.config.filters.filter_predicate`, the same as the rules' side filters)
+    and run in DuckDB on the filtered fields only, renamed ``c0``, ``c1``, … so no source
+    field name reaches SQL. Numeric source fields compare numerically.
+
+    Raises
+    ------
+    LayerError
+        A filter value that cannot be compared with its field (text against a numeric one).
+    """
+    if not spec.filter:
+        return np.ones(len(frame), dtype=bool)
+    names = list(dict.fromkeys(fields[c.field] for c in spec.filter))
+    probe = pd.DataFrame({f"c{i}": _sql_ready(frame[n]) for i, n in enumerate(names)})
+    probe["_row"] = np.arange(len(frame), dtype=np.int64)
+    columns = {
+        c.field: FilterColumn(
+            f"c{names.index(fields[c.field])}", numeric=_is_numeric(frame[fields[c.field]])
+        )
+        for c in spec.filter
+    }
+    try:
+        where, values = filter_predicate(spec.filter, columns)
+    except ValueError as exc:
+        raise LayerError(spec.name, location, f"filter {describe(spec.filter)}: {exc}") from exc
+    with duckdb.connect() as con:
+        con.register("layer_rows", probe)
+        rows = con.execute(sql("ingest/filter_rows").replace("{predicate}", where), values)
+        kept = np.array([r[0] for r in rows.fetchall()], dtype=np.int64)
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[kept] = True
+    return mask
 
 
-def condition_mask(column: pd.Series, cond: Condition) -> pd.Series:
-    """Boolean mask of ``column`` meeting ``cond``; numbers compare numerically."""
-    if cond.op in ("gt", "gte", "lt", "lte"):
-        numbers = pd.to_numeric(column, errors="coerce")
-        ops = {"gt": numbers.gt, "gte": numbers.ge, "lt": numbers.lt, "lte": numbers.le}
-        return ops[cond.op](cond.value).fillna(False).astype(bool)
-    text = column.astype("string")
-    if cond.op == "eq":
-        return (text == str(cond.value)).fillna(False).astype(bool)
-    if cond.op == "ne":
-        return (text != str(cond.value)).fillna(True).astype(bool)
-    values = [str(v) for v in cond.value]
-    inside = text.isin(values).fillna(False).astype(bool)
-    return inside if cond.op == "in" else ~inside
+def _is_numeric(column: pd.Series) -> bool:
+    """Numbers (not booleans): such a field's filter values compare as numbers."""
+    return pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(
+        column.dtype
+    )
+
+
+def _sql_ready(column: pd.Series) -> pd.Series:
+    """A source field as DuckDB reads it: numbers as float64, anything else as text."""
+    if _is_numeric(column):
+        return column.astype("float64")
+    return column.map(text_value).astype("string")
+
+
+def _filter_kept_nothing(raw: gpd.GeoDataFrame, spec: LayerSpec, fields: dict[str, str]) -> str:
+    """Why a filter kept nothing: the filter and the values its fields hold in the source."""
+    seen = []
+    for name in dict.fromkeys(fields[c.field] for c in spec.filter):
+        values = raw[name].map(text_value).dropna().unique().tolist()
+        shown = ", ".join(repr(v) for v in sorted(values, key=str)[:8])
+        more = f" and {len(values) - 8} more" if len(values) > 8 else ""
+        seen.append(f"{name}: {shown or 'no values'}{more}")
+    return (
+        f"the filter {describe(spec.filter)} keeps none of the {len(raw)} features "
+        f"(the source has {'; '.join(seen)})"
+    )
 
 
 # --- geometry ---------------------------------------------------------------------------
@@ -271,6 +350,77 @@ def at_null_island(geoms: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     bounds = shapely.bounds(geoms)
     return np.all(np.abs(bounds) < NULL_ISLAND_TOLERANCE, axis=1)
+
+
+#: Suffix of the feature id of each part of a geometry collection with several dimensions.
+PART_SUFFIX = {0: "point", 1: "line", 2: "area"}
+
+
+def split_collections(
+    frame: gpd.GeoDataFrame, ids: pd.Series, geoms: np.ndarray
+) -> tuple[gpd.GeoDataFrame, pd.Series, np.ndarray]:
+    """One feature per dimension of each geometry collection; other features unchanged.
+
+    A collection's points become a Point or MultiPoint, its lines a LineString or
+    MultiLineString, its polygons a Polygon or MultiPolygon (overlapping polygons unioned).
+    With one dimension the feature keeps its id; with several each part's id is
+    ``<id>/point``, ``<id>/line`` or ``<id>/area``, so ids stay stable across runs. Parts
+    carry the collection's attributes. An empty collection stays one (empty) feature.
+
+    >>> gc = shapely.from_wkt("GEOMETRYCOLLECTION (POINT (1 1), LINESTRING (0 0, 1 0))")
+    >>> f = gpd.GeoDataFrame({"n": ["x"]}, geometry=[gc])
+    >>> _, ids, parts = split_collections(f, pd.Series(["7"]), np.array([gc], dtype=object))
+    >>> ids.tolist(), [p.wkt for p in parts]
+    (['7/point', '7/line'], ['POINT (1 1)', 'LINESTRING (0 0, 1 0)'])
+    """
+    collection = shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION
+    if not collection.any():
+        return frame, ids, geoms
+    rows: list[int] = []
+    out_ids: list[str] = []
+    out_geoms: list[shapely.Geometry] = []
+    for row, (feature_id, geom, is_collection) in enumerate(
+        zip(ids.tolist(), geoms, collection, strict=True)
+    ):
+        parts = collection_parts(geom) if is_collection else {-1: geom}
+        for dim, part in parts.items():
+            rows.append(row)
+            out_ids.append(feature_id if len(parts) == 1 else f"{feature_id}/{PART_SUFFIX[dim]}")
+            out_geoms.append(part)
+    split = frame.iloc[rows].reset_index(drop=True)
+    return split, pd.Series(out_ids, dtype=object), np.array(out_geoms, dtype=object)
+
+
+def collection_parts(geom: shapely.Geometry) -> dict[int, shapely.Geometry]:
+    """``{dimension: geometry}`` of a geometry collection's non-empty parts (nested too).
+
+    >>> parts = collection_parts(shapely.from_wkt(
+    ...     "GEOMETRYCOLLECTION (POINT (5 5), POINT (6 6), POLYGON ((0 0, 1 0, 1 1, 0 0)))"))
+    >>> {d: g.geom_type for d, g in parts.items()}
+    {0: 'MultiPoint', 2: 'Polygon'}
+    """
+    singles = np.asarray(shapely.get_parts(geom), dtype=object)
+    while (
+        len(singles)
+        and (shapely.get_num_geometries(singles) > 1).any()
+        | (shapely.get_type_id(singles) == shapely.GeometryType.GEOMETRYCOLLECTION).any()
+    ):
+        singles = np.asarray(shapely.get_parts(singles), dtype=object)
+    singles = singles[~shapely.is_empty(singles)] if len(singles) else singles
+    if len(singles) == 0:
+        return {-1: geom}
+    dims = shapely.get_dimensions(singles)
+    builders = {0: shapely.multipoints, 1: shapely.multilinestrings}
+    parts: dict[int, shapely.Geometry] = {}
+    for dim in sorted(set(dims.tolist())):
+        members = singles[dims == dim]
+        if len(members) == 1:
+            parts[dim] = members[0]
+        elif dim == 2:
+            parts[dim] = shapely.union_all(shapely.make_valid(members))
+        else:
+            parts[dim] = builders[dim](members)
+    return parts
 
 
 def reproject(geoms: np.ndarray, source_crs: CRS, layer: str, location: str) -> np.ndarray:
@@ -304,21 +454,45 @@ def within_extent(geoms: np.ndarray, extent: Extent) -> np.ndarray:
 def _check_extent(
     outside: np.ndarray,
     projected: np.ndarray,
+    unprojected: np.ndarray,
     source_crs: CRS,
     spec: LayerSpec,
-    from_catalogue: bool,
+    declared: Any,
     location: str,
 ) -> None:
-    """A wrong CRS when more than ``WRONG_CRS_SHARE`` of the features fall outside."""
+    """A wrong CRS when more than ``WRONG_CRS_SHARE`` of the features fall outside.
+
+    ``declared`` is the CRS the source itself declares (None when it has none).
+    """
     if len(outside) == 0 or outside.mean() <= WRONG_CRS_SHARE:
         return
-    origin = "declared in the catalogue" if from_catalogue else "of the source"
+    if spec.crs_override is not None:
+        origin, key = "the catalogue's crs_override", "crs_override"
+    elif declared is None:
+        origin, key = "declared in the catalogue", "crs"
+    else:
+        origin, key = "of the source", "crs_override"
+    hint = _lonlat_hint(projected, source_crs) + _sweref_hint(unprojected, source_crs, spec, key)
     raise LayerError(
         spec.name,
         location,
         f"{int(outside.sum())} of {len(outside)} features fall outside the plausible extent "
         f"{_extent_text(spec.extent)} after reprojecting from {source_crs.to_string()} "
-        f"({origin}) to {TARGET_CRS}; is that CRS right?{_lonlat_hint(projected, source_crs)}",
+        f"({origin}) to {TARGET_CRS}; is that CRS right?{hint}",
+    )
+
+
+def _sweref_hint(unprojected: np.ndarray, source_crs: CRS, spec: LayerSpec, key: str) -> str:
+    """A hint when the coordinates as they stand fit SWEREF 99 TM's extent.
+
+    The usual case: a GeoJSON in SWEREF 99 TM metres without a ``crs`` member, which GDAL
+    reads as EPSG:4326 (the GeoJSON default).
+    """
+    if source_crs.to_epsg() == 3006 or within_extent(unprojected, spec.extent).mean() <= 0.5:
+        return ""
+    return (
+        " The coordinates as they stand fit SWEREF 99 TM: if they are SWEREF 99 TM metres, "
+        f"set '{key}: EPSG:3006' for this layer in the catalogue."
     )
 
 
@@ -340,8 +514,8 @@ def repair(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``make_valid`` what needs it and keep the parts of the original dimension.
 
     A self-intersecting bowtie becomes a MultiPolygon of its two lobes; a polygon that
-    collapses to a line becomes ``POLYGON EMPTY`` (the caller drops it); a valid
-    GeometryCollection keeps only its highest-dimension parts.
+    collapses to a line becomes ``POLYGON EMPTY`` (the caller drops it). Collections were
+    split before (:func:`split_collections`).
 
     Returns
     -------
@@ -355,8 +529,7 @@ def repair(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out = geoms.copy()
     if len(geoms) == 0:
         return out, np.zeros(0, dtype=bool)
-    collection = shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION
-    needs = ~shapely.is_valid(geoms) | collection
+    needs = ~shapely.is_valid(geoms)
     if not needs.any():
         return out, needs
     dims = shapely.get_dimensions(geoms[needs])

@@ -23,7 +23,9 @@ from pipeline.layout import DataLayout
 from pipeline.versioning import source_fingerprint
 
 #: Changes whenever the reading or normalising code changes, so staged copies are rebuilt.
-NORMALISE_VERSION = source_fingerprint("pipeline/ingest", "pipeline/sources", "pipeline/config")
+NORMALISE_VERSION = source_fingerprint(
+    "pipeline/ingest", "pipeline/sources", "pipeline/config", "sql/ingest"
+)
 
 LayerState = Literal["fresh", "unchanged", "stale", "failed"]
 
@@ -32,7 +34,8 @@ LayerState = Literal["fresh", "unchanged", "stale", "failed"]
 class Provenance:
     """Where one staged layer came from and what happened to its features.
 
-    ``features_read = features_filtered + features_dropped + features_kept``;
+    ``features_read + features_split = features_filtered + features_dropped +
+    features_kept`` (``features_split``: features added by splitting geometry collections);
     ``dropped_*`` split ``features_dropped`` by reason. ``input_key`` is the data version:
     equal keys mean equal source bytes, catalogue entry and normalisation version.
     """
@@ -55,6 +58,7 @@ class Provenance:
     #: Added later than the other counts; defaults let older ``.json`` records load.
     dropped_invalid: int = 0
     dropped_no_id: int = 0
+    features_split: int = 0
 
     @classmethod
     def build(
@@ -84,6 +88,7 @@ class Provenance:
             features_filtered=counts.filtered,
             dropped_invalid=counts.dropped_invalid,
             dropped_no_id=counts.dropped_no_id,
+            features_split=counts.split,
         )
 
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from stages import World
 
-from pipeline.config import ConfigError, load_catalogue, load_rules, load_settings
+from pipeline.config import ConfigError, load_catalogue, load_rules, load_settings, select_layers
 from pipeline.config.settings import PROJECT_ROOT
 
 
@@ -173,3 +173,17 @@ def test_reporting_units_may_be_left_out(world: World) -> None:
     _edit(path, lambda d: d.update({"reporting_units": {"kommun_layer": "kommuner"}}))
     units = load_rules(path, world.catalogue).reporting_units
     assert units.kommun_layer == "kommuner" and units.fa_layer is None
+
+
+@pytest.mark.parametrize("theme", ["infrastructure", "water"])
+def test_infrastructure_and_water_themes_select_layers_in_rules(world: World, theme: str) -> None:
+    path = world.settings.catalogue_path
+    _edit(path, lambda d: d["layers"][6].update({"theme": theme}))  # detaljplaner
+    catalogue = load_catalogue(path)
+    rules_path = world.settings.rules_path
+    _edit(rules_path, lambda d: d["rules"][2].update({"b": {"themes": [theme]}}))
+    rules = load_rules(rules_path, catalogue)
+    assert select_layers(rules.rules[2].b, catalogue) == ["detaljplaner"]
+    _edit(path, lambda d: d["layers"][6].update({"theme": "roads"}))
+    with pytest.raises(ConfigError, match=r"layers\[6\]\(detaljplaner\)\.theme: .*'water'"):
+        load_catalogue(path)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import duckdb
 import pytest
 
-from pipeline.config.models import RuleCondition
-from pipeline.conflicts.rules import predicate
+from pipeline.config.models import FilterField, RuleCondition
+from pipeline.conflicts.rules import STAGED_FILTER_COLUMNS, predicate
 
 FEATURES = [
     ("a", "Bostäder", "Uppfört", 7.0),
@@ -39,7 +41,11 @@ def _select(*conditions: dict) -> list[str]:
         ({"field": "status", "op": "in", "value": ["Uppfört", "Beviljat"]}, ["a", "b"]),
         ({"field": "status", "op": "not_in", "value": ["Avslag"]}, ["a", "b", "c"]),
         ({"field": "category", "op": "eq", "value": "Bostäder"}, ["a", "c"]),
-        ({"field": "category", "op": "ne", "value": "Bostäder"}, ["b"]),
+        ({"field": "category", "op": "ne", "value": "Bostäder"}, ["b", "d"]),  # NULL kept
+        ({"field": "value", "op": "ne", "value": 7}, ["b", "c", "d"]),
+        ({"field": "value", "op": "eq", "value": "6.0"}, ["b"]),
+        ({"field": "value", "op": "in", "value": ["6", 7.0]}, ["a", "b"]),
+        ({"field": "feature_id", "op": "in", "value": []}, []),
         ({"field": "feature_id", "op": "eq", "value": "d"}, ["d"]),
     ],
 )
@@ -57,4 +63,16 @@ def test_conditions_combine_with_and() -> None:
 
 def test_value_is_compared_with_numbers_only() -> None:
     with pytest.raises(ValueError, match="field 'value' is numeric"):
-        RuleCondition(field="value", op="in", value=["6", "7"])
+        RuleCondition(field="value", op="in", value=["6", "sju"])
+    assert RuleCondition(field="value", op="in", value=["6", "7.0"]).value == ["6", "7.0"]
+
+
+def test_every_filter_field_has_a_column() -> None:
+    assert set(STAGED_FILTER_COLUMNS) == set(get_args(FilterField))
+
+
+def test_values_are_bound_never_formatted() -> None:
+    where, values = predicate([RuleCondition(field="name", op="eq", value="x' OR 1=1 --")])
+    assert "OR 1=1" not in where
+    assert values == [["x' OR 1=1 --"]]
+    assert _select({"field": "name", "op": "eq", "value": "x' OR 1=1 --"}) == []

@@ -313,10 +313,25 @@ def test_staged_files_of_all_layers_share_one_schema(tmp_path: Path, gpkg: Path)
     """An empty layer and a full one read together in DuckDB without union_by_name."""
     pyogrio.write_dataframe(nr_frame().iloc[:0], tmp_path / "tom.gpkg", layer="NR")
     assert ingest(tmp_path, nr_spec("nr.gpkg")).state == "fresh"
-    empty = nr_spec("tom.gpkg", name="tom")
+    empty = nr_spec("tom.gpkg", name="tom", empty_ok=True)
     outcome = ingest(tmp_path, empty)
     assert outcome.state == "fresh"
     assert outcome.provenance is not None and outcome.provenance.features_kept == 0
     paths = [str(DataLayout(tmp_path).staged_features(n)) for n in ("naturreservat", "tom")]
     count = duckdb.sql(f"SELECT count(*), count(date) FROM read_parquet({paths})").fetchone()
     assert count == (3, 0)
+
+
+def test_geojson_in_sweref_without_crs_member_needs_crs_override(tmp_path: Path) -> None:
+    """GDAL reads a GeoJSON without ``crs`` as EPSG:4326; metres then fall off the earth."""
+    document = json.loads(nr_frame().to_json(drop_id=True))
+    document.pop("crs")
+    (tmp_path / "nr.geojson").write_text(json.dumps(document), encoding="utf-8")
+    refused = ingest(tmp_path, nr_spec("nr.geojson"))
+    assert refused.state == "failed" and refused.error is not None
+    assert "after reprojecting from EPSG:4326 (of the source)" in refused.error
+    assert "set 'crs_override: EPSG:3006' for this layer" in refused.error
+    fixed = ingest(tmp_path, nr_spec("nr.geojson", crs_override="EPSG:3006"))
+    assert fixed.state == "fresh"
+    staged = read_staged(DataLayout(tmp_path), "naturreservat")
+    assert shapely.equals(staged.geometry.iloc[1], nr_frame().geometry.iloc[1])

@@ -108,13 +108,48 @@ def test_bowtie_becomes_its_two_lobes_and_collapsed_polygon_is_dropped() -> None
     assert_balanced(counts)
 
 
-def test_geometry_collection_keeps_its_polygonal_parts() -> None:
+LINE = shapely.LineString([(X, Y), (X + 50, Y)])
+
+
+def test_geometry_collection_splits_into_one_feature_per_dimension() -> None:
     mixed = shapely.GeometryCollection(
-        [square(), Point(X + 500, Y), shapely.LineString([(X, Y), (X + 1, Y)])]
+        [square(), Point(X + 500, Y), LINE, Point(X + 600, Y), square(3)]
     )
-    staged, counts = normalise(layer([mixed]), spec(), WHERE)
-    assert staged.geometry.iloc[0].equals(square())
-    assert counts.repaired == 1
+    raw = layer([mixed, square(5)], NAMN=["Blandat", "Ruta"])
+    staged, counts = normalise(raw, spec(name_field="NAMN"), WHERE)
+    assert staged["feature_id"].tolist() == [
+        "2001000/point", "2001000/line", "2001000/area", "2001001",
+    ]  # fmt: skip
+    assert staged.geometry.geom_type.tolist() == [
+        "MultiPoint", "LineString", "MultiPolygon", "Polygon",
+    ]  # fmt: skip
+    assert staged["name"].tolist() == ["Blandat"] * 3 + ["Ruta"]
+    assert staged.geometry.iloc[0].equals(shapely.MultiPoint([(X + 500, Y), (X + 600, Y)]))
+    assert staged.geometry.iloc[1].equals(LINE)
+    assert staged.geometry.iloc[2].area == pytest.approx(2 * 100 * 100)
+    assert staged["feature_hash"].is_unique
+    assert (counts.read, counts.split, counts.kept) == (2, 2, 4)
+    assert counts.read + counts.split == counts.filtered + counts.dropped + counts.kept
+
+
+def test_collection_of_one_dimension_keeps_its_id_and_nested_parts_are_found() -> None:
+    nested = shapely.GeometryCollection(
+        [shapely.GeometryCollection([square(0), square(1)]), shapely.MultiPolygon([square(2)])]
+    )
+    lines = shapely.GeometryCollection([LINE, shapely.LineString([(X, Y + 9), (X + 9, Y + 9)])])
+    staged, counts = normalise(layer([nested, lines]), spec(), WHERE)
+    assert staged["feature_id"].tolist() == ["2001000", "2001001"]
+    assert staged.geometry.geom_type.tolist() == ["MultiPolygon", "MultiLineString"]
+    assert len(staged.geometry.iloc[0].geoms) == 3
+    assert counts.split == 0
+
+
+def test_overlapping_polygons_of_a_collection_become_one_valid_area() -> None:
+    overlapping = shapely.GeometryCollection([square(0, 100), box(X + 50, Y, X + 150, Y + 100)])
+    staged, _ = normalise(layer([overlapping, shapely.GeometryCollection()]), spec(), WHERE)
+    assert staged.geometry.iloc[0].is_valid
+    assert staged.geometry.iloc[0].area == pytest.approx(150 * 100)
+    assert len(staged) == 1  # the empty collection is dropped as empty
 
 
 # --- drops ------------------------------------------------------------------------------
@@ -160,12 +195,19 @@ def test_a_layer_whose_every_feature_is_dropped_is_an_error(geoms: list, reasons
         normalise(layer(geoms), spec(), WHERE)
 
 
-def test_a_filter_that_keeps_nothing_is_not_an_error() -> None:
-    raw = layer([square()], STATUS=["Avslag"])
+def test_a_filter_that_keeps_nothing_is_an_error_naming_layer_and_filter() -> None:
+    raw = layer([square(), square(1)], STATUS=["Avslag", "Beviljat"])
     filt = [{"field": "STATUS", "op": "eq", "value": "Uppfört"}]
-    staged, counts = normalise(raw, spec(filter=filt), WHERE)
-    assert len(staged) == 0
-    assert (counts.read, counts.filtered, counts.dropped, counts.kept) == (1, 1, 0, 0)
+    with pytest.raises(LayerError) as info:
+        normalise(raw, spec(filter=filt), WHERE)
+    message = str(info.value)
+    assert message.startswith(f"layer 'nr' from {WHERE}: ")
+    assert "the filter STATUS eq 'Uppfört' keeps none of the 2 features" in message
+    assert "(the source has STATUS: 'Avslag', 'Beviljat')" in message
+    assert "empty_ok: true" in message
+    staged, counts = normalise(raw, spec(filter=filt, empty_ok=True), WHERE)
+    assert len(staged) == 0 and list(staged.columns) == STAGED_COLUMNS
+    assert (counts.read, counts.filtered, counts.dropped, counts.kept) == (2, 2, 0, 0)
 
 
 @pytest.fixture(
@@ -177,13 +219,52 @@ def empty_source(request: pytest.FixtureRequest) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(geometry=[], crs=4326)  # what an empty GeoJSON reads as
 
 
-def test_an_empty_source_stages_an_empty_layer(empty_source: gpd.GeoDataFrame) -> None:
-    staged, counts = normalise(empty_source, spec(name_field="NAMN"), WHERE)
+def test_an_empty_source_is_an_error_unless_empty_ok(empty_source: gpd.GeoDataFrame) -> None:
+    with pytest.raises(LayerError, match=r"layer 'nr' .*: the source has no features; an empty"):
+        normalise(empty_source, spec(name_field="NAMN"), WHERE)
+    staged, counts = normalise(empty_source, spec(name_field="NAMN", empty_ok=True), WHERE)
     assert len(staged) == 0
     assert list(staged.columns) == STAGED_COLUMNS
     assert all(staged[c].dtype == "string" for c in TEXT_COLUMNS)
     assert staged["value"].dtype == "float64"
     assert counts.read == counts.kept == counts.dropped == 0
+
+
+# --- filters ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("condition", "kept"),
+    [
+        ({"op": "eq", "value": 6}, ["b"]),
+        ({"op": "eq", "value": "6.0"}, ["b"]),
+        ({"op": "in", "value": [6, "7"]}, ["a", "b"]),
+        ({"op": "ne", "value": 6}, ["a", "c", "d"]),
+        ({"op": "not_in", "value": [6.0, 7.0]}, ["c", "d"]),
+        ({"op": "gte", "value": 6}, ["a", "b"]),
+        ({"op": "lt", "value": 6.5}, ["b", "c"]),
+    ],
+)
+def test_filter_on_a_float_field_compares_numbers(condition: dict, kept: list[str]) -> None:
+    raw = layer([square(i) for i in range(4)], NVRID=list("abcd"), klass=[7.0, 6.0, 3.0, None])
+    staged, counts = normalise(raw, spec(filter=[{"field": "klass", **condition}]), WHERE)
+    assert staged["feature_id"].tolist() == kept
+    assert counts.filtered == 4 - len(kept)
+
+
+def test_filter_on_text_compares_text_and_numbers_as_numbers() -> None:
+    raw = layer([square(i) for i in range(3)], NVRID=list("abc"), KOMMUN=["0114", "114", "7.0"])
+    text = spec(filter=[{"field": "KOMMUN", "op": "eq", "value": "0114"}])
+    assert normalise(raw, text, WHERE)[0]["feature_id"].tolist() == ["a"]
+    number = spec(filter=[{"field": "KOMMUN", "op": "in", "value": [7, 114]}])
+    assert normalise(raw, number, WHERE)[0]["feature_id"].tolist() == ["a", "b", "c"]
+
+
+def test_text_value_against_a_numeric_field_is_an_error_naming_the_filter() -> None:
+    raw = layer([square()], klass=[7.0])
+    bad = spec(filter=[{"field": "klass", "op": "eq", "value": "hög"}])
+    with pytest.raises(LayerError, match=r"filter klass eq 'hög': field 'klass' holds numbers"):
+        normalise(raw, bad, WHERE)
 
 
 # --- fields -----------------------------------------------------------------------------
@@ -363,3 +444,40 @@ def test_lon_lat_called_sweref_is_caught(
     assert "2 of 2 features fall outside the plausible extent" in message
     assert f"EPSG:3006 ({origin})" in message
     assert "look like longitude/latitude" in message
+
+
+def test_crs_override_replaces_a_wrong_declared_crs() -> None:
+    raw = layer([square()], crs=4326)  # SWEREF 99 TM metres read as degrees
+    staged, _ = normalise(raw, spec(crs_override="EPSG:3006"), WHERE)
+    assert staged.geometry.iloc[0].equals(square())
+
+
+@pytest.mark.parametrize(
+    ("source_crs", "catalogue", "key"),
+    [(4326, {}, "crs_override"), (None, {"crs": "EPSG:4326"}, "crs")],
+    ids=["declared-by-the-source", "declared-in-the-catalogue"],
+)
+def test_metres_read_as_degrees_suggest_epsg_3006(
+    source_crs: int | None, catalogue: dict, key: str
+) -> None:
+    raw = layer([square(0), square(1)], crs=source_crs)
+    with pytest.raises(LayerError) as info:
+        normalise(raw, spec(**catalogue), WHERE)
+    message = str(info.value)
+    assert "2 of 2 features fall outside the plausible extent" in message
+    assert f"set '{key}: EPSG:3006' for this layer" in message
+
+
+def test_no_epsg_3006_hint_when_the_coordinates_do_not_fit_it() -> None:
+    raw = layer([Point(12.0, 58.0)], crs=3006)  # degrees called SWEREF 99 TM
+    with pytest.raises(LayerError) as info:
+        normalise(raw, spec(), WHERE)
+    assert "EPSG:3006' for this layer" not in str(info.value)
+    assert "look like longitude/latitude" in str(info.value)
+
+
+def test_crs_and_crs_override_do_not_go_together() -> None:
+    with pytest.raises(ValidationError, match="not both"):
+        spec(crs="EPSG:3006", crs_override="EPSG:3006")
+    with pytest.raises(ValidationError, match="unknown CRS 'EPSG:1'"):
+        spec(crs_override="EPSG:1")
