@@ -1,0 +1,138 @@
+"""Honest exit status and no leaked secrets: `make run` on a tiny world whose remote layer
+fails (a token in its parameters) exits 2 and names the layer, its source and the problem;
+the token is in no file the run wrote and in none of its output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pyogrio
+import pytest
+import yaml
+from make_run import run_cli
+from stages import make_world, rows
+
+from pipeline.layout import DataLayout
+
+TOKEN = "s3cr3t-Tok3n-4711"
+
+
+class _Refusing(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(404)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        self.wfile.write(b"no such layer")
+
+    def log_message(self, *args: object) -> None:  # the server's log is not ours to check
+        return
+
+
+@pytest.fixture
+def refusing_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _add_remote_layer(root: Path, base_url: str) -> None:
+    path = root / "catalogue.yaml"
+    catalogue = yaml.safe_load(path.read_text(encoding="utf-8"))
+    catalogue["layers"].append(
+        {
+            "name": "vindbruk_remote",
+            "title": "Vindbruk (remote)",
+            "theme": "wind",
+            "required": False,
+            "source": {
+                "kind": "http",
+                "url": f"{base_url}/vindbruk.gpkg",
+                "params": {"token": TOKEN},
+            },
+            "id_field": "id",
+        }
+    )
+    path.write_text(yaml.safe_dump(catalogue, allow_unicode=True), encoding="utf-8")
+
+
+def _files_holding(root: Path, text: str) -> list[Path]:
+    needle = text.encode()
+    return [p for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
+
+
+@pytest.mark.slow
+def test_failed_layer_exits_2_names_it_and_leaks_no_token(
+    tmp_path: Path, refusing_server: str
+) -> None:
+    make_world(tmp_path)
+    _add_remote_layer(tmp_path, refusing_server)
+    finished = run_cli(tmp_path)
+    assert finished.code == 2, finished.output[-3000:]
+    assert "NOT COMPLETE (exit code 2):" in finished.output
+    line = next(x for x in finished.output.splitlines() if "layer vindbruk_remote FAILED" in x)
+    assert f"{refusing_server}/vindbruk.gpkg?token=***" in line and "HTTP 404" in line
+    assert TOKEN not in finished.output
+
+    out = DataLayout(tmp_path / "work").out
+    query = "SELECT error FROM mart.layer_status WHERE layer = 'vindbruk_remote'"
+    ((error,),) = rows(out / "landuse.duckdb", query)
+    assert "token=***" in error and TOKEN not in error
+    gpkg = pyogrio.read_dataframe(out / "conflicts.gpkg", layer="layer_status")
+    assert "token=***" in gpkg.loc[gpkg["layer"] == "vindbruk_remote", "error"].item()
+    summary = json.loads((out / "run_summary.json").read_text(encoding="utf-8"))
+    (listed,) = summary["layers_not_fresh"]
+    assert (listed["layer"], listed["status"]) == ("vindbruk_remote", "failed")
+    assert listed["source"].startswith(f"{refusing_server}/vindbruk.gpkg")
+    assert "HTTP 404" in listed["problem"]
+    # nowhere: not the data folder (caches, state, releases) nor Dagster's event log
+    assert _files_holding(tmp_path / "work", TOKEN) == []
+    assert _files_holding(tmp_path / "dagster_home", TOKEN) == []
+
+
+def test_configuration_error_is_one_line_and_exit_4(tmp_path: Path) -> None:
+    make_world(tmp_path)
+    (tmp_path / "catalogue.yaml").write_text("version: 1\nlayers: [{name: Bad Name}]\n")
+    finished = run_cli(tmp_path, dagster_home=False)
+    assert finished.code == 4, finished.output
+    lines = finished.output.strip().splitlines()
+    assert len(lines) == 1, finished.output
+    assert lines[0].startswith(f"Configuration error in {tmp_path / 'catalogue.yaml'}: ")
+    assert "Traceback" not in finished.output
+
+
+HOLD = """
+import sys
+from pathlib import Path
+from pipeline.layout import DataLayout
+from pipeline.locking import writer_lock
+with writer_lock(DataLayout(Path(sys.argv[1]))):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_second_make_run_is_refused_naming_the_writer_and_exit_3(tmp_path: Path) -> None:
+    make_world(tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path / "work")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        finished = run_cli(tmp_path, dagster_home=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert finished.code == 3, finished.output
+    assert f"Not started: another pipeline run (pid {holder.pid}) is writing" in finished.output
