@@ -16,11 +16,11 @@ import pandas as pd
 
 from pipeline.config.loading import select_layers
 from pipeline.config.models import Catalogue, RuleSet, check_identifier, resolve_path
-from pipeline.config.plan import side_buffer
+from pipeline.config.plan import layer_buffers, side_buffer
 from pipeline.conflicts.rules import predicate
 from pipeline.conflicts.zones import zone_components
 from pipeline.db import connect, run_sql, sql
-from pipeline.index.stage import IndexedFiles
+from pipeline.index.stage import IndexedFiles, index_error
 from pipeline.ingest.layer import read_outcome
 from pipeline.layout import DataLayout
 from pipeline.schemas import CELLS, SHAPES, STAGED_FEATURES, create_statement, load_statement
@@ -28,12 +28,18 @@ from pipeline.schemas import CELLS, SHAPES, STAGED_FEATURES, create_statement, l
 #: How each rule type is evaluated: the SQL steps (``sql/conflicts/<step>.sql``, run with
 #: ``$rule_type`` bound) that turn its rules into ``staging.conflict_pairs`` rows; every step
 #: after them is shared by all types. A new rule type is one entry here plus its SQL.
+#: ``overlap``: H3 prefilter (side A at its rule buffer, side B as is, sharing a cell), then
+#: the exact test: a rule with ``distance_m`` keeps pairs whose unbuffered shapes lie within
+#: it (ST_Distance), a rule without keeps areal overlaps above ``min_conflict_area_m2``,
+#: lines inside polygons and any point or line contact.
 RULE_TYPES: dict[str, tuple[str, ...]] = {
     "overlap": ("candidate_cells", "conflict_pairs"),
 }
 
 #: Overlaps at or below this area are clipping slivers, not conflicts (h3-indexing-notes.md).
 MIN_AREA_M2 = 1e-6
+#: Line pieces at or below this length (m) inside a polygon are clipping slivers.
+MIN_LENGTH_M = 1e-6
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,13 @@ def build_conflicts(
     layout: DataLayout,
     indexed: list[IndexedFiles],
 ) -> BuildSummary:
-    """Create ``db_path`` from scratch with the ``staging`` and ``mart`` tables."""
+    """Create ``db_path`` from scratch with the ``staging`` and ``mart`` tables.
+
+    Steps, in order: load the inputs (layers, their status, features, indexed shapes and
+    cells, rules) → select each rule side's features → the rule types' pair steps
+    (:data:`RULE_TYPES`) → per-kommun shares, ``mart.conflicts``, cells, zones → rule
+    status and the summaries per reporting unit → ``mart.layer_status``.
+    """
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (db_path, db_path.with_suffix(db_path.suffix + ".wal")):
         stale.unlink(missing_ok=True)
@@ -95,6 +107,7 @@ def _params(rules: RuleSet) -> dict[str, object]:
     scoring = rules.scoring
     return {
         "min_area_m2": MIN_AREA_M2,
+        "min_length_m": MIN_LENGTH_M,
         "min_conflict_area_m2": max(rules.min_conflict_area_m2, MIN_AREA_M2),
         "min_area_km2": scoring.min_area_km2,
         "value_layers": list(scoring.value_layers),
@@ -122,7 +135,7 @@ def _load_inputs(
         }
     )
     _create_table(con, "staging.layers", layers)
-    status_frame = layer_status_frame(catalogue, layout)
+    status_frame = layer_status_frame(catalogue, layout, set(layer_buffers(catalogue, rules)))
     _create_table(con, "staging.layer_status", status_frame)
     staged = [layout.staged_features(name) for name in catalogue.names]
     _load_parquet(con, "staging.features", STAGED_FEATURES, [p for p in staged if p.exists()])
@@ -149,13 +162,24 @@ def _load_inputs(
         }
     )
     _create_table(con, "staging.rules", rule_rows)
+    # buffer_m: the shape the side is indexed at for the rule (side A grown by the rule's
+    # distance); base_buffer_m: the layer's own shape (its catalogue buffer), which distance
+    # rules measure true distances between.
     side_rows = [
-        (rule.id, side, layer, side_buffer(catalogue, layer, rule.distance_m if side == "a" else 0))
+        (
+            rule.id,
+            side,
+            layer,
+            side_buffer(catalogue, layer, rule.distance_m if side == "a" else 0),
+            side_buffer(catalogue, layer, 0),
+        )
         for rule in rules.rules
         for side in ("a", "b")
         for layer in select_layers(getattr(rule, side), catalogue)
     ]
-    rule_layers = pd.DataFrame(side_rows, columns=["rule_id", "side", "layer", "buffer_m"])
+    rule_layers = pd.DataFrame(
+        side_rows, columns=["rule_id", "side", "layer", "buffer_m", "base_buffer_m"]
+    )
     _create_table(con, "staging.rule_layers", rule_layers)
 
 
@@ -168,18 +192,25 @@ _COUNT_COLUMNS = [
 _TEXT_COLUMNS = ["layer", "status", "error", "source", "sha256", "retrieved_at"]
 
 
-def layer_status_frame(catalogue: Catalogue, layout: DataLayout) -> pd.DataFrame:
-    """One row per layer from the state each ingest recorded (missing -> no row)."""
+def layer_status_frame(
+    catalogue: Catalogue, layout: DataLayout, indexed_layers: set[str]
+) -> pd.DataFrame:
+    """One row per layer from the state each ingest recorded (missing -> no row); a layer
+    of ``indexed_layers`` (those the rules need indexed) whose indexing failed is
+    ``failed`` with the index stage's message (layer, file, problem), whatever its ingest
+    state."""
     rows = []
     for layer in catalogue.layers:
         outcome = read_outcome(layout, layer.name)
         if outcome is None:
             continue
         prov = outcome.provenance
+        needs_index = prov is not None and layer.name in indexed_layers
+        indexing = index_error(layout, layer.name) if needs_index else None
         row: dict[str, object] = {
             "layer": layer.name,
-            "status": outcome.state,
-            "error": outcome.error,
+            "status": "failed" if indexing else outcome.state,
+            "error": indexing or outcome.error,
             "source": prov.source if prov else layer.source.location(catalogue.base_dir),
             "sha256": prov.sha256 if prov else None,
             "retrieved_at": prov.retrieved_at if prov else None,

@@ -63,7 +63,8 @@ MART: dict[str, Table] = {
         Table(
             "conflicts",
             "One overlap (or within-distance pair) of a side-A feature and a side-B feature "
-            "under one rule, ranked by score. Geometry is the exact overlap in EPSG:3006.",
+            "under one rule, ranked by score. Geometry is the exact overlap in EPSG:3006 "
+            "(a polygon, a line inside a polygon, or a point).",
             _cols(
                 ("conflict_id", "VARCHAR", "Stable id: hash of rule and both features; the "
                  "same pair keeps its id across runs."),
@@ -75,8 +76,16 @@ MART: dict[str, Table] = {
                 ("severity", "VARCHAR", _SEVERITY),
                 ("score", "DOUBLE", "weight[severity] x max(area km², minimum area) x value "
                  "factor of each side (e.g. farmland class)."),
-                ("area_m2", "DOUBLE", "Exact area of the overlap in m² (0 for a point inside "
-                 "a polygon)."),
+                ("area_m2", "DOUBLE", "Exact area of the overlap in m² (of side A buffered by "
+                 "the rule distance with side B for distance rules); 0 when either side is a "
+                 "point or a line."),
+                ("distance_m", "DOUBLE", "Shortest distance in m between the two unbuffered "
+                 "features (0 when they touch or overlap, and for every conflict of a rule "
+                 "without a distance). A distance rule's conflict has distance_m <= the rule's "
+                 "distance (rule_summary.distance_m)."),
+                ("length_m", "DOUBLE", "Length in m of the linear side inside the other: of "
+                 "side B inside side A (buffered by the rule distance) when B is a line, else "
+                 "of side A inside side B when A is a line; NULL when neither side is linear."),
                 ("layer_a", "VARCHAR", "Catalogue layer of the side-A feature (the land use "
                  "that may cause harm)."),
                 ("feature_id_a", "VARCHAR", "Id of the side-A feature in its source."),
@@ -93,15 +102,16 @@ MART: dict[str, Table] = {
                  "kommun."),
                 ("legal_basis", "VARCHAR", "Legal basis of the rule (e.g. MB 7 kap 28 a §)."),
                 ("authority", "VARCHAR", "Authority responsible under the rule."),
-                ("reason", "VARCHAR", "One sentence: what overlaps what, by how much, under "
-                 "which legal basis and authority."),
+                ("reason", "VARCHAR", "One sentence: what overlaps, crosses or lies how far "
+                 "from what, by how much, under which legal basis and authority."),
                 ("first_seen", "DATE", "Date of the run in which this conflict_id first "
                  "appeared (from the run history)."),
                 ("status", "VARCHAR", "Against the previous run: new, unchanged or changed."),
                 ("candidate_cells", "BIGINT", "H3 cells in which both features were found "
                  "(the candidate stage before the exact overlap)."),
                 ("geometry", GEOMETRY, "Exact overlap of the two features (side A buffered "
-                 "by the rule distance), EPSG:3006."),
+                 "by the rule distance): polygons, the part of a line inside the other side, "
+                 "or points, EPSG:3006."),
             ),
         ),
         Table(
@@ -220,7 +230,8 @@ MART: dict[str, Table] = {
                 ("title", "VARCHAR", "Rule title."),
                 ("severity", "VARCHAR", _SEVERITY),
                 ("weight", "DOUBLE", "Score weight of the rule's severity."),
-                ("distance_m", "DOUBLE", "Buffer around side A in metres (0 = overlap)."),
+                ("distance_m", "DOUBLE", "The rule's distance in m: a pair is a conflict when "
+                 "the unbuffered features lie within it (0 = an overlap rule)."),
                 ("legal_basis", "VARCHAR", "Legal basis of the rule."),
                 ("authority", "VARCHAR", "Authority responsible under the rule."),
                 ("status", "VARCHAR", "complete; stale when a layer is a last good copy; "
@@ -241,7 +252,7 @@ MART: dict[str, Table] = {
                 ("layer", "VARCHAR", "Layer name in config/catalogue.yaml."),
                 ("title", "VARCHAR", "Layer title."),
                 ("theme", "VARCHAR", "Theme: wind, agriculture, forestry, nature, "
-                 "development or boundaries."),
+                 "development, infrastructure, water or boundaries."),
                 ("required", "BOOLEAN", "Whether the run needs this layer."),
                 ("source", "VARCHAR", "Where the data came from (path or URL)."),
                 ("sha256", "VARCHAR", "SHA-256 of the source data as read."),
@@ -260,8 +271,10 @@ MART: dict[str, Table] = {
                  "repaired."),
                 ("dropped_no_id", "BIGINT", "Dropped: no feature id."),
                 ("dropped_duplicate", "BIGINT", "Dropped: duplicate feature id."),
-                ("status", "VARCHAR", "fresh, unchanged, stale (last good copy) or failed."),
-                ("error", "VARCHAR", "Why the layer failed or is stale (NULL otherwise)."),
+                ("status", "VARCHAR", "fresh, unchanged, stale (last good copy) or failed "
+                 "(not read, or read but not indexable)."),
+                ("error", "VARCHAR", "Why the layer failed or is stale, naming the layer, its "
+                 "file and the problem (NULL otherwise)."),
             ),
         ),
         Table(

@@ -3,7 +3,9 @@
 Layers (all geometry EPSG:3006, column ``geom``; list columns flattened to ``', '`` text):
 
 - ``conflicts`` (MultiPolygon): one polygonal conflict (``mart.conflicts`` with area > 0)
-- ``conflict_points`` (MultiPoint, only when any exist): one conflict without area
+- ``conflict_lines`` (MultiLineString, only when any exist): one conflict without area whose
+  geometry is linear (a line inside a polygon, or the part of a line within a distance)
+- ``conflict_points`` (MultiPoint, only when any exist): one conflict without area or length
 - ``conflict_zones`` (MultiPolygon): one contiguous conflict area of one rule
 - ``conflict_cells`` (Polygon): one (H3 cell, rule) as its hexagon
 - ``kommun_summary`` (MultiPolygon): one kommun with its figures
@@ -37,6 +39,9 @@ GEOMETRY_COLUMN = "geom"
 RELEASE_KEY = "release_id"
 #: GeoPackage 1.2 is what every GDAL since 2.2 and QGIS 3 read and validate_gpkg.py checks.
 GPKG_VERSION = "1.2"
+#: Layers written only when they have rows (so a file without line or point conflicts has
+#: exactly the layers it had before they existed).
+OPTIONAL_LAYERS = ("conflict_lines", "conflict_points")
 
 
 @dataclass(frozen=True)
@@ -51,9 +56,14 @@ class GpkgLayer:
 
 LAYERS: tuple[GpkgLayer, ...] = (
     GpkgLayer("conflicts", "publish/gpkg_conflicts", "MultiPolygon",
-              MART["conflicts"].grain + " Conflicts without area are in conflict_points."),
+              MART["conflicts"].grain + " Conflicts without area are in conflict_lines and "
+              "conflict_points."),
+    GpkgLayer("conflict_lines", "publish/gpkg_conflict_lines", "MultiLineString",
+              "Conflicts without area along a line (a line inside a polygon, or the part of "
+              "a line within a rule's distance)."),
     GpkgLayer("conflict_points", "publish/gpkg_conflict_points", "MultiPoint",
-              "Conflicts without area (a point feature inside a polygon)."),
+              "Conflicts without area or length (a point in or on a shape, lines that "
+              "cross)."),
     GpkgLayer("conflict_zones", "publish/gpkg_conflict_zones", "MultiPolygon",
               MART["conflict_zones"].grain),
     GpkgLayer("conflict_cells", "publish/gpkg_conflict_cells", "Polygon",
@@ -79,8 +89,9 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
 
     Notes
     -----
-    ``conflict_points`` is written only when there are conflicts without area, so
-    ``conflicts`` + ``conflict_points`` always hold every row of ``mart.conflicts`` once.
+    ``conflict_lines`` and ``conflict_points`` are written only when they have rows;
+    ``conflicts`` + ``conflict_lines`` + ``conflict_points`` always hold every row of
+    ``mart.conflicts`` once.
     """
     if target.exists():
         raise FileExistsError(f"{target} exists; a release file is written once")
@@ -91,7 +102,7 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
     first = True
     for layer in LAYERS:
         table = tables[layer.name]
-        if layer.name == "conflict_points" and table.num_rows == 0:
+        if layer.name in OPTIONAL_LAYERS and table.num_rows == 0:
             continue
         pyogrio.write_arrow(
             table,

@@ -1,12 +1,17 @@
 -- staging.candidate_cells: one (rule, H3 cell, side-A feature, side-B feature) where both
--- features cover the cell; side A at its rule buffer, side B at its catalogue buffer.
--- Rules of type $rule_type ('overlap') only.
+-- features are found in the cell; side A at its rule buffer (grown by the rule's distance),
+-- side B at its catalogue buffer. base_a is side A's own shape (its catalogue buffer), the
+-- one distance rules measure from. Coverage and area are 0 for points and lines; length is
+-- a line's length in the cell (0 for points and polygons). Rules of type $rule_type only.
 CREATE OR REPLACE TABLE staging.candidate_cells AS
 SELECT fa.rule_id, ca.h3,
        fa.layer AS layer_a, fa.feature_id AS feature_id_a, la.buffer_m AS buffer_a,
+       la.base_buffer_m AS base_a,
        ca.coverage AS coverage_a, ca.area_m2 AS cell_area_a_m2,
+       coalesce(ca.length_m, 0) AS cell_length_a_m,
        fb.layer AS layer_b, fb.feature_id AS feature_id_b, lb.buffer_m AS buffer_b,
-       cb.coverage AS coverage_b, cb.area_m2 AS cell_area_b_m2
+       cb.coverage AS coverage_b, cb.area_m2 AS cell_area_b_m2,
+       coalesce(cb.length_m, 0) AS cell_length_b_m
 FROM staging.rule_features AS fa
 JOIN staging.rule_layers AS la
   ON la.rule_id = fa.rule_id AND la.side = 'a' AND la.layer = fa.layer

@@ -1,16 +1,25 @@
 -- mart.conflicts: one overlap (or within-distance pair) of a side-A feature and a side-B
 -- feature under one rule, ranked by score across the region and within its main kommun.
 -- score = weight[severity] x max(area_km2, $min_area_km2) x value factor of each side.
+-- reason: one sentence in words of the geometry: "… lies 499 m from …", "… overlaps … by
+-- 1.0 km²", "… crosses … for 1.2 km", "… lies in …", with the legal basis and authority.
+
+-- A distance or length in words: 1.2 km, 499 m, 3.5 m.
+CREATE OR REPLACE TEMP MACRO metres_text(x) AS
+    CASE WHEN x >= 1000 THEN format('{} km', round(x / 1000, 1))
+         WHEN x >= 10 THEN format('{} m', round(x)::BIGINT)
+         ELSE format('{} m', round(x, 1)) END;
+
 CREATE OR REPLACE TABLE mart.conflicts AS
 WITH shares AS (
     SELECT ck.*, coalesce(kf.kommun_name, kn.name) AS kommun_name, kf.kommunalforbund,
            row_number() OVER (
                PARTITION BY ck.rule_id, ck.layer_a, ck.feature_id_a, ck.layer_b, ck.feature_id_b
-               ORDER BY ck.share_m2 DESC, ck.kommun_code) AS share_rank
+               ORDER BY ck.measure DESC, ck.kommun_code) AS share_rank
     FROM staging.conflict_kommuner AS ck
     LEFT JOIN staging.kommunalforbund AS kf ON kf.kommun_code = ck.kommun_code
     LEFT JOIN staging.features AS kn ON kn.layer = $kommun_layer AND kn.feature_id = ck.kommun_code
-    WHERE ck.share_m2 > $min_area_m2
+    WHERE ck.measure > $min_area_m2
 ), units AS (
     SELECT rule_id, layer_a, feature_id_a, layer_b, feature_id_b,
            list(kommun_code ORDER BY share_rank) AS kommun_codes,
@@ -24,7 +33,8 @@ WITH shares AS (
     SELECT p.rule_id, r.title AS rule_title, r.severity, r.legal_basis, r.authority,
            p.layer_a, p.feature_id_a, fa.name AS name_a,
            p.layer_b, p.feature_id_b, fb.name AS name_b,
-           p.area_m2, r.distance_m,
+           p.area_m2, p.distance_m, p.length_m, p.dim_a, p.dim_b,
+           r.distance_m AS rule_distance_m,
            u.kommun_codes, u.kommun_names, u.kommunalforbund,
            coalesce(u.cross_border, false) AS cross_border,
            r.weight * greatest(p.area_m2 / 1e6, $min_area_km2)
@@ -46,27 +56,50 @@ WITH shares AS (
     LEFT JOIN units AS u
       ON u.rule_id = p.rule_id AND u.layer_a = p.layer_a AND u.feature_id_a = p.feature_id_a
      AND u.layer_b = p.layer_b AND u.feature_id_b = p.feature_id_b
+), worded AS (
+    -- relation: what A does to B; measure: by how much (rules without a distance);
+    -- within: what lies within the distance (distance rules). A rule's verb replaces the
+    -- relation (and is then followed by the distance for distance rules).
+    SELECT *,
+           CASE WHEN distance_m > 0 THEN format('lies {} from', metres_text(distance_m))
+                WHEN area_m2 > 0 OR (dim_a = 2 AND dim_b = 2) THEN 'overlaps'
+                WHEN dim_a = 1 AND dim_b >= 1 THEN 'crosses'
+                WHEN dim_a = 2 AND dim_b = 1 THEN 'is crossed by'
+                WHEN dim_a = 0 AND dim_b = 2 THEN 'lies in'
+                WHEN dim_a = 0 THEN 'lies on'
+                WHEN dim_a = 2 THEN 'contains'
+                ELSE 'passes' END AS relation,
+           CASE WHEN rule_distance_m > 0 AND verb IS NOT NULL AND distance_m > 0
+                    THEN format(', {} away', metres_text(distance_m))
+                WHEN rule_distance_m > 0 THEN ''
+                WHEN area_m2 > 0 THEN format(' by {} km²', round(area_m2 / 1e6, 3))
+                WHEN length_m > 0 AND dim_a + dim_b = 3
+                    THEN format(' for {}', metres_text(length_m))
+                ELSE '' END AS measure,
+           CASE WHEN area_m2 > 0
+                    THEN format('{} km² within {}', round(area_m2 / 1e6, 3),
+                                metres_text(rule_distance_m))
+                WHEN length_m > 0 AND dim_b = 1
+                    THEN format('{} of it within {}', metres_text(length_m),
+                                metres_text(rule_distance_m))
+                ELSE format('rule distance {}', metres_text(rule_distance_m)) END AS within
+    FROM scored
 )
 SELECT conflict_id,
        row_number() OVER (ORDER BY score DESC, conflict_id)::INTEGER AS rank,
        row_number() OVER (PARTITION BY kommun_codes[1] ORDER BY score DESC, conflict_id)::INTEGER
            AS rank_in_kommun,
-       rule_id, rule_title, severity, score, area_m2,
+       rule_id, rule_title, severity, score, area_m2, distance_m, length_m,
        layer_a, feature_id_a, name_a, layer_b, feature_id_b, name_b,
        coalesce(kommun_codes, []::VARCHAR[]) AS kommun_codes,
        coalesce(kommun_names, []::VARCHAR[]) AS kommun_names,
        coalesce(kommunalforbund, []::VARCHAR[]) AS kommunalforbund,
        cross_border, legal_basis, authority,
-       CASE WHEN area_m2 > 0 THEN
-           format('{} {} {} by {} km² ({}, {})', label_a,
-                  coalesce(verb, CASE WHEN distance_m > 0
-                                      THEN format('lies within {} m of', distance_m::BIGINT)
-                                      ELSE 'overlaps' END),
-                  label_b, round(area_m2 / 1e6, 3), legal_basis, authority)
-       ELSE format('{} lies in {} ({}, {})', label_a, label_b, legal_basis, authority)
-       END AS reason,
+       concat(label_a, ' ', coalesce(verb, relation), ' ', label_b, measure, ' (',
+              CASE WHEN rule_distance_m > 0 THEN concat(within, '; ') ELSE '' END,
+              legal_basis, ', ', authority, ')') AS reason,
        CAST(NULL AS DATE) AS first_seen,
        CAST(NULL AS VARCHAR) AS status,
        candidate_cells,
        geometry
-FROM scored;
+FROM worded;

@@ -1,6 +1,8 @@
 -- GeoPackage layer `conflicts`: polygonal conflicts (area > 0) as MultiPolygon WKB in
--- EPSG:3006, list columns flattened to ', '-separated text for GIS tools.
+-- EPSG:3006, list columns flattened to ', '-separated text for GIS tools. Together with
+-- `conflict_lines` and `conflict_points` every row of mart.conflicts is published once.
 SELECT conflict_id, rank, rank_in_kommun, rule_id, rule_title, severity, score, area_m2,
+       distance_m, length_m,
        layer_a, feature_id_a, name_a, layer_b, feature_id_b, name_b,
        array_to_string(kommun_codes, ', ') AS kommun_codes,
        array_to_string(kommun_names, ', ') AS kommun_names,

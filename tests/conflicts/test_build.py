@@ -38,6 +38,9 @@ def test_exact_areas_filters_and_cross_border(built_world: BuiltWorld) -> None:
     assert farm["cross_border"] and sorted(farm["kommun_codes"]) == ["1480", "1481"]
     assert farm["kommunalforbund"] == ["Göteborgsregionen"]
     assert "overlaps Åkermark A1 by 1.0 km²" in farm["reason"]
+    # overlaps of rules without a distance: distance 0, no linear side
+    assert (natura["distance_m"], natura["length_m"]) == (0.0, None)
+    assert (farm["distance_m"], farm["length_m"]) == (0.0, None)
 
 
 def test_within_distance_rule_uses_a_true_circle(built_world: BuiltWorld) -> None:
@@ -54,7 +57,13 @@ def test_within_distance_rule_uses_a_true_circle(built_world: BuiltWorld) -> Non
     corner = (half - 500.0) ** 2
     assert segment - 2 * corner < setback["area_m2"] < segment
     assert setback["feature_id_a"] == "1400-1"
-    assert "lies within 800 m of Detaljplan DP1 'Kvarnbyn'" in setback["reason"]
+    # the true distance between the unbuffered turbine and plan; neither side is linear
+    assert setback["distance_m"] == pytest.approx(500.0, abs=1e-9)
+    assert setback["length_m"] is None
+    assert setback["reason"] == (
+        f"Vindkraftverk 1400-1 lies 500 m from Detaljplan DP1 'Kvarnbyn' "
+        f"({round(setback['area_m2'] / 1e6, 3)} km² within 800 m; MB 2 kap 3 §, kommun)"
+    )
 
 
 def _disc_in_plan(r: float) -> float:
