@@ -60,7 +60,8 @@ def format_validation_error(
             allowed = _allowed_keys(model, loc[:-1]) if model else None
             problems.append(f"{where}: unknown key{_suggestion(str(loc[-1]), allowed)}")
         else:
-            problems.append(f"{where}: {err['msg']} (got {_short(err.get('input'))})")
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {message} (got {_short(err.get('input'))})")
     return problems
 
 
