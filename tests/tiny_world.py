@@ -184,3 +184,56 @@ def write_world(root: Path) -> tuple[Path, Path]:
     catalogue_path.write_text(yaml.safe_dump(catalogue, allow_unicode=True), encoding="utf-8")
     rules_path.write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
     return catalogue_path, rules_path
+
+
+def extend_world(
+    root: Path,
+    layers: dict[str, tuple[str, gpd.GeoDataFrame]],
+    rules: list[dict],
+    *,
+    optional: tuple[str, ...] = (),
+) -> None:
+    """Add layers to the tiny world written under ``root`` and replace its rules.
+
+    ``layers`` maps a layer name to (theme, features in EPSG:3006 with an ``objid`` and a
+    ``namn`` column); each is written as GeoParquet (any mix of geometry types) and
+    catalogued with the title ``name.title()``. Layers in ``optional`` are
+    ``required: false``. The kommuner, FA regions and kommunalförbund stay as they are.
+    """
+    catalogue_path, rules_path = root / "catalogue.yaml", root / "rules.yaml"
+    catalogue = yaml.safe_load(catalogue_path.read_text(encoding="utf-8"))
+    for name, (theme, frame) in layers.items():
+        frame.to_parquet(root / "data" / f"{name}.parquet")
+        catalogue["layers"].append(
+            {
+                "name": name,
+                "title": name.title(),
+                "theme": theme,
+                "source": {"kind": "file", "path": f"data/{name}.parquet"},
+                "id_field": "objid",
+                "name_field": "namn",
+                **({"required": False} if name in optional else {}),
+            }
+        )
+    rule_set = yaml.safe_load(rules_path.read_text(encoding="utf-8"))
+    rule_set["rules"] = rules
+    catalogue_path.write_text(yaml.safe_dump(catalogue, allow_unicode=True), encoding="utf-8")
+    rules_path.write_text(yaml.safe_dump(rule_set, allow_unicode=True), encoding="utf-8")
+
+
+def extended_world(
+    root: Path,
+    layers: dict[str, tuple[str, gpd.GeoDataFrame]],
+    rules: list[dict],
+    *,
+    optional: tuple[str, ...] = (),
+):  # -> stages.World (imported here: stages imports this module)
+    """The tiny world under ``root`` with :func:`extend_world`'s layers and rules, loaded."""
+    from stages import World, make_world
+
+    from pipeline.config import load_catalogue, load_rules
+
+    world = make_world(root)
+    extend_world(root, layers, rules, optional=optional)
+    catalogue = load_catalogue(root / "catalogue.yaml")
+    return World(root, world.settings, catalogue, load_rules(root / "rules.yaml", catalogue))
