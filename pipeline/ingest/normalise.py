@@ -25,6 +25,7 @@ import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -281,8 +282,8 @@ def filter_mask(
 
     The conditions become SQL through the one filter implementation
     (:func:`pipeline.config.filters.filter_predicate`, the same as the rules' side filters)
-    and run in DuckDB on the filtered fields only, renamed ``c0``, ``c1``, … so no source
-    field name reaches SQL. Numeric source fields compare numerically.
+    and run in DuckDB on an Arrow table of the filtered fields only, renamed ``c0``, ``c1``,
+    … so no source field name reaches SQL. Numeric source fields compare numerically.
 
     Raises
     ------
@@ -292,8 +293,12 @@ def filter_mask(
     if not spec.filter:
         return np.ones(len(frame), dtype=bool)
     names = list(dict.fromkeys(fields[c.field] for c in spec.filter))
-    probe = pd.DataFrame({f"c{i}": _sql_ready(frame[n]) for i, n in enumerate(names)})
-    probe["_row"] = np.arange(len(frame), dtype=np.int64)
+    probe = pa.table(
+        {
+            **{f"c{i}": pa.Array.from_pandas(_sql_ready(frame[n])) for i, n in enumerate(names)},
+            "_row": pa.array(np.arange(len(frame), dtype=np.int64)),
+        }
+    )
     columns = {
         c.field: FilterColumn(
             f"c{names.index(fields[c.field])}", numeric=_is_numeric(frame[fields[c.field]])
@@ -307,7 +312,7 @@ def filter_mask(
     with duckdb.connect() as con:
         con.register("layer_rows", probe)
         rows = con.execute(sql("ingest/filter_rows").replace("{predicate}", where), values)
-        kept = np.array([r[0] for r in rows.fetchall()], dtype=np.int64)
+        kept = rows.fetchnumpy()["_row"].astype(np.int64)
     mask = np.zeros(len(frame), dtype=bool)
     mask[kept] = True
     return mask
@@ -321,9 +326,13 @@ def _is_numeric(column: pd.Series) -> bool:
 
 
 def _sql_ready(column: pd.Series) -> pd.Series:
-    """A source field as DuckDB reads it: numbers as float64, anything else as text."""
+    """A source field as DuckDB reads it: numbers as float64, anything else as text
+    (:func:`text_value`: trimmed, blank is null; vectorised when the field is all text)."""
     if _is_numeric(column):
         return column.astype("float64")
+    if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        text = column.astype("string").str.strip()
+        return text.mask(text == "")
     return column.map(text_value).astype("string")
 
 
