@@ -62,7 +62,7 @@ WITH shares AS (
     -- relation (and is then followed by the distance for distance rules).
     SELECT *,
            CASE WHEN distance_m > 0 THEN format('lies {} from', metres_text(distance_m))
-                WHEN area_m2 > 0 OR (dim_a = 2 AND dim_b = 2) THEN 'overlaps'
+                WHEN dim_a = 2 AND dim_b = 2 THEN 'overlaps'
                 WHEN dim_a = 1 AND dim_b >= 1 THEN 'crosses'
                 WHEN dim_a = 2 AND dim_b = 1 THEN 'is crossed by'
                 WHEN dim_a = 0 AND dim_b = 2 THEN 'lies in'
