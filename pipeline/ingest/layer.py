@@ -34,9 +34,9 @@ class IngestOutcome:
     """What one ingest did: the layer state and the provenance of the copy now staged.
 
     ``error`` holds the message of a failure (state ``stale`` when a last good copy exists,
-    ``failed`` when none does), or, for ``fresh``, says that an empty copy
-    (``empty_ok: true``) replaced one that had features; ``provenance`` is None only for
-    ``failed``.
+    ``failed`` when none does; an empty copy is a good one only for an ``empty_ok`` layer),
+    or, for ``fresh``, says that an empty copy (``empty_ok: true``) replaced one that had
+    features; ``provenance`` is None only for ``failed``.
     """
 
     layer: str
@@ -77,8 +77,10 @@ def _ingest(spec: LayerSpec, *, base_dir: Path, layout: DataLayout) -> IngestOut
         staged, counts = _read_and_normalise(fetched, spec)
     except Exception as exc:
         error = exc if isinstance(exc, LayerError) else _unexpected(spec, base_dir, exc)
-        state: LayerState = "stale" if previous is not None else "failed"
-        return IngestOutcome(spec.name, state, previous, str(error))
+        if previous is None or (previous.features_kept == 0 and not spec.empty_ok):
+            # an empty copy staged by older code is no good copy: its rules are unknown
+            return IngestOutcome(spec.name, "failed", None, str(error))
+        return IngestOutcome(spec.name, "stale", previous, str(error))
     provenance = Provenance.build(
         spec, fetched.location, fetched.sha256, fetched.retrieved_at, counts
     )

@@ -335,3 +335,13 @@ def test_geojson_in_sweref_without_crs_member_needs_crs_override(tmp_path: Path)
     assert fixed.state == "fresh"
     staged = read_staged(DataLayout(tmp_path), "naturreservat")
     assert shapely.equals(staged.geometry.iloc[1], nr_frame().geometry.iloc[1])
+
+
+def test_an_empty_copy_is_no_good_copy_for_a_layer_that_may_not_be_empty(
+    tmp_path: Path,
+) -> None:
+    pyogrio.write_dataframe(nr_frame().iloc[:0], tmp_path / "tom.gpkg", layer="NR")
+    assert ingest(tmp_path, nr_spec("tom.gpkg", empty_ok=True)).state == "fresh"
+    outcome = ingest(tmp_path, nr_spec("tom.gpkg"))
+    assert outcome.state == "failed" and outcome.provenance is None
+    assert outcome.error is not None and "the source has no features" in outcome.error
