@@ -187,3 +187,32 @@ def test_infrastructure_and_water_themes_select_layers_in_rules(world: World, th
     _edit(path, lambda d: d["layers"][6].update({"theme": "roads"}))
     with pytest.raises(ConfigError, match=r"layers\[6\]\(detaljplaner\)\.theme: .*'water'"):
         load_catalogue(path)
+
+
+def test_a_bad_kommunalforbund_table_stops_loading_the_rules(world: World) -> None:
+    table = world.root / "kommunalforbund.csv"
+    table.write_text("kommunalforbund,kommun_code\nGR,1480\nGR,14800\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_rules(world.settings.rules_path, world.catalogue)
+    assert err.value.path == table
+    assert str(err.value).splitlines() == [
+        f"{table}: missing column 'kommun_name' (the header must name: kommun_code, "
+        "kommun_name, lan_code, kommunalforbund)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        (None, "study_area: Input should be a valid dictionary"),
+        ("14", "study_area: Input should be a valid dictionary"),
+        ({"lan": "14", "sweden": True}, "study_area: give exactly one of lan, kommuner"),
+    ],
+)
+def test_malformed_study_area_is_one_line(world: World, value: object, line: str) -> None:
+    path = world.settings.rules_path
+    _edit(path, lambda d: d.update({"study_area": value}))
+    with pytest.raises(ConfigError) as err:
+        load_rules(path, world.catalogue)
+    assert str(err.value).startswith(f"{path}: {line}")
+    assert len(str(err.value).splitlines()) == 1
