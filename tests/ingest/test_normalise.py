@@ -66,6 +66,21 @@ def assert_balanced(counts: Any) -> None:
             ["Polygon", "MultiPolygon"],
         ),
         ("points", [Point(X, Y), Point(X + 10, Y + 10)], ["Point", "Point"]),
+        (
+            "multipoints",
+            [shapely.MultiPoint([(X, Y), (X + 5, Y)]), Point(X + 10, Y + 10)],
+            ["MultiPoint", "Point"],
+        ),
+        (
+            "lines",
+            [
+                shapely.LineString([(X, Y), (X + 100, Y)]),
+                shapely.MultiLineString(
+                    [[(X, Y + 10), (X + 9, Y + 10)], [(X, Y + 20), (X + 9, Y + 30)]]
+                ),
+            ],
+            ["LineString", "MultiLineString"],
+        ),
     ],
     ids=lambda p: p[0],
 )
@@ -481,3 +496,23 @@ def test_crs_and_crs_override_do_not_go_together() -> None:
         spec(crs="EPSG:3006", crs_override="EPSG:3006")
     with pytest.raises(ValidationError, match="unknown CRS 'EPSG:1'"):
         spec(crs_override="EPSG:1")
+
+
+def test_staged_geometries_are_one_of_the_six_types_the_index_takes() -> None:
+    every = [
+        Point(X, Y),
+        shapely.MultiPoint([(X, Y), (X + 1, Y)]),
+        LINE,
+        shapely.MultiLineString([[(X, Y), (X + 1, Y)], [(X, Y + 2), (X + 1, Y + 2)]]),
+        square(1),
+        MultiPolygon([square(2), square(3)]),
+        shapely.GeometryCollection([Point(X, Y), LINE, square(4)]),
+        shapely.GeometryCollection([shapely.GeometryCollection([Point(X + 3, Y)]), LINE]),
+        BOWTIE,
+    ]
+    staged, counts = normalise(layer(every), spec(), WHERE)
+    assert set(staged.geometry.geom_type) == {
+        "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
+    }  # fmt: skip
+    assert staged.geometry.is_valid.all()
+    assert counts.kept == len(every) + 3 and counts.split == 3
