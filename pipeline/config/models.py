@@ -609,12 +609,19 @@ class Scoring(Strict):
     carries a numeric ``value`` listed in ``value_layers`` (e.g. åkermark class 1-10), else 1.
     """
 
+    #: Weight per severity; severities left out keep their default weight.
     weights: dict[Severity, float] = Field(default_factory=_default_weights)
     value_layers: list[Identifier] = Field(default_factory=list)
     value_pivot: float = 5.0
     value_bonus: float = Field(default=0.1, ge=0)
     #: Floor of the area term, so point-in-polygon conflicts (area 0) still score.
     min_area_km2: float = Field(default=0.01, ge=0)
+
+    @field_validator("weights")
+    @classmethod
+    def _every_severity_weighted(cls, value: dict[Severity, float]) -> dict[Severity, float]:
+        """``{high: 6}`` changes one weight; the others stay at their defaults."""
+        return {**_default_weights(), **value}
 
 
 class ReportingUnits(Strict):

@@ -216,3 +216,10 @@ def test_malformed_study_area_is_one_line(world: World, value: object, line: str
         load_rules(path, world.catalogue)
     assert str(err.value).startswith(f"{path}: {line}")
     assert len(str(err.value).splitlines()) == 1
+
+
+def test_weights_left_out_keep_their_defaults(world: World) -> None:
+    path = world.settings.rules_path
+    _edit(path, lambda d: d.update({"scoring": {"weights": {"high": 6}}}))
+    weights = load_rules(path, world.catalogue).scoring.weights
+    assert weights == {"exclusion": 10.0, "high": 6.0, "medium": 2.0, "low": 1.0}
