@@ -67,3 +67,38 @@ def test_failed_conflicts_build_removes_its_database(
         conflicts_stage.run_conflicts(layout, world.catalogue, world.rules, run_id="full")
     assert not layout.run_build("full").parent.exists()
     assert not layout.history_db.exists()  # nothing was recorded for a run that failed
+
+
+def test_failure_sensor_removes_a_failed_daemon_runs_build(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    import dagster as dg
+
+    from assets_defs.runs import failed_run_cleanup
+
+    world = make_world(tmp_path)
+    clean_env.setenv("LANDUSE_CATALOGUE", str(world.settings.catalogue_path))
+    clean_env.setenv("LANDUSE_RULES", str(world.settings.rules_path))
+    clean_env.setenv("LANDUSE_DATA_DIR", str(world.settings.data_dir))
+
+    @dg.op
+    def fails() -> None:
+        raise RuntimeError("a blocking check failed")
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = (
+        dg.GraphDefinition("night", node_defs=[fails])
+        .to_job()
+        .execute_in_process(instance=instance, raise_on_error=False)
+    )
+    build = world.settings.layout.run_build(result.run_id)
+    build.parent.mkdir(parents=True)
+    build.write_bytes(b"a build that will never be published")
+    context = dg.build_run_status_sensor_context(
+        sensor_name=failed_run_cleanup.name,
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(),
+    ).for_run_failure()
+    failed_run_cleanup(context)
+    assert not build.parent.exists()
