@@ -624,6 +624,24 @@ class Scoring(Strict):
         return {**_default_weights(), **value}
 
 
+def _code_text(value: object, digits: int) -> object:
+    """YAML reads ``lan: 14`` and ``kommuner: [1442]`` as integers; codes are text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:0{digits}d}"
+    return value
+
+
+def _known_lan_code(value: str) -> str:
+    """``value`` if it is the two-digit code of a län of Sweden, else ``ValueError``."""
+    known = sweden_lan_codes()
+    if value not in known:
+        raise ValueError(
+            f"'{value}' is not the two-digit code of a län of Sweden "
+            f"(one of {', '.join(sorted(known))})"
+        )
+    return value
+
+
 class ReportingUnits(Strict):
     """The layers and table that conflicts are attributed to; every key may be left out."""
 
@@ -633,17 +651,20 @@ class ReportingUnits(Strict):
     #: Catalogue layer of FA regions; absent: the SCB FA regions shipped with the package.
     fa_layer: Identifier | None = None
     #: CSV with kommun_code, kommun_name, kommunalforbund (relative to rules.yaml); absent:
-    #: the table shipped with the package (:data:`pipeline.config.reporting.KOMMUNALFORBUND_TABLE`).
+    #: the table shipped with the package (``reporting.KOMMUNALFORBUND_TABLE``).
     kommunalforbund_table: str = str(KOMMUNALFORBUND_TABLE)
     #: Län whose kommuner are reported on (all its kommuner appear in summaries).
     lan_code: str = DEFAULT_LAN
 
+    @field_validator("lan_code", mode="before")
+    @classmethod
+    def _lan_text(cls, value: object) -> object:
+        return _code_text(value, 2)
 
-def _code_text(value: object, digits: int) -> object:
-    """YAML reads ``lan: 14`` and ``kommuner: [1442]`` as integers; codes are text."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:0{digits}d}"
-    return value
+    @field_validator("lan_code")
+    @classmethod
+    def _known_lan(cls, value: str) -> str:
+        return _known_lan_code(value)
 
 
 class StudyArea(Strict):
@@ -673,13 +694,7 @@ class StudyArea(Strict):
     @field_validator("lan")
     @classmethod
     def _known_lan(cls, value: str | None) -> str | None:
-        known = sweden_lan_codes()
-        if value is not None and value not in known:
-            raise ValueError(
-                f"'{value}' is not the two-digit code of a län of Sweden "
-                f"(one of {', '.join(sorted(known))})"
-            )
-        return value
+        return None if value is None else _known_lan_code(value)
 
     @field_validator("kommuner")
     @classmethod
@@ -791,6 +806,7 @@ class RuleSet(Strict):
         if isinstance(data, dict) and "study_area" not in data:
             units = data.get("reporting_units")
             lan = units.get("lan_code", DEFAULT_LAN) if isinstance(units, dict) else DEFAULT_LAN
+            lan = _code_text(lan, 2)
             return {**data, "study_area": {"lan": lan}}
         return data
 

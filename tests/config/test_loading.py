@@ -223,3 +223,12 @@ def test_weights_left_out_keep_their_defaults(world: World) -> None:
     _edit(path, lambda d: d.update({"scoring": {"weights": {"high": 6}}}))
     weights = load_rules(path, world.catalogue).scoring.weights
     assert weights == {"exclusion": 10.0, "high": 6.0, "medium": 2.0, "low": 1.0}
+
+
+def test_lan_code_is_a_lan_of_sweden(world: World) -> None:
+    path = world.settings.rules_path
+    _edit(path, lambda d: d["reporting_units"].update({"lan_code": 14}))
+    assert load_rules(path, world.catalogue).reporting_units.lan_code == "14"
+    _edit(path, lambda d: d["reporting_units"].update({"lan_code": "99"}))
+    with pytest.raises(ConfigError, match=r"reporting_units\.lan_code: '99' is not the two-digit"):
+        load_rules(path, world.catalogue)
