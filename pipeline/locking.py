@@ -93,7 +93,7 @@ def _acquire(
         if on_wait is not None:
             on_wait(
                 f"waiting for the writer lock held by pid {lock_holder(layout)} "
-                f"({waited:.0f} s so far, at most {wait_s:.0f} s): another pipeline run is "
+                f"({waited:.0f} s so far, at most {wait_s:.0f} s): another step or pipeline run is "
                 f"writing the data in {layout.root}"
             )
         try:
