@@ -8,7 +8,9 @@ Same seeded stress layer, same process, medians of ``--runs`` runs:
   projected to EPSG:3006 (the grid is the set of cells the layer touches, built outside the
   timing, which favours the baseline);
 * incremental: ``index_layer`` with a cache, full run vs a run after 1 % of features changed;
-* the embedded sample (``pipeline.sample.ensure_sample``) when that package exists.
+* the embedded sample (``pipeline.sample.ensure_sample``) when that package exists;
+* a line layer (seeded random walks, 20 vertices, about 2.4 km each): ours (exact length
+  per cell) against ``geopandas.overlay`` of the lines with their hexagon grid.
 
 Peak memory is the largest summed RSS of this process and all its children (dask workers),
 sampled every 20 ms. Usage::
@@ -252,6 +254,7 @@ def main() -> int:
     # Embedded sample (another stage's package; optional).
     say()
     bench_sample(res, args.runs, say)
+    bench_lines(n // 2, res, args.runs, args.seed, not args.no_baseline, say)
 
     say()
     say(
@@ -266,6 +269,41 @@ def main() -> int:
         write_docs(cmd, lines)
     engine.close_client()
     return 0
+
+
+def random_lines(n: int, seed: int) -> np.ndarray:
+    """``n`` seeded random-walk LineStrings of 20 vertices (steps ~N(0, 100 m)) over a
+    150 km square of Västra Götaland, EPSG:3006."""
+    rng = np.random.default_rng(seed)
+    start = np.column_stack(
+        [340_000.0 + rng.uniform(0, 150_000, n), 6_450_000.0 + rng.uniform(0, 150_000, n)]
+    )
+    return shapely.linestrings(start[:, None, :] + rng.normal(0, 100, (n, 20, 2)).cumsum(axis=1))
+
+
+def bench_lines(
+    n: int, res: int, runs: int, seed: int, baseline: bool, say: Callable[[str], None]
+) -> None:
+    """Exact length per cell of a line layer, ours against the overlay (medians)."""
+    lines = random_lines(n, seed)
+    src = float(shapely.length(lines).sum())
+    cover_geometries(lines[:10], res)  # compile the kernels outside the timing
+    ts, _, cov = timed(lambda: cover_geometries(lines, res, parallel=False), runs)
+    text = (
+        f"Line layer: {n:,} random-walk lines ({src / 1e3:,.0f} km) at resolution {res}: ours "
+        f"{fmt_times(ts)}, {len(cov):,} (line, cell) pairs, |indexed − source| length "
+        f"{100 * abs(cov.length_m.sum() / src - 1):.2e} %"
+    )
+    if baseline:
+        grid = gpd.GeoDataFrame(
+            {"h3": np.unique(cov.h3)}, geometry=cell_polygons(np.unique(cov.h3)), crs=3006
+        )
+        layer = gpd.GeoDataFrame({"i": np.arange(n)}, geometry=lines, crs=3006)
+        tb, _, pieces = timed(
+            lambda: gpd.overlay(layer, grid, how="intersection", keep_geom_type=True), runs
+        )
+        text += f"; `geopandas.overlay`: {fmt_times(tb)}, {len(pieces):,} pieces"
+    say(text + ".")
 
 
 def bench_sample(res: int, runs: int, say: Callable[[str], None]) -> None:
