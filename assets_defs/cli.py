@@ -106,7 +106,7 @@ def run() -> int:
             result = job.execute_in_process(
                 instance=instance,
                 raise_on_error=False,
-                tags=cli_run_tags(),
+                tags=cli_run_tags(layout),
                 # the summary below names every failure; tracebacks stay in the event log
                 run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             )

@@ -21,8 +21,9 @@ from assets_defs.jobs import nightly_job
 from pipeline.conflicts.stage import remove_run_build
 from pipeline.layout import DataLayout
 
-#: Tag on every run started by `make run` (the value is its pid).
+#: Tags on every run started by `make run`: its pid and the data folder it writes.
 CLI_RUN_TAG = "landuse/make_run_pid"
+DATA_DIR_TAG = "landuse/data_dir"
 #: Run states of a run that has not ended.
 UNFINISHED = [
     dg.DagsterRunStatus.NOT_STARTED,
@@ -32,19 +33,21 @@ UNFINISHED = [
 ]
 
 
-def cli_run_tags() -> dict[str, str]:
-    """The tags a `make run` run carries."""
-    return {CLI_RUN_TAG: str(os.getpid())}
+def cli_run_tags(data: DataLayout) -> dict[str, str]:
+    """The tags a `make run` run writing the data folder of ``data`` carries."""
+    return {CLI_RUN_TAG: str(os.getpid()), DATA_DIR_TAG: str(data.root.resolve())}
 
 
 def fail_dead_runs(instance: dg.DagsterInstance, data: DataLayout) -> list[str]:
-    """Mark every unfinished `make run` run of ``instance`` failed and remove its build.
+    """Mark every unfinished `make run` run of ``instance`` on the data folder of ``data``
+    failed and remove its build.
 
-    Call only while holding the writer lock of ``data``: then no such run is alive. Returns
-    one line per run marked failed.
+    Call only while holding the writer lock of ``data``: then no such run is alive (runs on
+    other data folders are left alone). Returns one line per run marked failed.
     """
     lines = []
-    records = instance.get_run_records(filters=dg.RunsFilter(statuses=UNFINISHED))
+    here = {DATA_DIR_TAG: str(data.root.resolve())}
+    records = instance.get_run_records(filters=dg.RunsFilter(statuses=UNFINISHED, tags=here))
     for record in records:
         run = record.dagster_run
         pid = run.tags.get(CLI_RUN_TAG)

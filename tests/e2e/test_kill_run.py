@@ -103,3 +103,20 @@ def test_next_run_after_a_sigkill_completes(tmp_path: Path) -> None:
         assert not layout.run_build(dead[step]).parent.exists()
         assert not list(layout.releases.glob(".*.partial"))
         assert rows(layout.published_db, "SELECT count(*) FROM mart.conflicts") == [(3,)]
+
+
+def test_dead_runs_of_another_data_folder_are_left_alone(tmp_path: Path) -> None:
+    from assets_defs.runs import cli_run_tags, fail_dead_runs
+
+    instance = dg.DagsterInstance.ephemeral()
+    mine, other = DataLayout(tmp_path / "mine"), DataLayout(tmp_path / "other")
+    for layout in (mine, other):
+        instance.add_run(
+            dg.DagsterRun(job_name="nightly", run_id=f"run-{layout.root.name}",
+                          status=dg.DagsterRunStatus.STARTED, tags=cli_run_tags(layout))
+        )  # fmt: skip
+    lines = fail_dead_runs(instance, mine)
+    assert [line.split()[1] for line in lines] == ["run-mine"]
+    statuses = {r.run_id: r.status for r in instance.get_runs()}
+    assert statuses == {"run-mine": dg.DagsterRunStatus.FAILURE,
+                        "run-other": dg.DagsterRunStatus.STARTED}  # fmt: skip
