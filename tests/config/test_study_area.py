@@ -83,7 +83,8 @@ def test_bad_study_area_is_rejected(given: dict, message: str) -> None:
 
 
 def test_study_area_defaults_to_the_reporting_lan(world: World) -> None:
-    assert load_rules(world.settings.rules_path, world.catalogue).study_area == StudyArea(lan="14")
+    path = _rules(world, lambda d: d.pop("study_area", None))
+    assert load_rules(path, world.catalogue).study_area == StudyArea(lan="14")
     path = _rules(world, lambda d: d["reporting_units"].update({"lan_code": "13"}))
     assert load_rules(path, world.catalogue).study_area == StudyArea(lan="13")
     path = _rules(world, lambda d: d.pop("reporting_units"))
