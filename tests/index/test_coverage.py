@@ -193,6 +193,15 @@ def test_rejects_bad_geometries(geom: shapely.Geometry, message: str) -> None:
     assert caught.value.position == 1
 
 
+def test_invalid_polygon_is_named_by_its_input_position_on_the_cluster_too() -> None:
+    bowtie = shapely.Polygon([(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10)])
+    geoms = [shapely.Point(X0, Y0), square(X0, Y0, 10.0), shapely.Point(X0, Y0), bowtie]
+    for parallel in (False, True):
+        with pytest.raises(GeometryError, match="feature 3 is not a valid polygon") as caught:
+            cover_geometries(np.array(geoms, dtype=object), 9, parallel=parallel)
+        assert caught.value.position == 3
+
+
 def test_line_lengths_per_cell_are_exact_and_add_up() -> None:
     # a 5 km diagonal, a zigzag and a two-part line: every piece measured by GEOS too
     diagonal = shapely.LineString([(X0, Y0), (X0 + 3000, Y0 + 4000)])
