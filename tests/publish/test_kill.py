@@ -108,3 +108,27 @@ def _copy(src: Path, dst: Path, build: Path) -> Path:
     """Copy the published data folder and the build into ``dst``; return the build copy."""
     shutil.copytree(src, dst, symlinks=True)
     return Path(shutil.copyfile(build, dst / "build.duckdb"))
+
+
+def test_a_failed_publication_removes_its_partial_release(
+    published, data_copy: Path, tiny_build: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills while the PNG is written: no .partial is left, out/ stays whole."""
+    import dataclasses
+    import errno
+
+    from pipeline.publish import outputs
+
+    def full_disk(*args: object, **kwargs: object) -> object:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    broken = tuple(
+        dataclasses.replace(o, write=full_disk) if o.name == outputs.MAP_PNG else o
+        for o in outputs.DERIVED_OUTPUTS
+    )
+    monkeypatch.setattr(outputs, "DERIVED_OUTPUTS", broken)
+    with pytest.raises(OSError, match="No space left on device"):
+        outputs.publish_outputs(tiny_build, data_copy, h3_resolution=9, run_token="full")
+    releases = data_copy.parent / "releases"
+    assert [p.name for p in releases.iterdir()] == [published.release.release_id]
+    assert _assert_whole(data_copy) == published.release.release_id

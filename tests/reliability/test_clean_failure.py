@@ -3,49 +3,19 @@ files, so the disk heals once space is freed, and the published release stays wh
 
 from __future__ import annotations
 
-import dataclasses
 import errno
-import shutil
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from stages import BuiltWorld, make_world, rows
+from stages import make_world
 
 from pipeline.conflicts import stage as conflicts_stage
-from pipeline.history.store import apply_history
-from pipeline.publish import outputs
-from pipeline.publish.release import current_release
 
 DISK_FULL = OSError(errno.ENOSPC, "No space left on device")
 
 
 def _full_disk(*args: object, **kwargs: object) -> object:
     raise DISK_FULL
-
-
-def test_failed_publication_removes_its_partial_release(
-    built_world: BuiltWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    build = Path(shutil.copyfile(built_world.database, tmp_path / "build.duckdb"))
-    apply_history(
-        build, tmp_path / "history.duckdb", run_id="r1", run_date=date(2026, 12, 1),
-        started_at=datetime.now(UTC), inputs_key="k",
-    )  # fmt: skip
-    out = tmp_path / "data" / "out"
-    first = outputs.publish_outputs(build, out, h3_resolution=9, run_token="first")
-    # the disk fills while the PNG of the next release is written
-    broken = tuple(
-        dataclasses.replace(o, write=_full_disk) if o.name == outputs.MAP_PNG else o
-        for o in outputs.DERIVED_OUTPUTS
-    )
-    monkeypatch.setattr(outputs, "DERIVED_OUTPUTS", broken)
-    with pytest.raises(OSError, match="No space left on device"):
-        outputs.publish_outputs(build, out, h3_resolution=9, run_token="second")
-    releases = out.parent / "releases"
-    assert sorted(p.name for p in releases.iterdir()) == [first.release_id]  # no .partial
-    assert current_release(out) == first.path
-    assert rows(out / "landuse.duckdb", "SELECT count(*) FROM mart.conflicts") == [(3,)]
 
 
 def test_failed_conflicts_build_removes_its_database(
