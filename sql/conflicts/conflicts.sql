@@ -10,6 +10,12 @@ CREATE OR REPLACE TEMP MACRO metres_text(x) AS
          WHEN x >= 10 THEN format('{} m', round(x)::BIGINT)
          ELSE format('{} m', round(x, 1)) END;
 
+-- An area in words: 1.234 km² from 1,000 m², whole m² from 10 m², tenths below.
+CREATE OR REPLACE TEMP MACRO area_text(a) AS
+    CASE WHEN a >= 1000 THEN format('{} km²', round(a / 1e6, 3))
+         WHEN a >= 10 THEN format('{} m²', round(a)::BIGINT)
+         ELSE format('{} m²', round(a, 1)) END;
+
 CREATE OR REPLACE TABLE mart.conflicts AS
 WITH shares AS (
     SELECT ck.*, coalesce(kf.kommun_name, kn.name) AS kommun_name, kf.kommunalforbund,
@@ -72,13 +78,12 @@ WITH shares AS (
            CASE WHEN rule_distance_m > 0 AND verb IS NOT NULL AND distance_m > 0
                     THEN format(', {} away', metres_text(distance_m))
                 WHEN rule_distance_m > 0 THEN ''
-                WHEN area_m2 > 0 THEN format(' by {} km²', round(area_m2 / 1e6, 3))
+                WHEN area_m2 > 0 THEN format(' by {}', area_text(area_m2))
                 WHEN length_m > 0 AND dim_a + dim_b = 3
                     THEN format(' for {}', metres_text(length_m))
                 ELSE '' END AS measure,
            CASE WHEN area_m2 > 0
-                    THEN format('{} km² within {}', round(area_m2 / 1e6, 3),
-                                metres_text(rule_distance_m))
+                    THEN format('{} within {}', area_text(area_m2), metres_text(rule_distance_m))
                 WHEN length_m > 0 AND dim_b = 1
                     THEN format('{} of it within {}', metres_text(length_m),
                                 metres_text(rule_distance_m))

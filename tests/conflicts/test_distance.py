@@ -119,7 +119,14 @@ def test_a_point_in_the_hole_is_measured_to_the_hole_edge(found: dict[str, dict]
 
 
 def test_reasons_read_as_distances(found: dict[str, dict]) -> None:
-    assert found["E499"]["reason"].startswith("Verk E499 'E499' lies 499 m from Natura N1 'N1'")
+    e499 = found["E499"]
+    assert 10 < e499["area_m2"] < 1000  # a lens 1 m deep: square metres, not "0.0 km²"
+    assert e499["reason"] == (
+        f"Verk E499 'E499' lies 499 m from Natura N1 'N1' ({round(e499['area_m2'])} m² within "
+        "500 m; MB 7 kap 28 a §, Länsstyrelsen)"
+    )
+    lens = found["E499_9"]
+    assert f"({round(lens['area_m2'], 1)} m² within 500 m;" in lens["reason"]
     assert found["IN"]["reason"].startswith("Verk IN 'IN' lies in Natura N1 'N1' (")
 
 
