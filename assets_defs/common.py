@@ -7,10 +7,11 @@ from functools import cache
 
 import dagster as dg
 
-from pipeline.config import Catalogue, RuleSet, Settings, load_catalogue, load_rules, load_settings
+from pipeline.config import Catalogue, RuleSet, Settings, load_settings
 from pipeline.layout import DataLayout
 from pipeline.locking import writer_lock
 from pipeline.report import StageReport
+from pipeline.study_area import load_configuration
 
 OWNERS = ["team:regional-planning-data"]
 #: Set by `make run` (assets_defs.cli): progress lines are also printed in plain words.
@@ -24,9 +25,7 @@ STEP_LOCK_WAIT_S = 3600.0
 def configured() -> tuple[Settings, Catalogue, RuleSet]:
     """Settings, catalogue and rules as the environment names them (read once per process)."""
     settings = load_settings()
-    catalogue = load_catalogue(settings.catalogue_path)
-    rules = load_rules(settings.rules_path, catalogue)
-    return settings, catalogue, rules
+    return settings, *load_configuration(settings.catalogue_path, settings.rules_path)
 
 
 def layout() -> DataLayout:

@@ -14,10 +14,13 @@ other layer and a user's catalogue needs no boundary layers.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from pipeline.boundaries import LICENCE, PUBLISHER, boundary_path, fa_codes_of
 from pipeline.config.errors import ConfigError
+from pipeline.config.loading import load_catalogue, load_rules
 from pipeline.config.models import Catalogue, LayerSpec, RuleSet, resolve_path
 from pipeline.config.reporting import read_kommunalforbund, sweden_kommuner
 
@@ -129,3 +132,10 @@ def with_reporting_layers(catalogue: Catalogue, rules: RuleSet) -> tuple[Catalog
     catalogue = catalogue.model_copy(update={"layers": [*catalogue.layers, *added]})
     rules = rules.model_copy(update={"reporting_units": units.model_copy(update=chosen)})
     return catalogue, rules
+
+
+def load_configuration(catalogue_path: Path, rules_path: Path) -> tuple[Catalogue, RuleSet]:
+    """Catalogue and rules as every stage sees them: loaded, checked against each other, and
+    with their reporting layers made explicit (:func:`with_reporting_layers`)."""
+    catalogue = load_catalogue(catalogue_path)
+    return with_reporting_layers(catalogue, load_rules(rules_path, catalogue))

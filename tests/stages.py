@@ -8,13 +8,13 @@ from pathlib import Path
 import yaml
 from tiny_world import write_world
 
-from pipeline.config import Catalogue, RuleSet, Settings, layer_buffers, load_catalogue, load_rules
+from pipeline.config import Catalogue, RuleSet, Settings, layer_buffers
 from pipeline.conflicts.build import BuildSummary, build_conflicts
 from pipeline.db import connect
 from pipeline.index import run_index
 from pipeline.index.stage import present_indexed
 from pipeline.ingest import run_ingest
-from pipeline.study_area import with_reporting_layers
+from pipeline.study_area import load_configuration
 
 
 @dataclass
@@ -51,9 +51,7 @@ def load_world(root: Path, catalogue_path: Path, rules_path: Path) -> World:
     """The world of a catalogue and rule set, configured as the pipeline configures itself
     (shipped boundary layers added when the rules name none)."""
     settings = Settings(catalogue_path, rules_path, root / "work")
-    catalogue = load_catalogue(catalogue_path)
-    catalogue, rules = with_reporting_layers(catalogue, load_rules(rules_path, catalogue))
-    return World(root, settings, catalogue, rules)
+    return World(root, settings, *load_configuration(catalogue_path, rules_path))
 
 
 def with_rules(world: World, **changes: object) -> World:

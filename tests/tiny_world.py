@@ -147,6 +147,7 @@ def write_world(root: Path) -> tuple[Path, Path]:
             "kommunalforbund_table": "kommunalforbund.csv",
             "lan_code": "14",
         },
+        "study_area": {"kommuner": list(KOMMUNER)},
         "rules": [
             {
                 "id": "wind_natura2000", "title": "Vindbruk i Natura 2000",

@@ -24,6 +24,7 @@ from pipeline.index.stage import IndexedFiles, index_error
 from pipeline.ingest.layer import read_outcome
 from pipeline.layout import DataLayout
 from pipeline.schemas import CELLS, SHAPES, STAGED_FEATURES, create_statement, load_statement
+from pipeline.study_area import kommunalforbund_table, study_area_kommuner
 
 #: How each rule type is evaluated: the SQL steps (``sql/conflicts/<step>.sql``, run with
 #: ``$rule_type`` bound) that turn its rules into ``staging.conflict_pairs`` rows; every step
@@ -75,11 +76,13 @@ def build_conflicts(
         _load_inputs(con, catalogue, rules, layout, indexed)
         _select_rule_features(con, catalogue, rules)
         params = _params(rules)
+        run_sql(con, "conflicts/study_area", params)
         run_sql(con, "conflicts/kommun_cells", params)
         for rule_type, steps in RULE_TYPES.items():
             for step in steps:
                 run_sql(con, f"conflicts/{step}", {**params, "rule_type": rule_type})
         for step in (
+            "clip_to_study_area",
             "conflict_kommuner",
             "conflicts",
             "conflict_shares",
@@ -115,7 +118,6 @@ def _params(rules: RuleSet) -> dict[str, object]:
         "value_bonus": scoring.value_bonus,
         "kommun_layer": units.kommun_layer,
         "fa_layer": units.fa_layer or "",
-        "lan_code": units.lan_code,
     }
 
 
@@ -141,13 +143,8 @@ def _load_inputs(
     _load_parquet(con, "staging.features", STAGED_FEATURES, [p for p in staged if p.exists()])
     _load_parquet(con, "staging.shapes", SHAPES, [f.shapes for f in indexed])
     _load_parquet(con, "staging.cells", CELLS, [f.cells for f in indexed])
-    table = resolve_path(rules.reporting_units.kommunalforbund_table, rules.base_dir)
-    con.execute(
-        "CREATE TABLE staging.kommunalforbund AS SELECT * FROM read_csv(?, header = true, "
-        "columns = {'kommun_code': 'VARCHAR', 'kommun_name': 'VARCHAR', 'lan_code': 'VARCHAR', "
-        "'kommunalforbund': 'VARCHAR'})",
-        [str(table)],
-    )
+    _create_table(con, "staging.kommunalforbund", kommunalforbund_table(rules).astype("string"))
+    _create_table(con, "staging.study_area", study_area_kommuner(rules))
     rule_rows = pd.DataFrame(
         {
             "rule_id": [r.id for r in rules.rules],

@@ -11,12 +11,12 @@ from pipeline.db import sql
 def run_check(con: duckdb.DuckDBPyConnection, name: str, rules: RuleSet) -> tuple[int, str]:
     """Run ``sql/checks/<name>.sql``; return (number of failures, detail text).
 
-    Bound parameters: the län code and kommun layer of the rules, and Sweden's extent in
-    EPSG:3006 (``min_x`` … ``max_y``, from :data:`SWEDEN_EXTENT`)."""
+    Bound parameters: the kommun layer of the rules and Sweden's extent in EPSG:3006
+    (``min_x`` … ``max_y``, from :data:`SWEDEN_EXTENT`); coverage checks measure against
+    ``staging.study_area``."""
     (statement,) = duckdb.extract_statements(sql(f"checks/{name}"))
     units = rules.reporting_units
     params: dict[str, object] = {
-        "lan_code": units.lan_code,
         "kommun_layer": units.kommun_layer,
         **SWEDEN_EXTENT.model_dump(),
     }

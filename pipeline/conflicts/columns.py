@@ -194,7 +194,7 @@ MART: dict[str, Table] = {
             _cols(
                 ("kommunalforbund", "VARCHAR", "Name of the kommunalförbund."),
                 ("members", "INTEGER", "Member kommuner (in any län)."),
-                ("members_in_lan", "INTEGER", "Member kommuner in this län."),
+                ("members_in_study_area", "INTEGER", "Member kommuner in the study area."),
                 ("kommun_names", "VARCHAR[]", "Names of the member kommuner."),
                 ("conflicts", "INTEGER", "Conflicts with any share in a member kommun."),
                 ("area_m2", "DOUBLE", "Conflict area inside the member kommuner, m²."),

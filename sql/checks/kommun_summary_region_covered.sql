@@ -1,6 +1,7 @@
--- Every kommun of the län is summarised and has its boundary: the region is covered.
+-- Every kommun of the study area is summarised and has its boundary in the kommun layer:
+-- the study area is covered.
 SELECT count(*) FILTER (WHERE geometry IS NULL) + abs(
-           (SELECT count(*) FROM staging.kommunalforbund WHERE lan_code = $lan_code) - count(*))
-           AS failures,
-       string_agg(kommun_code, ', ') FILTER (WHERE geometry IS NULL) AS detail
+           (SELECT count(*) FROM staging.study_area) - count(*)) AS failures,
+       string_agg(kommun_code || ' ' || kommun_name || ' has no boundary in the kommun layer',
+                  ', ') FILTER (WHERE geometry IS NULL) AS detail
 FROM mart.kommun_summary;

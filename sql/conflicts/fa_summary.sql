@@ -1,11 +1,11 @@
--- mart.fa_summary: one local labour-market region (FA region) that holds a kommun of the län.
+-- mart.fa_summary: one local labour-market region (FA region) that holds a kommun of the
+-- study area; kommun_names lists its kommuner in the study area.
 CREATE OR REPLACE TABLE mart.fa_summary AS
 WITH regions AS (
     SELECT kfa.fa_code, any_value(kfa.fa_name) AS fa_name,
-           list(kf.kommun_name ORDER BY kommun_code) AS kommun_names
+           list(sa.kommun_name ORDER BY kommun_code) AS kommun_names
     FROM staging.kommun_fa AS kfa
-    JOIN staging.kommunalforbund AS kf USING (kommun_code)
-    WHERE kf.lan_code = $lan_code
+    JOIN staging.study_area AS sa USING (kommun_code)
     GROUP BY kfa.fa_code
 )
 SELECT r.fa_code, r.fa_name, r.kommun_names,

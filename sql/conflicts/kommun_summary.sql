@@ -1,5 +1,5 @@
--- mart.kommun_summary: one kommun of the län (all of them, zeros included). Areas and scores
--- are attributed by area share; status is 'unknown' while any rule is unknown.
+-- mart.kommun_summary: one kommun of the study area (all of them, zeros included). Areas and
+-- scores are attributed by area share; status is 'unknown' while any rule is unknown.
 CREATE OR REPLACE TABLE mart.kommun_summary AS
 SELECT m.kommun_code, m.kommun_name, m.kommunalforbund,
        coalesce(a.conflicts, 0)::INTEGER AS conflicts,
@@ -22,9 +22,8 @@ SELECT m.kommun_code, m.kommun_name, m.kommunalforbund,
        CASE WHEN len(u.unknown_rules) > 0 THEN 'unknown' ELSE 'complete' END AS status,
        u.unknown_rules,
        k.geometry
-FROM staging.kommunalforbund AS m
+FROM staging.study_area AS m
 CROSS JOIN staging.unknown_rules AS u
 LEFT JOIN staging.unit_aggregates AS a ON a.unit_kind = 'kommun' AND a.unit = m.kommun_code
 LEFT JOIN staging.features AS k ON k.layer = $kommun_layer AND k.feature_id = m.kommun_code
-WHERE m.lan_code = $lan_code
 ORDER BY m.kommun_code;
