@@ -159,6 +159,8 @@ MART: dict[str, Table] = {
                 ("overlap_estimate_m2", "DOUBLE", "Estimated overlap in the cell: the smaller "
                  "of the two covered areas, m²."),
                 ("score", "DOUBLE", "weight[severity] x overlap_estimate_m2 in km²."),
+                ("line_length_m", "DOUBLE", "Largest length in m inside the cell of a line of "
+                 "the cell's conflicts (either side; 0 when neither side is a line)."),
                 ("conflicts", "INTEGER", "Number of conflicts that meet in the cell."),
                 ("kommun_code", "VARCHAR", "Kommun covering most of the cell."),
             ),

@@ -171,6 +171,23 @@ def test_lines_are_indexed_by_length_per_cell(built: World) -> None:
     assert length == pytest.approx(4000.0, rel=1e-9) and area == 0.0 and cells >= 10
 
 
+def test_conflict_cells_of_a_line_carry_its_length(built: World) -> None:
+    # the cells of L2's conflict with S2: the line's length in each, adding up to at least
+    # its 1 km inside S2 (a cell holds the whole line's piece, inside S2 or not)
+    cells = records(
+        built.database,
+        "SELECT cc.h3, cc.line_length_m, cc.overlap_estimate_m2, c.h3 IS NOT NULL AS road "
+        "FROM mart.conflict_cells AS cc LEFT JOIN staging.cells AS c ON c.h3 = cc.h3 "
+        "AND c.layer = 'anlaggning' AND c.feature_id = 'L2' AND c.buffer_m = 0 "
+        "WHERE cc.rule_id = 'anl_skydd'",
+    )
+    on_l2 = [c for c in cells if c["road"]]
+    assert on_l2 and all(c["line_length_m"] > 0 for c in on_l2)
+    assert 1000.0 <= sum(c["line_length_m"] for c in on_l2) <= 1700.0  # L2's first part
+    polygon_only = [c for c in cells if c["overlap_estimate_m2"] > 0 and not c["road"]]
+    assert polygon_only and any(c["line_length_m"] == 0 for c in polygon_only)
+
+
 def _publish(world: World, out: Path) -> Path:
     apply_history(
         world.database,
