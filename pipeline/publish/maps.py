@@ -183,7 +183,7 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
     import folium
 
     # every text a source may have written is escaped before it reaches the page
-    simplify = {"tolerance_m": HTML_SIMPLIFY_M}
+    simplify: dict[str, object] = {"tolerance_m": HTML_SIMPLIFY_M}
     conflicts = escape_text(_to_wgs84(_frame(_query(database, "publish/map_conflicts", simplify))))
     kommuner = escape_text(
         _to_wgs84(_frame(_query(database, "publish/map_kommun_borders", simplify)))
