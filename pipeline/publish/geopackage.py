@@ -152,6 +152,8 @@ def _with_hexagons(table: pa.Table) -> pa.Table:
 def default_styles(tables: dict[str, pa.Table], written: dict[str, int]) -> list[LayerStyle]:
     """The default QGIS style of every written spatial layer."""
     styles = [severity_style("conflicts", GEOMETRY_COLUMN)]
+    if "conflict_lines" in written:
+        styles.append(severity_style("conflict_lines", GEOMETRY_COLUMN, kind="line"))
     if "conflict_points" in written:
         styles.append(severity_style("conflict_points", GEOMETRY_COLUMN, kind="point"))
     styles.append(severity_style("conflict_zones", GEOMETRY_COLUMN))

@@ -71,6 +71,16 @@ def _symbol(name: str, kind: str, rgb: tuple[int, int, int], alpha: int = 200) -
             "joinstyle": "bevel",
         }
         layer_class, symbol_type = "SimpleFill", "fill"
+    elif kind == "line":
+        props = {
+            "line_color": _rgba(rgb, 255),
+            "line_style": "solid",
+            "line_width": "0.8",
+            "line_width_unit": "MM",
+            "capstyle": "round",
+            "joinstyle": "round",
+        }
+        layer_class, symbol_type = "SimpleLine", "line"
     else:
         props = {
             "color": _rgba(rgb, alpha),
@@ -217,6 +227,12 @@ def _sld_symbolizer(kind: str, rgb: tuple[int, int, int]) -> str:
     stroke = '<se:Stroke><se:SvgParameter name="stroke">#3c3c3c</se:SvgParameter></se:Stroke>'
     if kind == "polygon":
         return f"<se:PolygonSymbolizer>{fill}{stroke}</se:PolygonSymbolizer>"
+    if kind == "line":
+        return (
+            f'<se:LineSymbolizer><se:Stroke><se:SvgParameter name="stroke">{_hex(rgb)}'
+            '</se:SvgParameter><se:SvgParameter name="stroke-width">2</se:SvgParameter>'
+            "</se:Stroke></se:LineSymbolizer>"
+        )
     return (
         "<se:PointSymbolizer><se:Graphic><se:Mark><se:WellKnownName>circle</se:WellKnownName>"
         f"{fill}{stroke}</se:Mark><se:Size>10</se:Size></se:Graphic></se:PointSymbolizer>"

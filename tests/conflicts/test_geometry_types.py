@@ -222,6 +222,12 @@ def test_every_conflict_is_published_once_in_the_layer_of_its_geometry(
     areal = layers["conflicts"].set_index("feature_id_a")
     assert areal["distance_m"].to_dict() == {"G1": 0.0, "G2": 0.0, "W1": pytest.approx(300.0)}
     assert (layers["conflict_points"].geom_type == "MultiPoint").all()
+    # QGIS draws each with a severity style of its own geometry: lines as lines
+    styles = pyogrio.read_dataframe(gpkg, layer="layer_styles").set_index("f_table_name")
+    for table, symbol in (("conflict_lines", "SimpleLine"), ("conflict_points", "SimpleMarker")):
+        qml = styles.loc[table, "styleQML"]
+        assert f'class="{symbol}"' in qml and 'attr="severity"' in qml
+    assert "<se:LineSymbolizer>" in styles.loc["conflict_lines", "styleSLD"]
 
 
 def test_a_line_layer_that_cannot_be_indexed_fails_alone(tmp_path: Path) -> None:
