@@ -10,6 +10,21 @@ from pipeline.ingest.staged import NORMALISE_VERSION, read_staged
 from pipeline.layout import DataLayout
 from pipeline.report import StageReport
 
+#: Above this share of the features read dropped as duplicates, the id field is probably
+#: not an identifier, and ingest says so.
+DUPLICATE_WARNING_SHARE = 0.1
+
+
+def duplicate_warning(spec: LayerSpec, duplicates: int, read: int) -> str | None:
+    """A warning when many features were dropped for sharing a ``feature_id``, else None."""
+    if read == 0 or duplicates <= DUPLICATE_WARNING_SHARE * read:
+        return None
+    return (
+        f"warning: {duplicates} of {read} features dropped as duplicates of another with the "
+        f"same {spec.id_field!r}: is id_field really unique in this source? (set another "
+        "id_field, or dedupe: {field, prefer} to choose which copy is kept)"
+    )
+
 
 def run_ingest(spec: LayerSpec, *, base_dir: Path, layout: DataLayout) -> StageReport:
     """The ingest stage for one layer: stage it (or recognise it unchanged) and report.
@@ -27,6 +42,13 @@ def run_ingest(spec: LayerSpec, *, base_dir: Path, layout: DataLayout) -> StageR
         )
     if outcome.error:
         line += f" — {outcome.error}"
+    warning = (
+        duplicate_warning(spec, prov.dropped_duplicate, prov.features_read)
+        if prov is not None and outcome.state == "fresh"
+        else None
+    )
+    if warning:
+        line += f" — {warning}"
     metadata: dict[str, object] = {"status": outcome.state, "error": outcome.error or ""}
     if prov is not None:
         metadata.update(
@@ -39,8 +61,11 @@ def run_ingest(spec: LayerSpec, *, base_dir: Path, layout: DataLayout) -> StageR
                 "features_dropped": prov.features_dropped,
                 "dagster/row_count": prov.features_kept,
                 "code_version": NORMALISE_VERSION,
+                "dropped_duplicate": prov.dropped_duplicate,
             }
         )
+        if warning:
+            metadata["warning"] = warning
         if outcome.state == "fresh":
             preview = read_staged(layout, spec.name).drop(columns="geometry")
             metadata["preview_markdown"] = preview.head(5).to_markdown(index=False)
