@@ -624,6 +624,52 @@ class Scoring(Strict):
         return {**_default_weights(), **value}
 
 
+class Uncertainty(Strict):
+    """``uncertainty``: the ranges of the rank-stability Monte Carlo (docs/trust.md).
+
+    Each range is a relative half-width around the configured value: ``weights: 0.5`` draws
+    every severity weight uniformly (Latin hypercube) from 50 % to 150 % of its value, each
+    independently; ``distance: 0.2`` draws each distance rule's ``distance_m`` from 80 % to
+    120 %. A width of 0 holds that parameter at its value.
+    """
+
+    #: Monte Carlo draws; 0 builds the stability tables from the base ranking alone.
+    draws: int = Field(default=200, ge=0, le=100_000)
+    seed: int = Field(default=15, ge=0)
+    weights: float = Field(default=0.5, ge=0, lt=1)
+    value_bonus: float = Field(default=0.5, ge=0, le=1)
+    distance: float = Field(default=0.2, ge=0, lt=1)
+    #: Distances per distance rule at which each conflict's area is measured exactly (evenly
+    #: spaced over the range); a drawn distance between two of them interpolates linearly.
+    distance_levels: int = Field(default=5, ge=2, le=50)
+    #: A conflict (or kommun) is ``stable`` when its 5th and 95th percentile ranks lie within
+    #: this factor of its base rank (rank_p95 <= factor x rank and rank_p05 >= rank / factor).
+    stable_factor: float = Field(default=2.0, ge=1)
+
+
+class Backtest(Strict):
+    """``backtest``: features already decided, counted inside each rule's conflicts.
+
+    ``layers`` absent: every ``wind`` layer of the catalogue holding points (the turbines,
+    Vindbrukskollen's ``vindkraftverk`` in a real catalogue). A feature is built when its
+    ``status`` is in ``built``, permitted when in ``permitted``.
+    """
+
+    layers: list[Identifier] | None = None
+    built: list[str] = Field(default_factory=lambda: ["Uppfört"], min_length=1)
+    permitted: list[str] = Field(default_factory=lambda: ["Beviljat"], min_length=1)
+    #: An ``exclusion`` rule whose conflicts hold at least this many permitted features is
+    #: flagged ``review``: what was permitted contradicts "excluded".
+    review_permitted: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _disjoint_statuses(self) -> Backtest:
+        both = sorted(set(self.built) & set(self.permitted))
+        if both:
+            raise ValueError(f"a status is built or permitted, not both: {', '.join(both)}")
+        return self
+
+
 def _code_text(value: object, digits: int) -> object:
     """YAML reads ``lan: 14`` and ``kommuner: [1442]`` as integers; codes are text."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -796,6 +842,10 @@ class RuleSet(Strict):
     reporting_units: ReportingUnits = Field(default_factory=ReportingUnits)
     #: Where conflicts are reported; absent: the län ``reporting_units.lan_code``.
     study_area: StudyArea = Field(default_factory=lambda: StudyArea(lan=DEFAULT_LAN))
+    #: Ranges of the rank-stability Monte Carlo and the one-at-a-time sensitivity.
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+    #: What the rules are checked against: turbines built and permitted, decided layers.
+    backtest: Backtest = Field(default_factory=Backtest)
     rules: list[Rule]
     base_dir: Path = Path(".")
 
