@@ -25,6 +25,7 @@ from pipeline.ingest.layer import read_outcome
 from pipeline.layout import DataLayout
 from pipeline.schemas import CELLS, SHAPES, STAGED_FEATURES, create_statement, load_statement
 from pipeline.study_area import kommunalforbund_table, study_area_kommuner
+from pipeline.trust import build_trust
 
 #: How each rule type is evaluated: the SQL steps (``sql/conflicts/<step>.sql``, run with
 #: ``$rule_type`` bound) that turn its rules into ``staging.conflict_pairs`` rows; every step
@@ -66,7 +67,8 @@ def build_conflicts(
     Steps, in order: load the inputs (layers, their status, features, indexed shapes and
     cells, rules) → select each rule side's features → the rule types' pair steps
     (:data:`RULE_TYPES`) → per-kommun shares, ``mart.conflicts``, cells, zones → rule
-    status and the summaries per reporting unit → ``mart.layer_status``.
+    status and the summaries per reporting unit → ``mart.layer_status`` → the trust tables
+    (rank stability, sensitivity, back-test: :func:`pipeline.trust.build_trust`).
     """
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (db_path, db_path.with_suffix(db_path.suffix + ".wal")):
@@ -102,6 +104,7 @@ def build_conflicts(
             "layer_status",
         ):
             run_sql(con, f"conflicts/{step}", params)
+        build_trust(con, rules)
         return _summary(con)
 
 
