@@ -280,6 +280,90 @@ MART: dict[str, Table] = {
             ),
         ),
         Table(
+            "conflict_rank_stability",
+            "One conflict of mart.conflicts with the band of its rank over the Monte Carlo "
+            "draws of the uncertain parameters (rules.yaml uncertainty; docs/trust.md).",
+            _cols(
+                ("conflict_id", "VARCHAR", "conflict_id of mart.conflicts."),
+                ("rank", "INTEGER", "Rank in mart.conflicts (the configured parameters)."),
+                ("rank_median", "DOUBLE", "Median rank over the draws."),
+                ("rank_p05", "DOUBLE", "5th percentile rank over the draws (the best ranks "
+                 "it reaches)."),
+                ("rank_p95", "DOUBLE", "95th percentile rank over the draws; a conflict "
+                 "absent in a draw (a shorter drawn distance) ranks below every present one."),
+                ("top10_share", "DOUBLE", "Share of the draws in which it exists and ranks "
+                 "10 or better."),
+                ("top100_share", "DOUBLE", "Share of the draws in which it exists and ranks "
+                 "100 or better."),
+                ("present_share", "DOUBLE", "Share of the draws in which it exists (below 1 "
+                 "only for distance rules: its true distance exceeds a drawn distance)."),
+                ("stable", "BOOLEAN", "rank_p05 >= rank / f and rank_p95 <= f x rank, f = "
+                 "uncertainty.stable_factor (default 2)."),
+                ("draws", "INTEGER", "Number of draws (1 when uncertainty.draws is 0: the "
+                 "base ranking alone)."),
+            ),
+        ),
+        Table(
+            "kommun_rank_stability",
+            "One kommun of the study area with the band of its rank by summary score "
+            "(mart.kommun_summary.score) over the Monte Carlo draws.",
+            _cols(
+                ("kommun_code", "VARCHAR", "Four-digit kommun code (SCB)."),
+                ("kommun_name", "VARCHAR", "Kommun name."),
+                ("rank", "INTEGER", "Rank by summary score with the configured parameters "
+                 "(1 = highest; ties by kommun_code)."),
+                ("rank_median", "DOUBLE", "Median rank over the draws."),
+                ("rank_p05", "DOUBLE", "5th percentile rank over the draws."),
+                ("rank_p95", "DOUBLE", "95th percentile rank over the draws."),
+                ("top10_share", "DOUBLE", "Share of the draws in which it ranks 10 or better."),
+                ("stable", "BOOLEAN", "rank_p05 >= rank / f and rank_p95 <= f x rank, f = "
+                 "uncertainty.stable_factor."),
+                ("draws", "INTEGER", "Number of draws."),
+            ),
+        ),
+        Table(
+            "parameter_sensitivity",
+            "One uncertain parameter at one end of its range, all others at their "
+            "configured values, with how much the conflict ranking moves.",
+            _cols(
+                ("parameter", "VARCHAR", "weight.<severity>, value_bonus or "
+                 "distance.<rule_id>."),
+                ("rule_id", "VARCHAR", "Rule of a distance parameter (NULL otherwise)."),
+                ("end", "VARCHAR", "low or high end of the range."),
+                ("base_value", "DOUBLE", "Configured value."),
+                ("value", "DOUBLE", "Value at this end: base_value x (1 -/+ the half-width)."),
+                ("spearman", "DOUBLE", "Spearman rank correlation of the conflict ranking "
+                 "against mart.conflicts.rank (1 = unchanged; NULL below three conflicts)."),
+                ("top10_kept", "INTEGER", "Conflicts of the base top 10 still in the top 10."),
+                ("conflicts_present", "INTEGER", "Conflicts that exist at this value."),
+            ),
+        ),
+        Table(
+            "backtest",
+            "One rule with the decided features (turbines built or permitted, and layers "
+            "named in rules.yaml backtest) that fall inside its conflicts.",
+            _cols(
+                ("rule_id", "VARCHAR", "Rule id."),
+                ("rule_title", "VARCHAR", "Rule title."),
+                ("severity", "VARCHAR", _SEVERITY),
+                ("status", "VARCHAR", "The rule's status in this run (mart.rule_summary)."),
+                ("built", "INTEGER", "Built features (status in backtest.built, default "
+                 "Uppfört) that are a side of one of its conflicts or lie in one's geometry "
+                 "(NULL when the rule is unknown)."),
+                ("permitted", "INTEGER", "Permitted features (backtest.permitted, default "
+                 "Beviljat) counted the same way."),
+                ("built_total", "INTEGER", "Built features in the decided layers."),
+                ("permitted_total", "INTEGER", "Permitted features in the decided layers."),
+                ("built_features", "VARCHAR[]", "The built features counted, as "
+                 "layer:feature_id."),
+                ("permitted_features", "VARCHAR[]", "The permitted features counted, as "
+                 "layer:feature_id."),
+                ("decided_layers", "VARCHAR[]", "Layers read as decided."),
+                ("review", "BOOLEAN", "An exclusion rule whose conflicts hold at least "
+                 "backtest.review_permitted (default 1) permitted features: review the rule."),
+            ),
+        ),
+        Table(
             "conflict_changes",
             "One conflict that appeared, disappeared or changed in a run, against the "
             "previous run (kept in the persistent run history).",
