@@ -21,6 +21,8 @@ MODELS = [
     models.Scoring,
     models.ReportingUnits,
     models.StudyArea,
+    models.Uncertainty,
+    models.Backtest,
     models.Rule,
     models.Selector,
     *models.SOURCE_MODELS,
