@@ -32,12 +32,15 @@ from pipeline.publish.release import (
     prune,
     swap,
 )
+from pipeline.publish.reports import INDEX, reports_release_id, write_reports
 from pipeline.publish.summary import summary_document, write_summary_json
 
 GEOPACKAGE = "conflicts.gpkg"
 MAP_PNG = "conflict_map.png"
 MAP_HTML = "conflict_map.html"
 SUMMARY_JSON = "run_summary.json"
+#: The folder of report pages: ``index.html`` and one ``<kommun_code>.html`` per kommun.
+REPORTS = "reports"
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,14 @@ class Output:
     ``write(database, target, release_id=...)`` writes it (its return value is kept in
     :attr:`Release.results` under ``name``); ``release_id(path)`` reads back the release id the
     file carries, for :func:`verify_release`. ``pause`` names the kill-test pause point after it.
+    An output may be a folder of files; ``opens`` is then the file a person opens in it.
     """
 
     name: str
     pause: str
     write: Callable[..., object]
     release_id: Callable[[Path], str | None]
+    opens: str | None = None
 
 
 #: The derived outputs, in the order they are written (the database comes first, the
@@ -61,6 +66,7 @@ DERIVED_OUTPUTS: tuple[Output, ...] = (
     Output(GEOPACKAGE, "geopackage", write_geopackage, geopackage_release_id),
     Output(MAP_PNG, "png", write_png, png_release_id),
     Output(MAP_HTML, "html", write_html, html_release_id),
+    Output(REPORTS, "reports", write_reports, reports_release_id, opens=INDEX),
 )
 #: Every file of a release, in the order they are written.
 OUTPUT_NAMES = (DATABASE, *(o.name for o in DERIVED_OUTPUTS), SUMMARY_JSON)
@@ -92,8 +98,10 @@ class Release:
 
 
 def published_outputs(out_dir: Path) -> list[Path]:
-    """Paths of every output under ``out_dir`` (the symlink), whether or not they exist yet."""
-    return [out_dir / name for name in OUTPUT_NAMES]
+    """Paths of every output under ``out_dir`` (the symlink), whether or not they exist yet;
+    for a folder output, the file a person opens in it (``reports/index.html``)."""
+    opens = {o.name: f"{o.name}/{o.opens}" for o in DERIVED_OUTPUTS if o.opens}
+    return [out_dir / opens.get(name, name) for name in OUTPUT_NAMES]
 
 
 def publish_outputs(
@@ -195,7 +203,7 @@ def release_ids(folder: Path) -> dict[str, str | None]:
     for name, reader in readers.items():
         path = folder / name
         try:
-            ids[name] = reader(path) if path.is_file() else None
+            ids[name] = reader(path) if path.exists() else None
         except Exception:  # an unreadable file counts as missing
             ids[name] = None
     return ids

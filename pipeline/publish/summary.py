@@ -23,6 +23,12 @@ from pipeline.layout import DataLayout
 
 #: Layer states that make a night incomplete.
 PROBLEM_STATES = ("stale", "failed")
+#: How a conflict in more than one kommun enters the totals (docs/study-area.md).
+COUNTING = (
+    "A conflict spanning two kommuner (or kommunalförbund) is counted once in each, so their "
+    "counts can sum to more than the {conflicts} conflicts above; its area is split by share, "
+    "so their areas sum to the {area_km2:.2f} km² above."
+)
 
 
 @dataclass(frozen=True)
@@ -120,18 +126,40 @@ def run_summary(database: Path, outputs: list[Path], top: int = 10) -> str:
             lines.append("  (none)")
         lines.append("")
         lines.append("Conflicts per severity:")
-        for severity, n, area in con.execute(sql("publish/summary_severity")).fetchall():
+        severities = con.execute(sql("publish/summary_severity")).fetchall()
+        for severity, n, area in severities:
             lines.append(f"  {severity:<10} {n:>6} conflicts, {area:>10.2f} km²")
+        total, total_km2 = sum(r[1] for r in severities), sum(r[2] for r in severities)
+        lines.append(f"  {'all':<10} {total:>6} conflicts, {total_km2:>10.2f} km²")
         lines.append("")
         lines.append("Per kommunalförbund:")
         for name, n, area, _score, status in con.execute(
             sql("publish/summary_kommunalforbund")
         ).fetchall():
             lines.append(f"  {name:<20} {n:>6} conflicts, {area:>10.2f} km² ({status})")
+        lines.append(counting_line(total, total_km2))
         lines.append("")
         lines.append("Outputs:")
         lines.extend(f"  {path}" for path in outputs if path.exists())
         return "\n".join(lines)
+
+
+def counting_line(conflicts: int, area_km2: float) -> str:
+    """The one line that says how a conflict spanning kommuner enters the unit totals."""
+    return COUNTING.format(conflicts=conflicts, area_km2=area_km2)
+
+
+def file_entries(files: list[Path]) -> list[dict[str, object]]:
+    """Name, size and SHA-256 of each file; a folder gives one entry per file in it, named
+    ``<folder>/<file>`` (sorted)."""
+    entries: list[dict[str, object]] = []
+    for f in files:
+        inner = sorted(p for p in f.rglob("*") if p.is_file()) if f.is_dir() else [f]
+        for path in inner:
+            name = path.relative_to(f.parent).as_posix()
+            entries.append({"name": name, "bytes": path.stat().st_size,
+                            "sha256": sha256_file(path)})  # fmt: skip
+    return entries
 
 
 def summary_document(
@@ -143,7 +171,8 @@ def summary_document(
     ``status``, ``problem``); ``rules_not_complete`` every unknown or stale rule.
 
     ``files`` are the other outputs of the same release; each is listed with its size and
-    SHA-256 so a reader can check that a set is whole.
+    SHA-256 so a reader can check that a set is whole (a folder such as ``reports`` file by
+    file). ``counting`` says in one line how a conflict spanning kommuner is counted.
     """
     with connect(database, read_only=True) as con:
 
@@ -152,19 +181,21 @@ def summary_document(
             columns = [d[0] for d in rel.description]
             return [dict(zip(columns, row, strict=True)) for row in rel.fetchall()]
 
+        severity = records("publish/summary_severity")
+        total = sum(int(r["conflicts"]) for r in severity)
+        total_km2 = sum(float(r["area_km2"] or 0.0) for r in severity)
         return {
             "release_id": release_id,
             "published_at": published_at.isoformat(),
             "crs": "EPSG:3006",
-            "severity": records("publish/summary_severity"),
+            "severity": severity,
             "kommunalforbund": records("publish/summary_kommunalforbund"),
+            "counting": counting_line(total, total_km2),
             "rules_unknown": records("publish/summary_rules_unknown"),
             "layers_not_fresh": [asdict(p) for p in _layer_problems_in(con)],
             "rules_not_complete": [asdict(p) for p in _rule_problems_in(con)],
             "top_conflicts": records("publish/summary_top", {"top": top}),
-            "files": [
-                {"name": f.name, "bytes": f.stat().st_size, "sha256": sha256_file(f)} for f in files
-            ],
+            "files": file_entries(files),
         }
 
 

@@ -1,0 +1,212 @@
+"""Small inline SVG drawings for the report pages: a kommun's map and the trend over runs.
+
+Nothing is fetched: coordinates are EPSG:3006 metres turned into SVG user units here, and
+the templates draw the returned shapes. Northing grows upwards, SVG's y downwards, so y is
+flipped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A map frame: the EPSG:3006 window ``xmin, ymin, xmax, ymax`` drawn ``width`` units wide."""
+
+    xmin: float
+    ymin: float
+    xmax: float
+    ymax: float
+    width: float
+
+    @property
+    def scale(self) -> float:
+        """SVG units per metre."""
+        return self.width / max(self.xmax - self.xmin, 1.0)
+
+    @property
+    def height(self) -> float:
+        """Height in SVG units (the window's aspect kept)."""
+        return round((self.ymax - self.ymin) * self.scale, 1)
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        """SVG coordinates of the EPSG:3006 point ``x, y``."""
+        return round((x - self.xmin) * self.scale, 1), round((self.ymax - y) * self.scale, 1)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One drawable: a path ``d`` (polygons and lines) or circles ``points`` (points)."""
+
+    d: str
+    points: tuple[tuple[float, float], ...]
+    css_class: str
+
+
+@dataclass(frozen=True)
+class Label:
+    """A text at an SVG position; ``main`` marks the report's own kommun."""
+
+    x: float
+    y: float
+    text: str
+    main: bool
+
+
+@dataclass(frozen=True)
+class ScaleBar:
+    """A scale bar ``width`` SVG units long standing for ``metres``."""
+
+    width: float
+    metres: float
+
+
+@dataclass(frozen=True)
+class KommunMap:
+    """Everything a template needs to draw one kommun's map."""
+
+    width: float
+    height: float
+    kommuner: tuple[Shape, ...]
+    conflicts: tuple[Shape, ...]
+    labels: tuple[Label, ...]
+    scale_bar: ScaleBar
+
+
+def frame_around(bounds: Sequence[float], width: float, pad: float = 0.06) -> Frame:
+    """A frame ``width`` units wide around ``bounds`` (``xmin, ymin, xmax, ymax``), padded
+    by ``pad`` of the larger side and at least 2 km wide and high."""
+    xmin, ymin, xmax, ymax = bounds
+    margin = pad * max(xmax - xmin, ymax - ymin, 2000.0)
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    half_w = max((xmax - xmin) / 2 + margin, 1000.0)
+    half_h = max((ymax - ymin) / 2 + margin, 1000.0)
+    return Frame(cx - half_w, cy - half_h, cx + half_w, cy + half_h, width)
+
+
+def path_data(geometry: BaseGeometry, frame: Frame) -> str:
+    """SVG path data of the polygons and lines in ``geometry`` (points are left out):
+    ``M x y L … Z`` per ring (draw with ``fill-rule: evenodd``), ``M x y L …`` per line."""
+    parts: list[str] = []
+    for part in shapely.get_parts(shapely.get_parts(geometry)):
+        if isinstance(part, shapely.Polygon):
+            rings = [part.exterior, *part.interiors]
+            parts.extend(_ring(ring.coords, frame, closed=True) for ring in rings)
+        elif isinstance(part, shapely.LineString | shapely.LinearRing):
+            parts.append(_ring(part.coords, frame, closed=False))
+    return " ".join(p for p in parts if p)
+
+
+def _ring(coords: Sequence[Sequence[float]], frame: Frame, *, closed: bool) -> str:
+    points = [frame.point(c[0], c[1]) for c in coords]
+    if len(points) < 2:
+        return ""
+    head, *tail = points
+    text = f"M{head[0]:g} {head[1]:g}" + "".join(f"L{x:g} {y:g}" for x, y in tail)
+    return text + ("Z" if closed else "")
+
+
+def point_marks(geometry: BaseGeometry, frame: Frame) -> tuple[tuple[float, float], ...]:
+    """SVG positions of the points in ``geometry``."""
+    return tuple(
+        frame.point(p.x, p.y)
+        for p in shapely.get_parts(shapely.get_parts(geometry))
+        if isinstance(p, shapely.Point)
+    )
+
+
+def shape(geometry: BaseGeometry, frame: Frame, css_class: str) -> Shape:
+    """``geometry`` as a :class:`Shape` of ``css_class``."""
+    return Shape(path_data(geometry, frame), point_marks(geometry, frame), css_class)
+
+
+def round_length(target: float) -> float:
+    """The largest 1, 2 or 5 × 10^k not above ``target`` (a scale bar's length)."""
+    if target <= 0:
+        raise ValueError(f"a scale bar needs a positive length, not {target}")
+    exponent = 10 ** math.floor(math.log10(target))
+    return max(m * exponent for m in (1, 2, 5) if m * exponent <= target)
+
+
+def kommun_map(
+    code: str,
+    boundaries: dict[str, tuple[str, BaseGeometry, BaseGeometry]],
+    conflicts: Sequence[tuple[str, BaseGeometry]],
+    width: float = 640.0,
+) -> KommunMap:
+    """The map of kommun ``code``: its neighbours' and its own boundary with names, and its
+    conflicts classed ``sev-<severity>`` in the order given (the last on top).
+
+    ``boundaries`` maps kommun code to (name, boundary, label point); ``conflicts`` is
+    (severity, geometry) per conflict of the kommun.
+    """
+    own = boundaries[code][1]
+    frame = frame_around(own.bounds, width)
+    window = shapely.box(frame.xmin, frame.ymin, frame.xmax, frame.ymax)
+    kommuner, labels = [], []
+    for other, (other_name, boundary, label_point) in boundaries.items():
+        if not boundary.intersects(window):
+            continue
+        main = other == code
+        kommuner.append(shape(boundary, frame, "kommun-main" if main else "kommun"))
+        inside = label_point if window.contains(label_point) else None
+        if inside is not None:
+            x, y = frame.point(inside.x, inside.y)
+            labels.append(Label(x, y, other_name, main))
+    kommuner.sort(key=lambda s: s.css_class == "kommun-main")  # own boundary on top
+    drawn = tuple(shape(g, frame, f"sev-{severity}") for severity, g in conflicts)
+    metres = round_length((frame.xmax - frame.xmin) / 5)
+    return KommunMap(width, frame.height, tuple(kommuner), drawn, tuple(labels),
+                     ScaleBar(round(metres * frame.scale, 1), metres))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One run on the trend chart: its date, value and SVG position."""
+
+    day: date
+    value: int
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    """A line chart of one value per run, ``width`` × ``height`` units with margins."""
+
+    width: float
+    height: float
+    points: tuple[TrendPoint, ...]
+    top: int
+    left: float
+    bottom: float
+
+    @property
+    def polyline(self) -> str:
+        """The points as an SVG ``points`` attribute."""
+        return " ".join(f"{p.x:g},{p.y:g}" for p in self.points)
+
+
+def trend_chart(
+    runs: Sequence[tuple[date, int]], width: float = 520.0, height: float = 160.0
+) -> TrendChart:
+    """A chart of ``runs`` (date, value; oldest first), evenly spaced by run, the y axis from
+    0 to a round maximum."""
+    left, right, top_margin, bottom_margin = 48.0, 12.0, 12.0, 28.0
+    peak = max((v for _, v in runs), default=0)
+    top = int(round_length(peak) * math.ceil(peak / round_length(peak))) if peak > 0 else 1
+    inner_w, inner_h = width - left - right, height - top_margin - bottom_margin
+    step = inner_w / (len(runs) - 1) if len(runs) > 1 else 0.0
+    points = tuple(
+        TrendPoint(day, value, round(left + (i * step if len(runs) > 1 else inner_w / 2), 1),
+                   round(top_margin + inner_h * (1 - value / top), 1))
+        for i, (day, value) in enumerate(runs)
+    )  # fmt: skip
+    return TrendChart(width, height, points, top, left, height - bottom_margin)
