@@ -7,6 +7,7 @@ evaluates expressions in the page. Needs Debian's ``chromium`` and the ``websock
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -43,10 +44,14 @@ class PageReport:
     requests: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     values: dict[str, object] = field(default_factory=dict)
+    screenshot: bytes | None = None
 
 
-def open_page(path: Path, expressions: dict[str, str], timeout: float = 30.0) -> PageReport:
-    """Load ``path`` and return errors, requested URLs and the value of each expression."""
+def open_page(
+    path: Path, expressions: dict[str, str], timeout: float = 30.0, *, screenshot: bool = False
+) -> PageReport:
+    """Load ``path`` and return errors, requested URLs and the value of each expression;
+    with ``screenshot``, also a PNG of the whole page (``PageReport.screenshot``)."""
     binary = chromium_path()
     if binary is None:
         raise RuntimeError("chromium is not installed")
@@ -62,7 +67,7 @@ def open_page(path: Path, expressions: dict[str, str], timeout: float = 30.0) ->
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as response:
                 pages = [t for t in json.load(response) if t["type"] == "page"]
             with connect(pages[0]["webSocketDebuggerUrl"], max_size=None) as ws:
-                return _drive(ws, path, expressions, timeout)
+                return _drive(ws, path, expressions, timeout, screenshot)
         finally:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -82,7 +87,8 @@ def _devtools_port(profile: Path, proc: subprocess.Popen, timeout: float) -> int
     raise TimeoutError("chromium did not open its DevTools port")
 
 
-def _drive(ws, path: Path, expressions: dict[str, str], timeout: float) -> PageReport:  # type: ignore[no-untyped-def]
+def _drive(ws, path: Path, expressions: dict[str, str], timeout: float,  # type: ignore[no-untyped-def]
+           screenshot: bool = False) -> PageReport:  # fmt: skip
     report = PageReport()
     counter = iter(range(1, 10_000))
 
@@ -134,4 +140,8 @@ def _drive(ws, path: Path, expressions: dict[str, str], timeout: float) -> PageR
         ident = send("Runtime.evaluate", expression=expression, returnByValue=True)
         answer = wait_for(lambda m, i=ident: m.get("id") == i, deadline)
         report.values[name] = answer["result"]["result"].get("value")
+    if screenshot:
+        ident = send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+        answer = wait_for(lambda m, i=ident: m.get("id") == i, deadline)
+        report.screenshot = base64.b64decode(answer["result"]["data"])
     return report

@@ -1,0 +1,270 @@
+"""The report pages: one per kommun of the study area, figures equal to the mart, offline,
+alive in headless Chromium, and source texts shown as text."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from browser import chromium_path, open_page
+from PIL import Image
+
+from pipeline.db import connect
+from pipeline.publish.outputs import REPORTS
+from pipeline.publish.reports import reports_release_id, swedish, write_reports
+from pipeline.publish.reports.svg import round_length, trend_chart
+
+needs_chromium = pytest.mark.skipif(
+    chromium_path() is None,
+    reason="headless check needs Debian's chromium (apt-get install chromium)",
+)
+VOID = {"meta", "br", "img", "input", "link", "hr", "col", "area", "base", "source", "wbr"}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One element with a ``data-value``: where it sits, its raw value and the text shown."""
+
+    section: str | None
+    row: dict[str, str]
+    value: str
+    text: str
+
+
+class _Figures(HTMLParser):
+    """Collects every element with ``data-value`` with its section id and its row's data-*."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, dict[str, str]]] = []
+        self.open: list[tuple[int, dict[str, str], list[str]]] = []
+        self.found: list[Figure] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {k: v or "" for k, v in attrs}
+        if tag in VOID:
+            return
+        self.stack.append((tag, attributes))
+        if "data-value" in attributes:
+            self.open.append((len(self.stack), attributes, []))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID or not self.stack:
+            return
+        depth = len(self.stack)
+        if self.open and self.open[-1][0] == depth:
+            _, attributes, text = self.open.pop()
+            section = next((a["id"] for t, a in reversed(self.stack)
+                            if t == "section" and "id" in a), None)  # fmt: skip
+            row = {k: v for _, a in self.stack[:-1] for k, v in a.items()
+                   if k.startswith("data-") and k != "data-value"}  # fmt: skip
+            self.found.append(Figure(section, row, attributes["data-value"], "".join(text)))
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        for _, _, text in self.open:
+            text.append(data)
+
+
+def figures(path: Path) -> list[Figure]:
+    """Every ``data-value`` figure of a page."""
+    parser = _Figures()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.found
+
+
+def _rows(database: Path, query: str) -> list[dict]:
+    with connect(database, read_only=True) as con:
+        rel = con.execute(query)
+        columns = [d[0] for d in rel.description]
+        return [dict(zip(columns, row, strict=True)) for row in rel.fetchall()]
+
+
+def test_swedish_numbers_areas_and_dates() -> None:
+    nb = swedish.THOUSANDS
+    assert swedish.number(1590.84, 1) == "1590,8".replace("1590", f"1{nb}590")
+    assert swedish.area(15_908_400) == f"1{nb}590,8 ha"
+    assert swedish.number(1_234_567) == f"1{nb}234{nb}567"
+    assert swedish.number(-2.5, 1) == "\u22122,5"
+    assert swedish.number(-0.01, 1) == "0,0"  # no sign on a rounded zero
+    assert swedish.number(None) == swedish.MISSING
+    assert swedish.area(120.4) == "120 m²"  # a small conflict never reads 0,0 ha
+    assert swedish.area(0) == "0,0 ha"
+    assert swedish.length(12_345) == "12,3 km"
+    assert swedish.long_date(date(2026, 11, 28)) == "28 november 2026"
+    assert swedish.severity("exclusion") == "Uteslutande"
+
+
+def test_trend_chart_and_scale_bar_geometry() -> None:
+    chart = trend_chart([(date(2026, 11, 1), 10), (date(2026, 11, 2), 40)])
+    first, last = chart.points
+    assert chart.top == 40 and first.x < last.x and first.y > last.y  # higher value, higher up
+    assert last.y == 12.0 and first.y == round(12 + (chart.bottom - 12) * 0.75, 1)
+    assert round_length(4321) == 2000 and round_length(999) == 500
+
+
+def test_every_kommun_of_the_study_area_has_a_report(published) -> None:
+    folder = published.out_dir / REPORTS
+    query = "SELECT kommun_code FROM mart.kommun_summary"
+    codes = {r["kommun_code"] for r in _rows(folder.parent / "landuse.duckdb", query)}
+    assert codes == {"1480", "1481", "1490"}
+    assert {p.name for p in folder.iterdir()} == {"index.html"} | {f"{c}.html" for c in codes}
+    assert reports_release_id(folder) == published.release.release_id
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    for code in codes:
+        assert f'href="{code}.html"' in index
+        assert 'href="index.html"' in (folder / f"{code}.html").read_text(encoding="utf-8")
+
+
+def test_a_report_with_another_release_id_is_not_whole(published, tmp_path: Path) -> None:
+    """Control: a page of another release makes the folder fail verification."""
+    folder = Path(shutil.copytree(published.out_dir / REPORTS, tmp_path / REPORTS))
+    page = folder / "1481.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        published.release.release_id, "20000101T000000Z-other"), encoding="utf-8")  # fmt: skip
+    assert reports_release_id(folder) is None
+
+
+def test_report_figures_equal_the_mart(published) -> None:
+    database = published.out_dir / "landuse.duckdb"
+    folder = published.out_dir / REPORTS
+    kommuner = _rows(database, "SELECT * EXCLUDE (geometry) FROM mart.kommun_summary")
+    checked = 0
+    for kommun in kommuner:
+        found = figures(folder / f"{kommun['kommun_code']}.html")
+        top = [f for f in found if f.section == "figures"]
+        assert [float(f.value) for f in top] == pytest.approx(
+            [kommun["conflicts"], kommun["area_m2"], kommun["cross_border_conflicts"]], rel=1e-12
+        )
+        assert top[1].text == swedish.area(kommun["area_m2"])
+        for f in (f for f in found if f.section == "severity"):
+            severity = f.row["data-severity"]
+            key = f"conflicts_{severity}" if "." not in f.value else f"area_{severity}_m2"
+            assert float(f.value) == pytest.approx(kommun[key], rel=1e-12, abs=1e-9)
+            checked += 1
+        rules = [f for f in found if f.section == "rules"]
+        counts = [float(f.value) for f in rules[0::2]]
+        areas = [float(f.value) for f in rules[1::2]]
+        # every conflict belongs to one rule: the rules add up to the kommun
+        assert sum(counts) == kommun["conflicts"]
+        assert sum(areas) == pytest.approx(kommun["area_m2"], rel=1e-9, abs=1e-6)
+    assert checked == 4 * 2 * len(kommuner)
+    # the index: each kommun's row, and the headline equal to mart.conflicts
+    index = figures(folder / "index.html")
+    for kommun in kommuner:
+        row = [float(f.value) for f in index if f.row.get("data-kommun") == kommun["kommun_code"]]
+        assert row == pytest.approx([kommun["conflicts"], kommun["area_m2"]], rel=1e-12)
+    (total,) = _rows(database, "SELECT count(*) AS n, sum(area_m2) AS a FROM mart.conflicts")
+    headline = [f for f in index if f.section == "totals" and not f.row]
+    assert float(headline[0].value) == total["n"] == 3
+    assert float(headline[1].value) == pytest.approx(total["a"], rel=1e-12)
+    # areas split by share: the kommuner's areas sum to the headline, counts do not
+    assert sum(k["area_m2"] for k in kommuner) == pytest.approx(total["a"], rel=1e-9)
+    assert sum(k["conflicts"] for k in kommuner) == 4 > total["n"]
+
+
+def test_mölndal_lists_its_conflicts_with_reason_basis_and_authority(published) -> None:
+    page = (published.out_dir / REPORTS / "1481.html").read_text(encoding="utf-8")
+    for expected in (
+        "Mölndal",
+        "Göteborgsregionen",
+        "28 november 2026",
+        "Natura 2000",
+        "Vindkraftverk nära bostäder",
+        "MB 2 kap 3 §",
+        "Jordbruksverket",
+        "Berör även Göteborg",
+        "Så läser du sidan",
+        "<svg",
+        "@page { size: A4",
+    ):
+        assert expected in page, expected
+    assert "74,4 ha" in page  # 0.244 km² + half of 1.0 km², in Swedish
+
+
+@needs_chromium
+@pytest.mark.parametrize("page", ["index.html", "1480.html", "1481.html"])
+def test_report_renders_offline_without_errors(published, page: str) -> None:
+    report = open_page(
+        published.out_dir / REPORTS / page,
+        {
+            "links": "[...document.querySelectorAll('a')].map(a => a.getAttribute('href'))",
+            "conflicts_drawn": "document.querySelectorAll('figure.map [class^=sev-]').length",
+            "title": "document.title",
+        },
+        screenshot=True,
+    )
+    assert report.errors == [] and report.dialogs == []
+    assert [u for u in report.requests if not u.startswith(("file:", "data:"))] == []
+    for href in report.values["links"]:  # type: ignore[union-attr]
+        target = href.split("#")[0]
+        assert (published.out_dir / REPORTS / target).is_file(), href
+    assert report.screenshot is not None
+    with Image.open(io.BytesIO(report.screenshot)) as image:
+        colours = image.convert("RGB").getcolors(1 << 20) or []
+        assert image.height > 1000
+    assert len(colours) > 50  # text, tables and the drawings, not a blank page
+    if page != "index.html":
+        assert report.values["conflicts_drawn"] == 2
+        assert "28 november 2026" in str(report.values["title"])
+
+
+IMG = "<img src=x onerror=alert(1)>"
+SCRIPT = "</script><script>alert(1)</script>"
+
+
+@needs_chromium
+def test_source_texts_show_as_text_never_run(published, tmp_path: Path) -> None:
+    database = Path(shutil.copyfile(published.out_dir / "landuse.duckdb", tmp_path / "h.duckdb"))
+    with connect(database) as con:
+        con.execute(
+            "UPDATE mart.conflicts SET reason = 'Vindbruk overlaps ' || $img, "
+            "authority = $script, rule_title = $img",
+            {"img": IMG, "script": SCRIPT},
+        )
+        con.execute("UPDATE mart.kommun_summary SET kommun_name = $s WHERE kommun_code = '1481'",
+                    {"s": SCRIPT})  # fmt: skip
+        con.execute("UPDATE mart.layer_status SET title = $img", {"img": IMG})
+    target = tmp_path / REPORTS
+    write_reports(database, target, release_id="20261202T000000Z-hostile")
+    raw = (target / "1481.html").read_text(encoding="utf-8")
+    assert IMG not in raw and "&lt;img src=x onerror=alert(1)&gt;" in raw
+    # the index shows kommun names, the kommun pages reasons, rule titles and layer titles
+    for page, literal in (("index.html", SCRIPT), ("1481.html", IMG), ("1480.html", IMG)):
+        report = open_page(target / page, {
+            "text": "document.body.textContent",
+            "images": "document.querySelectorAll('img').length",
+            "scripts": "document.querySelectorAll('script').length",
+        })  # fmt: skip
+        assert report.dialogs == [] and report.errors == []
+        assert report.values["images"] == 0 and report.values["scripts"] == 0
+        shown = str(report.values["text"])
+        assert literal in shown, page
+    heading = open_page(target / "1481.html", {"h1": "document.querySelector('h1').textContent"})
+    assert heading.values["h1"] == SCRIPT
+
+
+def test_run_summary_links_the_reports_and_says_how_totals_add_up(published) -> None:
+    import json
+
+    from pipeline.publish import published_outputs
+    from pipeline.publish.summary import run_summary
+
+    out = published.out_dir
+    text = run_summary(out / "landuse.duckdb", published_outputs(out))
+    assert f"  {out / REPORTS / 'index.html'}" in text.splitlines()
+    counting = [line for line in text.splitlines() if "counted once in each" in line]
+    assert counting == [
+        "A conflict spanning two kommuner (or kommunalförbund) is counted once in each, so "
+        "their counts can sum to more than the 3 conflicts above; its area is split by share, "
+        "so their areas sum to the 5.24 km² above."
+    ]
+    document = json.loads((out / "run_summary.json").read_text(encoding="utf-8"))
+    assert document["counting"] == counting[0]
+    names = {f["name"] for f in document["files"]}
+    assert {"reports/index.html", "reports/1480.html", "reports/1481.html"} <= names
