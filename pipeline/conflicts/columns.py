@@ -276,7 +276,8 @@ MART: dict[str, Table] = {
                 ("status", "VARCHAR", "fresh, unchanged, stale (last good copy) or failed "
                  "(not read, or read but not indexable)."),
                 ("error", "VARCHAR", "Why the layer failed or is stale, naming the layer, its "
-                 "file and the problem (NULL otherwise)."),
+                 "file and the problem; for a fresh layer, that an empty_ok copy replaced one "
+                 "with features (NULL otherwise)."),
             ),
         ),
         Table(
