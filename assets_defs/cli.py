@@ -26,6 +26,7 @@ from assets_defs.runs import cli_run_tags, fail_dead_runs
 from pipeline.config.errors import ConfigError
 from pipeline.config.settings import PROJECT_ROOT
 from pipeline.conflicts.stage import remove_run_build
+from pipeline.history.store import run_outcome, runs_count
 from pipeline.locking import PipelineBusy, writer_lock
 from pipeline.publish import published_outputs
 from pipeline.publish.summary import layer_problems, rule_problems, run_summary
@@ -127,6 +128,11 @@ def run() -> int:
             print(f"  {line}")
         return EXIT_FAILED
     print(f"Nightly job finished in {elapsed:.1f} s.")
+    if run_outcome(layout.history_db, result.run_id) == "unchanged":
+        print(
+            "Quiet night: no input, rule or code changed, nothing was rebuilt; recorded as run "
+            f"{result.run_id} in mart.runs ({runs_count(layout.history_db)} runs)."
+        )
     print(run_summary(layout.published_db, published_outputs(layout.out)))
     if not rules_not_complete and layout.published_db.is_file():
         rules_not_complete = rule_problems(layout.published_db)

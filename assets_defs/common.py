@@ -16,6 +16,9 @@ from pipeline.study_area import load_configuration
 OWNERS = ["team:regional-planning-data"]
 #: Set by `make run` (assets_defs.cli): progress lines are also printed in plain words.
 PLAIN_PROGRESS_ENV = "LANDUSE_PLAIN_PROGRESS"
+#: Tag every nightly run gets: ``published`` (rebuilt and published) or ``unchanged`` (a
+#: quiet night: checked, nothing changed, recorded in mart.runs).
+NIGHT_TAG = "landuse/night"
 #: How long a step waits for another run's writer lock before it fails (s). `make run`
 #: holds the lock for its whole run, so only a daemon-launched step ever waits.
 STEP_LOCK_WAIT_S = 3600.0

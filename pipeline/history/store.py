@@ -6,6 +6,10 @@ database before publication (``apply_history``, the store attached read-only) an
 to the store only after the outputs were swapped in (``commit_history``): an unpublished run
 never enters the history.
 
+Every run that gets as far as the skip decision is a row of ``runs``: a published run with
+outcome ``published`` (:func:`commit_history`), a quiet night, which found no input, rule or
+code changed and rebuilt nothing, with outcome ``unchanged`` (:func:`record_unchanged_run`).
+
 The store is never opened for writing in place: a commit writes a copy beside it and
 renames the copy over it (``os.replace``), like a release. So an analyst holding the store
 open (read-only, or even read-write in another process) never makes a night fail, and keeps
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -103,6 +108,42 @@ def commit_history(work_db: Path, history_path: Path, *, run_id: str) -> None:
     new store is written as ``history.duckdb.next`` (a copy of the old one plus this run),
     flushed, and renamed over the store; a commit killed half-way leaves the old store.
     """
+
+    def write(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(f"ATTACH {sql_literal(str(work_db))} AS build (READ_ONLY)")
+        run_sql(con, "history/commit_run", {"run_id": run_id})
+        con.execute("DETACH build")
+
+    _rewrite_store(history_path, write)
+
+
+def record_unchanged_run(
+    history_path: Path, *, run_id: str, run_date: date, started_at: datetime, inputs_key: str
+) -> None:
+    """Record a quiet night (outcome ``unchanged``): it checked every input, found the same
+    ``inputs_key`` as the last published run and rebuilt nothing.
+
+    Written like :func:`commit_history` (a copy renamed over the store).
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no store: a night can only be quiet after a published one.
+    """
+    if not history_path.is_file():
+        raise FileNotFoundError(f"no run history at {history_path}: nothing was published yet")
+    params: dict[str, object] = {
+        "run_id": run_id,
+        "run_date": run_date.isoformat(),
+        "started_at": started_at.isoformat(),
+        "inputs_key": inputs_key,
+    }
+    _rewrite_store(history_path, lambda con: run_sql(con, "history/record_unchanged_run", params))
+
+
+def _rewrite_store(history_path: Path, write: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+    """Apply ``write`` to a copy of the store (``history.duckdb.next``), flush it and rename it
+    over the store, so the store is never opened for writing in place (module doc)."""
     history_path.parent.mkdir(parents=True, exist_ok=True)
     following = history_path.with_name(history_path.name + NEXT_SUFFIX)
     following.unlink(missing_ok=True)  # left by a commit that was killed
@@ -111,15 +152,31 @@ def commit_history(work_db: Path, history_path: Path, *, run_id: str) -> None:
             shutil.copyfile(history_path, following)
         with connect(following) as con:
             con.execute(sql("history/create_store"))
-            con.execute(f"ATTACH {sql_literal(str(work_db))} AS build (READ_ONLY)")
-            run_sql(con, "history/commit_run", {"run_id": run_id})
-            con.execute("DETACH build")
+            write(con)
             con.execute("CHECKPOINT")
         _fsync(following)
         os.replace(following, history_path)
         _fsync(history_path.parent)
     finally:
         following.unlink(missing_ok=True)
+
+
+def run_outcome(history_path: Path, run_id: str) -> str | None:
+    """The recorded outcome (``published``/``unchanged``) of ``run_id``; None if not recorded."""
+    if not history_path.exists():
+        return None
+    with connect(history_path, read_only=True) as con:
+        row = con.execute("SELECT outcome FROM runs WHERE run_id = $id", {"id": run_id}).fetchone()
+    return str(row[0]) if row else None
+
+
+def runs_count(history_path: Path) -> int:
+    """How many runs (published and unchanged) the store records; 0 before the first."""
+    if not history_path.exists():
+        return 0
+    with connect(history_path, read_only=True) as con:
+        (count,) = con.execute("SELECT count(*) FROM runs").fetchone() or (0,)
+    return int(count)
 
 
 def _fsync(path: Path) -> None:

@@ -5,16 +5,23 @@ copy gets ``mart.publication`` and ``COMMENT ON`` every mart table and column (f
 :mod:`pipeline.conflicts.columns`) and is checkpointed again, so the published file is one
 self-contained file (no WAL) that opens read-only. Nothing ever writes to a published file:
 a new release is a new file, swapped in with the ``out`` symlink (:mod:`.release`).
+
+One exception keeps ``mart.runs`` honest on a quiet night (no input, rule or code changed,
+nothing rebuilt): :func:`refresh_runs_table` writes a copy of the current release's file with
+``mart.runs`` taken from the run history and renames it over the file (``os.replace``). The
+data and the release id stay; an analyst holding the old file keeps reading it.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import datetime
 from pathlib import Path
 
 from pipeline.conflicts.columns import comment_statements, undocumented_columns
-from pipeline.db import connect, sql
+from pipeline.db import connect, run_sql, sql, sql_literal
+from pipeline.publish.release import fsync_file
 
 #: Tables the publish stage cannot do without.
 REQUIRED_MART_TABLES = ("conflicts", "conflict_zones", "conflict_cells", "kommun_summary")
@@ -80,3 +87,36 @@ def write_analyst_database(
     if wal.exists():
         raise RuntimeError(f"{wal} survived the checkpoint; the file would not be self-contained")
     return undocumented
+
+
+def refresh_runs_table(database: Path, history_path: Path) -> None:
+    """Replace ``database`` by a copy whose ``mart.runs`` lists every run of the history.
+
+    The copy (``.<name>.next`` beside it) gets ``mart.runs`` from ``history_path``
+    (sql/history/published_runs.sql), its comments again, a checkpoint and an fsync, and is
+    renamed over ``database``. Every other table is untouched. A copy left by a killed
+    refresh is removed first.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``database`` or the history store does not exist.
+    """
+    for path in (database, history_path):
+        if not path.is_file():
+            raise FileNotFoundError(f"cannot refresh mart.runs: no {path}")
+    following = database.with_name(f".{database.name}.next")
+    following.unlink(missing_ok=True)
+    try:
+        shutil.copyfile(database, following)
+        with connect(following) as con:
+            con.execute(f"ATTACH {sql_literal(str(history_path))} AS history (READ_ONLY)")
+            run_sql(con, "history/published_runs", {})
+            con.execute("DETACH history")
+            for statement in comment_statements(con):
+                con.execute(statement)
+            con.execute("CHECKPOINT")
+        fsync_file(following)
+        os.replace(following, database)
+    finally:
+        following.unlink(missing_ok=True)

@@ -3,6 +3,7 @@ changed, and never publish when a blocking check fails."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import pytest
 import shapely
 from stages import World, rows
 from tiny_world import NATURA
+
+from pipeline.fileio import sha256_file
 
 
 @pytest.fixture
@@ -28,6 +31,7 @@ def nightly(world: World, clean_env: pytest.MonkeyPatch):  # type: ignore[no-unt
     def run() -> dg.ExecuteInProcessResult:
         return job.execute_in_process(instance=instance, raise_on_error=False)
 
+    run.instance = instance  # type: ignore[attr-defined]
     return run
 
 
@@ -43,7 +47,7 @@ def _release(out: Path) -> str:
 
 
 @pytest.mark.slow
-def test_second_run_without_changes_skips_everything(world: World, nightly) -> None:  # type: ignore[no-untyped-def]
+def test_quiet_night_materializes_nothing_downstream_and_is_recorded(world: World, nightly) -> None:  # type: ignore[no-untyped-def]
     first = nightly()
     assert first.success
     release = _release(world.settings.layout.out)
@@ -54,9 +58,45 @@ def test_second_run_without_changes_skips_everything(world: World, nightly) -> N
     assert ingest and {v["status"] for v in ingest.values()} == {"unchanged"}
     index = {k: v for k, v in meta.items() if k.endswith("_cells")}
     assert index and all(v["skipped"] is True for v in index.values())
-    assert meta["conflicts"]["skipped"] is True
-    assert meta["landuse_duckdb"]["skipped"] is True
-    assert _release(world.settings.layout.out) == release  # nothing re-published
+    # honest asset state: no conflict table and no published output is materialized, and the
+    # instance's event log keeps the first run's build as the latest of each
+    assert not {"conflicts", "runs", "landuse_duckdb", "run_summary"} & meta.keys()
+    instance: dg.DagsterInstance = nightly.instance
+    for key in ("conflicts", "conflict_zones", "landuse_duckdb", "conflicts_gpkg"):
+        latest = instance.get_latest_materialization_event(dg.AssetKey(key))
+        assert latest is not None and latest.run_id == first.run_id, key
+    conflicts = instance.get_latest_materialization_event(dg.AssetKey("conflicts"))
+    assert conflicts is not None and conflicts.asset_materialization is not None
+    assert conflicts.asset_materialization.metadata["dagster/row_count"].value > 0
+    skipped = {e.step_key for e in second.get_step_skipped_events()}
+    assert "published_release" in skipped
+    # every night recorded: the quiet one is a run of the history and of mart.runs
+    assert _release(world.settings.layout.out) == release
+    runs = _published(
+        world,
+        "SELECT run_id, outcome, finished_at IS NOT NULL, new_conflicts + resolved_conflicts "
+        "+ changed_conflicts FROM mart.runs ORDER BY started_at",
+    )
+    assert runs == [
+        (first.run_id, "published", True, runs[0][3]),
+        (second.run_id, "unchanged", True, 0),
+    ]
+    stored = rows(
+        world.settings.layout.history_db, "SELECT run_id, outcome FROM runs ORDER BY started_at"
+    )
+    assert stored == [(first.run_id, "published"), (second.run_id, "unchanged")]
+    assert instance.get_run_by_id(first.run_id).tags["landuse/night"] == "published"
+    assert instance.get_run_by_id(second.run_id).tags["landuse/night"] == "unchanged"
+    (observation,) = second.get_asset_observation_events()
+    assert (
+        observation.asset_observation_data.asset_observation.metadata["outcome"].value
+        == "unchanged"
+    )
+    # the release stays whole: run_summary.json names the refreshed file's SHA-256
+    summary = json.loads((world.settings.layout.out / "run_summary.json").read_text("utf-8"))
+    (entry,) = [f for f in summary["files"] if f["name"] == "landuse.duckdb"]
+    assert entry["sha256"] == sha256_file(world.settings.layout.out / "landuse.duckdb")
+    assert summary["release_id"] == release
 
 
 @pytest.mark.slow
@@ -79,7 +119,10 @@ def test_changed_layer_is_reindexed_and_its_changes_recorded(world: World, night
         "WHERE run_id = (SELECT max_by(run_id, started_at) FROM mart.runs)",
     )
     assert changes == [("wind_natura2000", "changed")]
-    assert _published(world, "SELECT count(*) FROM mart.runs") == [(2,)]
+    assert _published(world, "SELECT outcome FROM mart.runs ORDER BY started_at") == [
+        ("published",),
+        ("published",),
+    ]
 
 
 @pytest.mark.slow

@@ -1,0 +1,95 @@
+"""A quiet night: recorded in the history and in the current release's ``mart.runs``.
+
+A night whose inputs key equals the last published run's rebuilds and publishes nothing
+(``pipeline.conflicts.stage``), but it did run: it read every source and checked every
+layer. :func:`record_quiet_night` makes that visible where the operator and the analysts
+look. It adds an ``unchanged`` row to the history store, then refreshes the current release:
+``landuse.duckdb`` is replaced by a copy whose ``mart.runs`` is the history's
+(:func:`pipeline.publish.database.refresh_runs_table`) and ``run_summary.json`` is written
+again for the new file's size and SHA-256, under the same release id. Both files are renamed
+into place, so a reader sees the old or the new file, never a half-written one. A refresh
+killed after the history commit is repaired by the next quiet or published night, which
+writes ``mart.runs`` from the history again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pipeline.history.store import record_unchanged_run, runs_count
+from pipeline.layout import DATABASE, DataLayout
+from pipeline.publish.database import refresh_runs_table
+from pipeline.publish.outputs import SUMMARY_JSON
+from pipeline.publish.release import current_release, fsync_file
+from pipeline.publish.summary import summary_document, write_summary_json
+
+_STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+@dataclass(frozen=True)
+class QuietNight:
+    """What a quiet night recorded: the release that stays current and the runs it lists."""
+
+    release_id: str
+    runs: int
+
+    def line(self) -> str:
+        """The progress line of a quiet night."""
+        return (
+            f"history: quiet night recorded (nothing changed); release {self.release_id} "
+            f"stays current and its mart.runs lists {self.runs} runs"
+        )
+
+
+def record_quiet_night(
+    layout: DataLayout, *, run_id: str, started_at: datetime, inputs_key: str
+) -> QuietNight:
+    """Record run ``run_id`` as ``unchanged`` and refresh the current release's run list.
+
+    The caller holds the writer lock. ``started_at`` is when the run started; its date in
+    Europe/Stockholm is the run date, as for a published run.
+
+    Raises
+    ------
+    FileNotFoundError
+        When nothing was published yet (no current release or no history store).
+    """
+    release = current_release(layout.out)
+    if release is None:
+        raise FileNotFoundError(f"{layout.out} points at no release: nothing was published yet")
+    record_unchanged_run(
+        layout.history_db,
+        run_id=run_id,
+        run_date=started_at.astimezone(_STOCKHOLM).date(),
+        started_at=started_at,
+        inputs_key=inputs_key,
+    )
+    refresh_runs_table(release / DATABASE, layout.history_db)
+    release_id = _rewrite_summary(release)
+    return QuietNight(release_id=release_id, runs=runs_count(layout.history_db))
+
+
+def _rewrite_summary(release: Path) -> str:
+    """Write ``run_summary.json`` of ``release`` again (same release id, time and file list,
+    the files' sizes and SHA-256 as they are now); return its release id."""
+    target = release / SUMMARY_JSON
+    old = json.loads(target.read_text(encoding="utf-8"))
+    document = summary_document(
+        release / DATABASE,
+        [release / entry["name"] for entry in old["files"]],
+        release_id=old["release_id"],
+        published_at=datetime.fromisoformat(old["published_at"]),
+    )
+    following = target.with_name(f".{target.name}.next")
+    try:
+        write_summary_json(following, document)
+        fsync_file(following)
+        os.replace(following, target)
+    finally:
+        following.unlink(missing_ok=True)
+    return str(old["release_id"])
