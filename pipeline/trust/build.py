@@ -96,6 +96,7 @@ def build_trust(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> TrustSummary:
         con, "mart.parameter_sensitivity", sensitivity_frame(terms, base, widths, base_rank)
     )
     backtest = rules.backtest
+    check_backtest_layers(con, backtest.layers)
     run_sql(
         con,
         "trust/backtest",
@@ -115,6 +116,18 @@ def build_trust(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> TrustSummary:
         unstable_top10=int((~top10["stable"]).sum()),
         review_rules=[row[0] for row in review],
     )
+
+
+def check_backtest_layers(con: duckdb.DuckDBPyConnection, layers: list[str] | None) -> None:
+    """Raise ``ValueError`` naming ``backtest.layers`` entries the catalogue does not have (a
+    misspelt layer would otherwise count nothing, silently)."""
+    known = {row[0] for row in con.execute("SELECT layer FROM staging.layers").fetchall()}
+    unknown = [layer for layer in layers or [] if layer not in known]
+    if unknown:
+        raise ValueError(
+            f"rules.yaml backtest.layers: unknown layer {', '.join(repr(u) for u in unknown)} "
+            f"(the catalogue has: {', '.join(sorted(known))})"
+        )
 
 
 def read_terms(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> Terms:

@@ -107,6 +107,24 @@ def test_named_layers_and_the_review_threshold(turbine_world: World, tmp_path: P
     assert {(r["built_total"], r["permitted_total"]) for r in rows.values()} == {(2, 2)}
 
 
+def test_an_unknown_rule_counts_nothing_as_null_and_a_misspelt_layer_is_an_error(
+    turbine_world: World, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(turbine_world.database, copy)
+    with connect(copy) as con:
+        con.execute(
+            "UPDATE mart.rule_summary SET status = 'unknown' WHERE rule_id = 'wind_natura2000'"
+        )
+        build_trust(con, turbine_world.rules)
+        rules = turbine_world.rules.model_copy(update={"backtest": Backtest(layers=["turbinr"])})
+        with pytest.raises(ValueError, match=r"backtest\.layers: unknown layer 'turbinr'"):
+            build_trust(con, rules)
+    natura = _backtest(copy)["wind_natura2000"]
+    assert natura["built"] is None and natura["permitted"] is None
+    assert natura["built_features"] is None and natura["review"] is False
+
+
 def test_a_status_is_built_or_permitted_not_both() -> None:
     with pytest.raises(ValueError, match="built or permitted, not both: Beviljat"):
         Backtest(built=["Uppfört", "Beviljat"], permitted=["Beviljat"])
