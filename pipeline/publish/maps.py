@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
+import re
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,6 +23,8 @@ from pandas.api.types import is_object_dtype, is_string_dtype
 from PIL import Image
 
 from pipeline.db import connect, sql
+from pipeline.publish.reports import page_release_id, swedish
+from pipeline.publish.reports.svg import round_length
 from pipeline.publish.styles import SEVERITY_COLOURS
 
 CRS = "EPSG:3006"
@@ -32,6 +35,11 @@ RELEASE_KEY = "release_id"
 HTML_SIMPLIFY_M = 15.0
 #: Coordinate decimals in the HTML map (1e-5 degrees is about a metre).
 HTML_DECIMALS = 5
+#: Where the HTML map finds a kommun's report page, relative to the map (``reports/``).
+REPORT_LINK = "reports/{code}.html"
+_KOMMUN_CODE = re.compile(r"^[0-9]{4}$")
+#: What the legends say about the score (one text for both maps).
+SCORE_TEXT = "Poäng: regelns vikt × yta i km² × värdefaktorer; högre är allvarligare."
 
 
 def _frame(table: pa.Table) -> gpd.GeoDataFrame:
@@ -50,6 +58,16 @@ def _colour(severity: str) -> str:
     return "#{:02x}{:02x}{:02x}".format(*SEVERITY_COLOURS.get(severity, (128, 128, 128)))
 
 
+def run_date(database: Path) -> date:
+    """The date of the run a release was published by (the reports show the same)."""
+    (row,) = _query(database, "publish/report_publication").to_pylist()
+    return row["run_date"]
+
+
+#: The light box behind a kommun name on the PNG map.
+_NAME_BOX = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6}
+
+
 def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -> Path:
     """Draw kommun borders, zones by severity, the ``top`` zones labelled, legend, scale bar
     and north arrow; EPSG:3006. The release id is a PNG text chunk ``release_id``."""
@@ -64,6 +82,9 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
     ax = fig.add_subplot()
     ax.set_aspect("equal")
     kommuner.boundary.plot(ax=ax, color="#6b6b6b", linewidth=0.5, zorder=1)
+    for row in kommuner.itertuples():
+        ax.text(row.label_x, row.label_y, row.kommun_name, ha="center", va="center",
+                fontsize=5.5, color="#3a3a3a", zorder=3, bbox=_NAME_BOX)  # fmt: skip
     for severity in SEVERITY_COLOURS:
         part = zones[zones["severity"] == severity]
         if len(part):
@@ -86,13 +107,16 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
     _scale_bar(ax)
     _north_arrow(ax)
     handles = [
-        Patch(facecolor=_colour(s), edgecolor=_colour(s), label=s.capitalize())
+        Patch(facecolor=_colour(s), edgecolor=_colour(s), label=swedish.severity(s))
         for s in SEVERITY_COLOURS
-    ] + [Line2D([], [], color="#6b6b6b", linewidth=0.8, label="Kommun border")]
-    ax.legend(handles=handles, title="Conflict zones by severity", loc="lower left",
+    ] + [Line2D([], [], color="#6b6b6b", linewidth=0.8, label="Kommungräns")]
+    ax.legend(handles=handles, title="Konfliktzoner efter allvarlighetsgrad", loc="upper left",
               fontsize=8, title_fontsize=8, framealpha=0.9)  # fmt: skip
-    ax.set_title(f"Land-use conflict zones, top {top} labelled (release {release_id})",
-                 fontsize=10)  # fmt: skip
+    day = swedish.long_date(run_date(database))
+    ax.set_title(f"Markanvändningskonflikter, körning {day}: de {min(top, len(zones))} högst "
+                 "rankade zonerna numrerade", fontsize=10)  # fmt: skip
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.text(0.99, 0.005, "SWEREF 99 TM (EPSG:3006)", transform=ax.transAxes, ha="right",
@@ -106,13 +130,11 @@ def _scale_bar(ax: object) -> None:
     """A scale bar of a round length (1, 2 or 5 × 10^k m) about a fifth of the map width."""
     x0, x1 = ax.get_xlim()  # type: ignore[attr-defined]
     y0, y1 = ax.get_ylim()  # type: ignore[attr-defined]
-    target = (x1 - x0) / 5
-    exponent = 10 ** math.floor(math.log10(target))
-    length = max(m * exponent for m in (1, 2, 5) if m * exponent <= target)
+    length = round_length((x1 - x0) / 5)
     x, y = x1 - (x1 - x0) * 0.05 - length, y0 + (y1 - y0) * 0.04
     ax.plot([x, x + length], [y, y], color="black", linewidth=3, solid_capstyle="butt",  # type: ignore[attr-defined]
             zorder=5)  # fmt: skip
-    text = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    text = swedish.length(length)
     ax.text(x + length / 2, y + (y1 - y0) * 0.01, text, ha="center", va="bottom",  # type: ignore[attr-defined]
             fontsize=8, zorder=5)  # fmt: skip
 
@@ -171,9 +193,57 @@ def inline_leaflet() -> tuple[str, str]:
     return script, style
 
 
+def popup_frame(conflicts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """What a conflict's popup and tooltip show, in Swedish, every source text escaped.
+
+    Figures are formatted by :mod:`pipeline.publish.reports.swedish` (``1 590,8 ha``); the
+    ``reports`` column links each kommun's report page (built after escaping, from the
+    escaped name and a four-digit code only)."""
+    out = gpd.GeoDataFrame(
+        {
+            "rule_id": conflicts["rule_id"],
+            "label": conflicts["label"],
+            "reason": conflicts["reason"],
+            "legal_basis": conflicts["legal_basis"],
+            "authority": conflicts["authority"],
+            "severity": [swedish.severity(s) for s in conflicts["severity"]],
+            "score": [swedish.number(s, 1) for s in conflicts["score"]],
+            "size": [_size(a, length) for a, length in zip(conflicts["area_m2"],
+                                                           conflicts["length_m"], strict=True)],
+        },
+        geometry=conflicts.geometry,
+    )  # fmt: skip
+    out = escape_text(out)
+    out["reports"] = [
+        _report_links(list(codes), list(names))
+        for codes, names in zip(conflicts["kommun_codes"], conflicts["kommun_names"], strict=True)
+    ]
+    return out
+
+
+def _size(area_m2: float, length_m: float | None) -> str:
+    if area_m2 and area_m2 > 0:
+        return swedish.area(area_m2)
+    if length_m is not None and not np.isnan(length_m) and length_m > 0:
+        return swedish.length(length_m)
+    return "punkt"
+
+
+def _report_links(codes: list[str], names: list[str]) -> str:
+    """``<a>`` links to the reports of ``codes`` labelled with the (escaped) ``names``."""
+    return ", ".join(
+        f'<a href="{REPORT_LINK.format(code=code)}" target="_blank">{html.escape(name)}</a>'
+        if _KOMMUN_CODE.match(code or "")
+        else html.escape(name)
+        for code, name in zip(codes, names, strict=True)
+    )
+
+
 def write_html(database: Path, target: Path, *, release_id: str, tiles: str | None = None) -> Path:
-    """An offline Leaflet map: one toggle per rule, popups with reason, legal basis and
-    authority, kommun borders; EPSG:4326, simplified by :data:`HTML_SIMPLIFY_M`.
+    """An offline Leaflet map in Swedish: a title with the run date, one toggle per rule in a
+    collapsed layer control, kommun borders named on the map, popups with reason, legal
+    basis, authority, severity, score, area and links to the kommuner's reports, and a
+    legend; EPSG:4326, simplified by :data:`HTML_SIMPLIFY_M`.
 
     ``tiles`` (e.g. ``"OpenStreetMap"``) adds a background that needs the network; off by
     default so the file works offline.
@@ -184,11 +254,12 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
 
     # every text a source may have written is escaped before it reaches the page
     simplify: dict[str, object] = {"tolerance_m": HTML_SIMPLIFY_M}
-    conflicts = escape_text(_to_wgs84(_frame(_query(database, "publish/map_conflicts", simplify))))
+    conflicts = popup_frame(_to_wgs84(_frame(_query(database, "publish/map_conflicts", simplify))))
     kommuner = escape_text(
         _to_wgs84(_frame(_query(database, "publish/map_kommun_borders", simplify)))
     )
     rules = _query(database, "publish/map_rules").to_pylist()
+    title = f"Markanvändningskonflikter, körning {swedish.long_date(run_date(database))}"
     bounds = (kommuner if len(kommuner) else conflicts).total_bounds
     fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=False)
     fmap.default_js = []
@@ -197,19 +268,30 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
     header = fmap.get_root().header  # type: ignore[attr-defined]
     header.add_child(branca.element.Element(
         f'<meta name="{RELEASE_KEY}" content="{html.escape(release_id)}">'))  # fmt: skip
-    header.add_child(branca.element.Element(f"<style>{style}</style>"))
+    header.add_child(branca.element.Element(f"<title>{html.escape(title)}</title>"))
+    header.add_child(branca.element.Element(f"<style>{style}{MAP_CSS}</style>"))
     header.add_child(branca.element.Element(f"<script>{script}</script>"))
     if len(kommuner):
         folium.GeoJson(
-            kommuner.to_json(drop_id=True), name="Kommun borders",
+            kommuner.to_json(drop_id=True), name="Kommungränser",
             style_function=lambda _: {"color": "#555", "weight": 1, "fill": False},
             tooltip=folium.GeoJsonTooltip(fields=["kommun_name"], labels=False),
         ).add_to(fmap)  # fmt: skip
-    fields = ["reason", "legal_basis", "authority", "severity", "score", "area_ha", "kommuner"]
-    aliases = ["Reason", "Legal basis", "Authority", "Severity", "Score", "Area (ha)",
-               "Kommuner"]  # fmt: skip
+        names = folium.FeatureGroup(name="Kommunnamn", show=True)
+        for name, point in zip(kommuner["kommun_name"], kommuner.representative_point(),
+                               strict=True):  # fmt: skip
+            folium.Marker(
+                [point.y, point.x], interactive=False,
+                icon=folium.DivIcon(html=f'<span class="kommun-name">{name}</span>',
+                                    class_name="kommun-label", icon_size=(140, 16),
+                                    icon_anchor=(70, 8)),
+            ).add_to(names)  # fmt: skip
+        names.add_to(fmap)
+    fields = ["reason", "legal_basis", "authority", "severity", "score", "size", "reports"]
+    aliases = ["Orsak", "Lagrum", "Myndighet", "Allvarlighetsgrad", "Poäng", "Yta",
+               "Kommunrapport"]  # fmt: skip
     for rule in rules:
-        part = conflicts[conflicts["rule_id"] == rule["rule_id"]]
+        part = conflicts[conflicts["rule_id"] == rule["rule_id"]].drop(columns=["rule_id"])
         group = folium.FeatureGroup(name=f"{html.escape(rule['title'])} ({len(part)})", show=True)
         if len(part):
             colour = _colour(rule["severity"])
@@ -218,33 +300,46 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
                 style_function=lambda _, c=colour: {"color": c, "fillColor": c, "weight": 1.5,
                                                     "fillOpacity": 0.55},
                 marker=folium.CircleMarker(radius=6, fill=True),
-                popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, max_width=420),
+                popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, max_width=420,
+                                          localize=False),
                 tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
             ).add_to(group)  # fmt: skip
         group.add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
     if np.all(np.isfinite(bounds)):
         fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     legend = "".join(
-        f'<div><span style="display:inline-block;width:12px;height:12px;'
-        f'background:{_colour(s)};margin-right:4px"></span>{s}</div>'
+        f'<div><span class="swatch" style="background:{_colour(s)}"></span>'
+        f"{swedish.severity(s)}</div>"
         for s in SEVERITY_COLOURS
     )
-    fmap.get_root().html.add_child(branca.element.Element(  # type: ignore[attr-defined]
-        '<div style="position:fixed;bottom:24px;left:12px;z-index:1000;background:white;'
-        'padding:6px 8px;border:1px solid #999;font:12px sans-serif">'
-        f"<b>Severity</b>{legend}<div style='margin-top:4px;color:#555'>release "
-        f"{html.escape(release_id)}</div></div>"))  # fmt: skip
+    root = fmap.get_root().html  # type: ignore[attr-defined]
+    root.add_child(branca.element.Element(
+        f'<div class="map-title">{html.escape(title)}</div>'))  # fmt: skip
+    root.add_child(branca.element.Element(
+        f'<div class="map-legend"><b>Allvarlighetsgrad</b>{legend}'
+        f'<div class="map-note">{html.escape(SCORE_TEXT)} Klicka på en konflikt för orsak, '
+        "lagrum och kommunens rapport.</div></div>"))  # fmt: skip
     fmap.save(str(target))
     return target
 
 
+#: The HTML map's own controls: title, legend (bottom right, clear of the scale bar bottom
+#: left and the layer control top right), the kommun names, and a metric scale bar only.
+MAP_CSS = """
+.map-title{position:fixed;top:10px;left:54px;z-index:1000;background:#fff;padding:4px 10px;
+ border:1px solid #999;font:600 15px sans-serif;border-radius:3px}
+.map-legend{position:fixed;bottom:28px;right:10px;z-index:1000;background:#fff;padding:6px 8px;
+ border:1px solid #999;font:12px sans-serif;max-width:220px}
+.map-legend .swatch{display:inline-block;width:12px;height:12px;margin-right:4px}
+.map-note{margin-top:4px;color:#555}
+.kommun-label{text-align:center;pointer-events:none}
+.kommun-name{color:#333;font:11px sans-serif;white-space:nowrap;
+ text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}
+.leaflet-control-scale-line:nth-child(2){display:none}
+"""
+
+
 def html_release_id(path: Path) -> str | None:
     """The release id in the ``<meta>`` of a map written by :func:`write_html`."""
-    text = path.read_text(encoding="utf-8")
-    marker = f'<meta name="{RELEASE_KEY}" content="'
-    start = text.find(marker)
-    if start < 0:
-        return None
-    start += len(marker)
-    return html.unescape(text[start : text.index('"', start)])
+    return page_release_id(path)

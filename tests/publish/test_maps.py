@@ -52,8 +52,44 @@ def test_html_map_renders_without_errors(published) -> None:
     assert report.errors == []
     assert [u for u in report.requests if not u.startswith(("file:", "data:"))] == []
     assert report.values["shapes"] == 3 + 3  # three kommuner and three conflicts
-    assert report.values["toggles"] == 1 + 3  # kommun borders and one per rule
+    assert report.values["toggles"] == 2 + 3  # kommun borders and names, one per rule
     assert "Vindbruk i Natura 2000 (1)" in str(report.values["labels"])
+
+
+@needs_chromium
+def test_html_map_orients_a_planner(published) -> None:
+    """Title with the run date, kommun names, a collapsed layer control, a Swedish popup
+    with Swedish figures and a link to the kommun's report that exists."""
+    out = published.out_dir
+    report = open_page(
+        out / "conflict_map.html",
+        {
+            "title": "document.title",
+            "heading": "document.querySelector('.map-title').textContent",
+            "names": "[...document.querySelectorAll('.kommun-name')].map(e => e.textContent)",
+            "collapsed": "!document.querySelector('.leaflet-control-layers')"
+            ".classList.contains('leaflet-control-layers-expanded')",
+            "popups": OPEN_EVERY_POPUP,
+            "links": "(() => { const links = []; for (const g of Object.values(window)"
+            ".filter(v => v instanceof L.GeoJSON)) g.eachLayer(l => { l.fire('click', "
+            "{latlng: l.getCenter ? l.getCenter() : l.getLatLng()}, true); for (const a of "
+            "document.querySelectorAll('.leaflet-popup-content a')) "
+            "links.push(a.getAttribute('href')); }); return links; })()",
+        },
+    )
+    assert report.errors == []
+    assert report.values["title"] == "Markanvändningskonflikter, körning 28 november 2026"
+    assert report.values["heading"] == report.values["title"]
+    assert sorted(report.values["names"]) == ["Borås", "Göteborg", "Mölndal"]  # type: ignore[type-var]
+    assert report.values["collapsed"] is True
+    popups = str(report.values["popups"])
+    for word in ("Orsak", "Lagrum", "Myndighet", "Allvarlighetsgrad", "Uteslutande", "400,0 ha",
+                 "Kommunrapport"):  # fmt: skip
+        assert word in popups, word
+    assert re.search(r"Poäng\s*40,0", popups)
+    links = set(report.values["links"])  # type: ignore[arg-type]
+    assert links == {"reports/1480.html", "reports/1481.html"}
+    assert all((out / link).is_file() for link in links)
 
 
 @needs_chromium

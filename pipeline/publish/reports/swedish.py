@@ -55,11 +55,11 @@ def area(m2: float | None) -> str:
 
 
 def length(metres: float | None) -> str:
-    """A length in whole metres, or kilometres with one decimal from 10 km."""
+    """A length in whole metres, or kilometres from 10 km (one decimal unless whole)."""
     if metres is None:
         return MISSING
     if abs(metres) >= 10_000:
-        return f"{number(metres / 1000, 1)} km"
+        return f"{number(metres / 1000, 0 if metres % 1000 == 0 else 1)} km"
     return f"{number(metres)} m"
 
 
