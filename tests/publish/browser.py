@@ -45,13 +45,20 @@ class PageReport:
     dialogs: list[str] = field(default_factory=list)
     values: dict[str, object] = field(default_factory=dict)
     screenshot: bytes | None = None
+    pdf: bytes | None = None
 
 
 def open_page(
-    path: Path, expressions: dict[str, str], timeout: float = 30.0, *, screenshot: bool = False
+    path: Path,
+    expressions: dict[str, str],
+    timeout: float = 30.0,
+    *,
+    screenshot: bool = False,
+    pdf: bool = False,
 ) -> PageReport:
     """Load ``path`` and return errors, requested URLs and the value of each expression;
-    with ``screenshot``, also a PNG of the whole page (``PageReport.screenshot``)."""
+    with ``screenshot``, also a PNG of the whole page (``PageReport.screenshot``); with
+    ``pdf``, the page printed as the print CSS asks (``PageReport.pdf``)."""
     binary = chromium_path()
     if binary is None:
         raise RuntimeError("chromium is not installed")
@@ -67,7 +74,7 @@ def open_page(
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as response:
                 pages = [t for t in json.load(response) if t["type"] == "page"]
             with connect(pages[0]["webSocketDebuggerUrl"], max_size=None) as ws:
-                return _drive(ws, path, expressions, timeout, screenshot)
+                return _drive(ws, path, expressions, timeout, screenshot, pdf)
         finally:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -88,7 +95,7 @@ def _devtools_port(profile: Path, proc: subprocess.Popen, timeout: float) -> int
 
 
 def _drive(ws, path: Path, expressions: dict[str, str], timeout: float,  # type: ignore[no-untyped-def]
-           screenshot: bool = False) -> PageReport:  # fmt: skip
+           screenshot: bool = False, pdf: bool = False) -> PageReport:  # fmt: skip
     report = PageReport()
     counter = iter(range(1, 10_000))
 
@@ -144,4 +151,8 @@ def _drive(ws, path: Path, expressions: dict[str, str], timeout: float,  # type:
         ident = send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         answer = wait_for(lambda m, i=ident: m.get("id") == i, deadline)
         report.screenshot = base64.b64decode(answer["result"]["data"])
+    if pdf:
+        ident = send("Page.printToPDF", preferCSSPageSize=True, printBackground=True)
+        answer = wait_for(lambda m, i=ident: m.get("id") == i, deadline)
+        report.pdf = base64.b64decode(answer["result"]["data"])
     return report

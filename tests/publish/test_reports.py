@@ -4,6 +4,7 @@ alive in headless Chromium, and source texts shown as text."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -212,6 +213,16 @@ def test_report_renders_offline_without_errors(published, page: str) -> None:
     if page != "index.html":
         assert report.values["conflicts_drawn"] == 2
         assert "28 november 2026" in str(report.values["title"])
+
+
+@needs_chromium
+def test_a_kommun_report_prints_on_a4(published) -> None:
+    report = open_page(published.out_dir / REPORTS / "1481.html", {}, pdf=True)
+    assert report.pdf is not None and report.pdf.startswith(b"%PDF")
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]", report.pdf)
+    assert boxes, "no page in the PDF"
+    for width, height in boxes:  # A4 is 595 × 842 pt
+        assert abs(float(width) - 595.3) < 2 and abs(float(height) - 841.9) < 2
 
 
 IMG = "<img src=x onerror=alert(1)>"
