@@ -186,6 +186,7 @@ def test_mölndal_lists_its_conflicts_with_reason_basis_and_authority(published)
     ):
         assert expected in page, expected
     assert "74,4 ha" in page  # 0.244 km² + half of 1.0 km², in Swedish
+    assert re.search(r'<text class="label main"[^>]*>Mölndal</text>', page)  # named on its map
 
 
 @needs_chromium

@@ -31,6 +31,8 @@ from pipeline.publish.styles import SEVERITY_COLOURS
 INDEX = "index.html"
 #: Conflicts listed per kommun.
 TOP_CONFLICTS = 10
+#: New or changed conflicts listed per kommun (the counts cover all of them).
+MAX_CHANGES = 15
 #: Simplification tolerance (m, EPSG:3006) of the boundaries and conflicts on the small maps.
 MAP_SIMPLIFY_M = 25.0
 #: HTML meta name that carries the release id (as on the HTML map).
@@ -122,6 +124,7 @@ def environment() -> jinja2.Environment:
         LAYER_STATUS=swedish.LAYER_STATUS,
         UNIT_STATUS=swedish.UNIT_STATUS,
         RELEASE_KEY=RELEASE_KEY,
+        MAX_CHANGES=MAX_CHANGES,
     )
     return env
 

@@ -127,6 +127,15 @@ def shape(geometry: BaseGeometry, frame: Frame, css_class: str) -> Shape:
     return Shape(path_data(geometry, frame), point_marks(geometry, frame), css_class)
 
 
+def _label_inside(boundary: BaseGeometry, inner: BaseGeometry) -> BaseGeometry | None:
+    """A point of ``boundary`` inside ``inner`` for a neighbour's name (None when the
+    neighbour barely enters the frame)."""
+    visible = boundary.intersection(inner)
+    if visible.is_empty or visible.area < 0.01 * inner.area:
+        return None
+    return visible.representative_point()
+
+
 def round_length(target: float) -> float:
     """The largest 1, 2 or 5 × 10^k not above ``target`` (a scale bar's length)."""
     if target <= 0:
@@ -150,15 +159,22 @@ def kommun_map(
     own = boundaries[code][1]
     frame = frame_around(own.bounds, width)
     window = shapely.box(frame.xmin, frame.ymin, frame.xmax, frame.ymax)
+    # names stay clear of the frame's edge (a name is about 12 % of the width)
+    inner = shapely.box(
+        frame.xmin + 0.1 * (frame.xmax - frame.xmin),
+        frame.ymin + 0.05 * (frame.ymax - frame.ymin),
+        frame.xmax - 0.1 * (frame.xmax - frame.xmin),
+        frame.ymax - 0.05 * (frame.ymax - frame.ymin),
+    )
     kommuner, labels = [], []
     for other, (other_name, boundary, label_point) in boundaries.items():
         if not boundary.intersects(window):
             continue
         main = other == code
         kommuner.append(shape(boundary, frame, "kommun-main" if main else "kommun"))
-        inside = label_point if window.contains(label_point) else None
-        if inside is not None:
-            x, y = frame.point(inside.x, inside.y)
+        at = label_point if inner.contains(label_point) else _label_inside(boundary, inner)
+        if at is not None:
+            x, y = frame.point(at.x, at.y)
             labels.append(Label(x, y, other_name, main))
     kommuner.sort(key=lambda s: s.css_class == "kommun-main")  # own boundary on top
     drawn = tuple(shape(g, frame, f"sev-{severity}") for severity, g in conflicts)
