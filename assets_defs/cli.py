@@ -21,8 +21,10 @@ import time
 
 import dagster as dg
 
+from assets_defs.alerts import alert_failed_night, failure_lines
 from assets_defs.common import PLAIN_PROGRESS_ENV, configured
 from assets_defs.runs import cli_run_tags, fail_dead_runs
+from pipeline.alerts import AlertDeliveryError
 from pipeline.config.errors import ConfigError
 from pipeline.config.settings import PROJECT_ROOT
 from pipeline.conflicts.stage import remove_run_build
@@ -55,26 +57,6 @@ def _prepare_sample() -> None:
 def config_error_line(exc: ConfigError) -> str:
     """A configuration error as one line: the file and every problem, ``;``-separated."""
     return f"Configuration error in {exc.path}: {'; '.join(exc.problems)}"
-
-
-def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
-    """The failed steps and the failed blocking checks of a run, with their details."""
-    lines = []
-    for event in result.all_events:
-        failure = event.step_failure_data if event.is_step_failure else None
-        if failure is not None and failure.error is not None:
-            error = failure.error
-            while error.cause is not None:  # the user's exception, not Dagster's wrapper
-                error = error.cause
-            if error.cls_name != "DagsterAssetCheckFailedError":  # the check's line says it
-                lines.append(f"  step {event.step_key}: {error.message.strip()}")
-        if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            check = event.asset_check_evaluation_data
-            if not check.passed:
-                detail = check.metadata.get("detail") or check.metadata.get("error")
-                text = f": {detail.value}" if detail is not None and detail.value else ""
-                lines.append(f"  check {check.check_name} FAILED{text}")
-    return lines
 
 
 def run() -> int:
@@ -122,8 +104,14 @@ def run() -> int:
     layers = layer_problems(layout, catalogue)
     if not result.success:
         print(f"\nThe nightly job FAILED after {elapsed:.1f} s; nothing new was published.")
-        for line in failure_lines(result):
+        lines = failure_lines(result.all_events)
+        for line in lines:
             print(line)
+        try:
+            for line in alert_failed_night(result.run_id, lines, data_dir=str(layout.root)):
+                print(f"  {line}")
+        except (AlertDeliveryError, ValueError) as exc:  # the night's own failure comes first
+            print(f"  {exc}")
         for line in [p.line() for p in layers] + [r.line() for r in rules_not_complete]:
             print(f"  {line}")
         return EXIT_FAILED
