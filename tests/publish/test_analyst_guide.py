@@ -39,9 +39,15 @@ def test_sample_answers(analyst_file: Path) -> None:
     """A few queries give the tiny world's known answers."""
     with duckdb.connect(str(analyst_file), read_only=True) as con:
         by_top = con.execute(BLOCKS[1]).fetchall()  # block 0 lists comments; 1: top in Göteborg
-        cross = con.execute(BLOCKS[6]).fetchall()  # query 5, cross-border (query 3 has two)
+        (cross_query,) = [block for block in BLOCKS if "WHERE cross_border" in block]
+        cross = con.execute(cross_query).fetchall()
+        (checked_query,) = [block for block in BLOCKS if "quiet_nights_since" in block]
+        checked = con.execute(checked_query).fetchall()
     assert [r[0] for r in by_top] == [1, 2]
     assert len(cross) == 1 and "Göteborg / Mölndal" in cross[0][2]
+    # one published run: checked and rebuilt by it, no quiet night since
+    ((last_checked, last_rebuilt, quiet),) = checked
+    assert last_checked is not None and last_checked == last_rebuilt and quiet == 0
 
 
 def test_what_changed_query_reports_the_first_runs_conflicts_as_new(analyst_file: Path) -> None:
