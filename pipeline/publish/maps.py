@@ -23,7 +23,8 @@ from pandas.api.types import is_object_dtype, is_string_dtype
 from PIL import Image
 
 from pipeline.db import connect, sql
-from pipeline.publish.reports import page_release_id, swedish
+from pipeline.publish.reports import swedish
+from pipeline.publish.reports.pages import page_release_id
 from pipeline.publish.reports.svg import round_length
 from pipeline.publish.styles import SEVERITY_COLOURS
 

@@ -32,7 +32,7 @@ from pipeline.publish.release import (
     prune,
     swap,
 )
-from pipeline.publish.reports import INDEX, reports_release_id, write_reports
+from pipeline.publish.reports.pages import INDEX, reports_release_id, write_reports
 from pipeline.publish.summary import summary_document, write_summary_json
 
 GEOPACKAGE = "conflicts.gpkg"

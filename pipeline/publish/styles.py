@@ -12,6 +12,8 @@ import itertools
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+from pipeline.publish.reports import swedish
+
 #: Severity colours (RGB): exclusion dark red, high red, medium orange, low yellow.
 SEVERITY_COLOURS: dict[str, tuple[int, int, int]] = {
     "exclusion": (139, 0, 0),
@@ -136,10 +138,11 @@ def _qml(renderer: str, kind: str, label_field: str | None) -> str:
 
 def categorized_qml(field: str, colours: dict[str, tuple[int, int, int]], kind: str,
                     label_field: str | None) -> str:  # fmt: skip
-    """QML of a categorised renderer on ``field`` (one category per key of ``colours``)."""
+    """QML of a categorised renderer on ``field`` (one category per key of ``colours``,
+    labelled with its Swedish word)."""
     categories = "".join(
         f'<category render="true" symbol="{i}" value={quoteattr(value)} '
-        f'label={quoteattr(value)} type="string"/>'
+        f'label={quoteattr(swedish.severity(value))} type="string"/>'
         for i, value in enumerate(colours)
     )
     symbols = "".join(_symbol(str(i), kind, rgb) for i, rgb in enumerate(colours.values()))
@@ -165,13 +168,24 @@ def class_breaks(values: list[float], classes: int = len(SCORE_RAMP)) -> list[fl
     return unique
 
 
+def range_label(lo: float, hi: float) -> str:
+    """A class's legend text in Swedish numbers, e.g. ``1,2 – 40,0``: decimals by the size
+    of the upper bound, never scientific notation."""
+    decimals = 0 if abs(hi) >= 100 else 1 if abs(hi) >= 10 else 2
+    return f"{swedish.number(lo, decimals)} – {swedish.number(hi, decimals)}"
+
+
 def graduated_qml(field: str, breaks: list[float], kind: str, label_field: str | None) -> str:
-    """QML of a graduated-colour renderer on ``field`` with ranges between ``breaks``."""
+    """QML of a graduated-colour renderer on ``field`` with ranges between ``breaks``.
+
+    Bounds are written at full precision (``repr``), so the smallest and the largest value
+    fall inside the first and the last class; rounded bounds left the maximum outside and
+    QGIS did not draw it."""
     pairs = list(itertools.pairwise(breaks))
     colours = _ramp(len(pairs))
     ranges = "".join(
-        f'<range render="true" symbol="{i}" lower="{lo:.6f}" upper="{hi:.6f}" '
-        f'label="{lo:.3g} – {hi:.3g}"/>'
+        f'<range render="true" symbol="{i}" lower="{lo!r}" upper="{hi!r}" '
+        f"label={quoteattr(range_label(lo, hi))}/>"
         for i, (lo, hi) in enumerate(pairs)
     )
     symbols = "".join(_symbol(str(i), kind, rgb, alpha=220) for i, rgb in enumerate(colours))
@@ -197,7 +211,7 @@ def categorized_sld(layer: str, field: str, colours: dict[str, tuple[int, int, i
                     kind: str) -> str:  # fmt: skip
     """A plain SLD 1.1 of the same categories, for tools that read SLD instead of QML."""
     rules = "".join(
-        f"<se:Rule><se:Name>{escape(value)}</se:Name><ogc:Filter><ogc:PropertyIsEqualTo>"
+        f"<se:Rule><se:Name>{escape(swedish.severity(value))}</se:Name><ogc:Filter><ogc:PropertyIsEqualTo>"
         f"<ogc:PropertyName>{escape(field)}</ogc:PropertyName>"
         f"<ogc:Literal>{escape(value)}</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>"
         f"{_sld_symbolizer(kind, rgb)}</se:Rule>"
@@ -210,11 +224,11 @@ def graduated_sld(layer: str, field: str, breaks: list[float], kind: str) -> str
     """A plain SLD 1.1 of the same ranges as :func:`graduated_qml`."""
     pairs = list(itertools.pairwise(breaks))
     rules = "".join(
-        f"<se:Rule><se:Name>{lo:.3g} – {hi:.3g}</se:Name><ogc:Filter><ogc:And>"
+        f"<se:Rule><se:Name>{escape(range_label(lo, hi))}</se:Name><ogc:Filter><ogc:And>"
         f"<ogc:PropertyIsGreaterThanOrEqualTo><ogc:PropertyName>{escape(field)}"
-        f"</ogc:PropertyName><ogc:Literal>{lo}</ogc:Literal>"
+        f"</ogc:PropertyName><ogc:Literal>{lo!r}</ogc:Literal>"
         f"</ogc:PropertyIsGreaterThanOrEqualTo><ogc:PropertyIsLessThanOrEqualTo>"
-        f"<ogc:PropertyName>{escape(field)}</ogc:PropertyName><ogc:Literal>{hi}</ogc:Literal>"
+        f"<ogc:PropertyName>{escape(field)}</ogc:PropertyName><ogc:Literal>{hi!r}</ogc:Literal>"
         f"</ogc:PropertyIsLessThanOrEqualTo></ogc:And></ogc:Filter>"
         f"{_sld_symbolizer(kind, rgb)}</se:Rule>"
         for (lo, hi), rgb in zip(pairs, _ramp(len(pairs)), strict=True)

@@ -17,7 +17,8 @@ from PIL import Image
 
 from pipeline.db import connect
 from pipeline.publish.outputs import REPORTS
-from pipeline.publish.reports import reports_release_id, swedish, write_reports
+from pipeline.publish.reports import swedish
+from pipeline.publish.reports.pages import reports_release_id, write_reports
 from pipeline.publish.reports.svg import round_length, trend_chart
 
 needs_chromium = pytest.mark.skipif(

@@ -1,0 +1,50 @@
+"""QGIS styles: every value falls in a graduated class, and the legend reads Swedish."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from pipeline.publish.styles import (
+    SEVERITY_COLOURS,
+    categorized_qml,
+    class_breaks,
+    graduated_qml,
+    graduated_sld,
+)
+
+#: Scores as the mart has them: a tiny share, long decimals, and a maximum that rounding to
+#: six decimals put outside the last class (Dals-Ed was not drawn).
+SCORES = [6.62e-09, 0.123456789, 0.5, 1.0000004, 2.4, 40.00000000000058]
+
+
+def _ranges(qml: str) -> list[tuple[float, float, str]]:
+    root = ET.fromstring(qml.split("\n", 1)[1])
+    return [(float(r.get("lower", "nan")), float(r.get("upper", "nan")), r.get("label", ""))
+            for r in root.iter("range")]  # fmt: skip
+
+
+@pytest.mark.parametrize("scores", [SCORES, [3.3333333333333335], [0.0, 1e-12]])
+def test_every_value_falls_in_a_class(scores: list[float]) -> None:
+    ranges = _ranges(graduated_qml("score", class_breaks(scores), "polygon", None))
+    for value in scores:
+        assert any(lo <= value <= hi for lo, hi, _ in ranges), value
+    assert ranges[0][0] <= min(scores) and ranges[-1][1] >= max(scores)
+
+
+def test_class_labels_are_swedish_numbers_never_scientific() -> None:
+    qml = graduated_qml("score", class_breaks(SCORES), "polygon", None)
+    labels = [label for _, _, label in _ranges(qml)]
+    assert labels[0].startswith("0,00 – ") and labels[-1].endswith("40,0")
+    assert not any("e-" in label or "." in label for label in labels)
+    sld = graduated_sld("kommun_summary", "score", class_breaks(SCORES), "polygon")
+    assert "40.00000000000058" in sld  # the SLD filter keeps the full value too
+
+
+def test_severity_categories_keep_values_and_read_swedish() -> None:
+    root = ET.fromstring(categorized_qml("severity", SEVERITY_COLOURS, "polygon", "label")
+                         .split("\n", 1)[1])  # fmt: skip
+    categories = [(c.get("value"), c.get("label")) for c in root.iter("category")]
+    assert categories == [("exclusion", "Uteslutande"), ("high", "Hög"), ("medium", "Medel"),
+                          ("low", "Låg")]  # fmt: skip
