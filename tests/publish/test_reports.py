@@ -217,6 +217,19 @@ def test_report_renders_offline_without_errors(published, page: str) -> None:
         assert "28 november 2026" in str(report.values["title"])
 
 
+def test_an_incomplete_kommun_says_which_rules_are_missing(published, tmp_path: Path) -> None:
+    database = Path(shutil.copyfile(published.out_dir / "landuse.duckdb", tmp_path / "u.duckdb"))
+    with connect(database) as con:
+        con.execute("UPDATE mart.kommun_summary SET status = 'unknown', "
+                    "unknown_rules = ['wind_natura2000'] WHERE kommun_code = '1490'")  # fmt: skip
+    write_reports(database, tmp_path / REPORTS, release_id="20261202T000000Z-unknown")
+    page = (tmp_path / REPORTS / "1490.html").read_text(encoding="utf-8")
+    assert "Bilden är ofullständig: regeln\nVindbruk i Natura 2000 kunde inte prövas" in page
+    assert "wind_natura2000" not in page.split("<body>")[1]  # no rule id a person reads
+    complete = (tmp_path / REPORTS / "1480.html").read_text(encoding="utf-8")
+    assert "ofullständig:" not in complete
+
+
 @needs_chromium
 def test_a_kommun_report_prints_on_a4(published) -> None:
     report = open_page(published.out_dir / REPORTS / "1481.html", {}, pdf=True)

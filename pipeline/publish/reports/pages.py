@@ -57,6 +57,7 @@ class ReportData:
     sources: list[Row]
     boundaries: dict[str, tuple[str, Any, Any]]
     conflict_shapes: dict[str, list[tuple[str, Any]]]
+    rule_titles: dict[str, str]
 
 
 def _records(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> list[Row]:
@@ -97,6 +98,7 @@ def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
             sources=_records(con, "report_sources"),
             boundaries=boundaries,
             conflict_shapes=dict(shapes),
+            rule_titles={r["rule_id"]: r["title"] for r in _records(con, "report_rule_titles")},
         )
 
 
@@ -182,6 +184,7 @@ def render_kommun(env: jinja2.Environment, data: ReportData, kommun: Row, releas
         runs=data.trend,
         sources=data.sources,
         drawing=drawing,
+        unknown_rules=[data.rule_titles.get(r, r) for r in kommun["unknown_rules"] or []],
     )
 
 
