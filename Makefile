@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(BIN)/python -m pip install --upgrade pip > $(VENV)/install.log 2>&1 \
 	  && $(BIN)/python -m pip install -c constraints.txt -e '.[dev]' >> $(VENV)/install.log 2>&1 \
 	  || { tail -40 $(VENV)/install.log; echo "pip install failed: see $(VENV)/install.log"; exit 1; }
+	@# the spatial extension from its wheel into DuckDB's extension directory: `LOAD spatial`
+	@# then works offline in .venv/bin/duckdb and in plain Python (docs/analyst-guide.md)
+	$(BIN)/python -m pipeline.extensions
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -60,12 +63,14 @@ $(DAGSTER_YAML): config/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp config/dagster.yaml $(DAGSTER_YAML)
 
+# `dg` is what Dagster 1.13 recommends (`dagster definitions validate` and `dagster dev` warn
+# that they are superseded); it reads [tool.dg] in pyproject.toml.
 defs-check: $(STAMP) $(DAGSTER_YAML)
-	$(BIN)/dagster definitions validate -w workspace.yaml
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg check defs
 
+## The Dagster UI on loopback only (it has no login; README, Running it every night).
 dev: $(STAMP) $(DAGSTER_YAML)
-	$(BIN)/dagster dev -w workspace.yaml
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev --host 127.0.0.1 --port 3000
 
 bench: $(STAMP)
 	$(BIN)/python bench/index_bench.py
