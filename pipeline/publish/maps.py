@@ -321,8 +321,23 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
         f'<div class="map-legend"><b>Allvarlighetsgrad</b>{legend}'
         f'<div class="map-note">{html.escape(SCORE_TEXT)} Klicka på en konflikt för orsak, '
         "lagrum och kommunens rapport.</div></div>"))  # fmt: skip
+    # kommun names shrink when the whole region is in view and grow when zoomed in
+    fmap.get_root().script.add_child(branca.element.Element(  # type: ignore[attr-defined]
+        ZOOM_SCRIPT.replace("MAP", fmap.get_name())))  # fmt: skip
     fmap.save(str(target))
     return target
+
+
+#: Tags the map container with how far out it is zoomed (``data-zoom``: far, mid, near);
+#: run on ``load``, after folium's own script has made the map.
+ZOOM_SCRIPT = """window.addEventListener('load', function () {
+  var m = MAP;
+  function tag() {
+    var z = m.getZoom();
+    m.getContainer().dataset.zoom = z < 9 ? 'far' : z < 11 ? 'mid' : 'near';
+  }
+  m.on('zoomend', tag); tag();
+});"""
 
 
 #: The HTML map's own controls: title, legend (bottom right, clear of the scale bar bottom
@@ -338,6 +353,8 @@ MAP_CSS = """
 .kommun-name{color:#333;font:11px sans-serif;white-space:nowrap;
  text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}
 .leaflet-control-scale-line:nth-child(2){display:none}
+[data-zoom=far] .kommun-name{font-size:9px}
+[data-zoom=near] .kommun-name{font-size:13px;font-weight:600}
 """
 
 

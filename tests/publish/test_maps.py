@@ -65,6 +65,7 @@ def test_html_map_orients_a_planner(published) -> None:
         out / "conflict_map.html",
         {
             "title": "document.title",
+            "zoom": "document.querySelector('.leaflet-container').dataset.zoom",
             "heading": "document.querySelector('.map-title').textContent",
             "names": "[...document.querySelectorAll('.kommun-name')].map(e => e.textContent)",
             "collapsed": "!document.querySelector('.leaflet-control-layers')"
@@ -82,6 +83,7 @@ def test_html_map_orients_a_planner(published) -> None:
     assert report.values["heading"] == report.values["title"]
     assert sorted(report.values["names"]) == ["Borås", "Göteborg", "Mölndal"]  # type: ignore[type-var]
     assert report.values["collapsed"] is True
+    assert report.values["zoom"] == "near"  # a few km across: names at their largest
     popups = str(report.values["popups"])
     for word in ("Orsak", "Lagrum", "Myndighet", "Allvarlighetsgrad", "Uteslutande", "400,0 ha",
                  "Kommunrapport"):  # fmt: skip
