@@ -174,6 +174,12 @@ def load_rules(path: Path, catalogue: Catalogue) -> RuleSet:
     for layer in rules.scoring.value_layers:
         if layer not in known:
             problems.append(f"scoring.value_layers: unknown layer '{layer}'")
+    for j, layer in enumerate(rules.backtest.layers or []):
+        if layer not in known:
+            problems.append(
+                f"backtest.layers[{j}]: unknown layer '{layer}' "
+                f"(the catalogue has: {', '.join(sorted(known))})"
+            )
     if problems:
         raise ConfigError(path, problems)
     return rules

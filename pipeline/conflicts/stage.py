@@ -28,14 +28,16 @@ from pipeline.versioning import source_fingerprint
 
 #: The code version of the conflict tables (Dagster ``code_version`` of their assets).
 CONFLICTS_CODE_VERSION = source_fingerprint(
-    "pipeline/conflicts", "pipeline/history", "sql/conflicts", "sql/history", "sql/checks"
-)
+    "pipeline/conflicts", "pipeline/history", "pipeline/trust", "pipeline/study_area.py",
+    "pipeline/boundaries.py", "sql/conflicts", "sql/history", "sql/checks", "sql/trust",
+)  # fmt: skip
 #: Nothing is rebuilt or re-published when the inputs and this version are unchanged, so it
 #: covers the publish stage's code too.
 BUILD_AND_PUBLISH_VERSION = source_fingerprint(
     "pipeline/conflicts", "pipeline/history", "pipeline/publish", "pipeline/config",
+    "pipeline/trust", "pipeline/study_area.py", "pipeline/boundaries.py",
     "pipeline/db.py", "pipeline/layout.py", "pipeline/schemas.py",
-    "sql/conflicts", "sql/history", "sql/checks", "sql/publish",
+    "sql/conflicts", "sql/history", "sql/checks", "sql/publish", "sql/trust",
 )  # fmt: skip
 #: The mart tables this stage builds (``publication`` is added by the publish stage).
 BUILT_TABLES = tuple(name for name in MART if name != "publication")

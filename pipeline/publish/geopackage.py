@@ -19,7 +19,8 @@ the one-row table ``publication`` (GDAL dataset metadata would make readers writ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,24 +47,25 @@ OPTIONAL_LAYERS = ("conflict_lines", "conflict_points")
 
 @dataclass(frozen=True)
 class GpkgLayer:
-    """One layer written from one SQL file."""
+    """One layer written from one SQL file (with its bound parameters)."""
 
     name: str
     query: str
     geometry_type: str | None
     description: str
+    params: Mapping[str, object] = field(default_factory=dict)
 
 
 LAYERS: tuple[GpkgLayer, ...] = (
     GpkgLayer("conflicts", "publish/gpkg_conflicts", "MultiPolygon",
               MART["conflicts"].grain + " Conflicts without area are in conflict_lines and "
-              "conflict_points."),
-    GpkgLayer("conflict_lines", "publish/gpkg_conflict_lines", "MultiLineString",
+              "conflict_points.", {"dimension": 3}),
+    GpkgLayer("conflict_lines", "publish/gpkg_conflicts", "MultiLineString",
               "Conflicts without area along a line (a line inside a polygon, or the part of "
-              "a line within a rule's distance)."),
-    GpkgLayer("conflict_points", "publish/gpkg_conflict_points", "MultiPoint",
+              "a line within a rule's distance).", {"dimension": 2}),
+    GpkgLayer("conflict_points", "publish/gpkg_conflicts", "MultiPoint",
               "Conflicts without area or length (a point in or on a shape, lines that "
-              "cross)."),
+              "cross).", {"dimension": 1}),
     GpkgLayer("conflict_zones", "publish/gpkg_conflict_zones", "MultiPolygon",
               MART["conflict_zones"].grain),
     GpkgLayer("conflict_cells", "publish/gpkg_conflict_cells", "Polygon",
@@ -97,7 +99,10 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
         raise FileExistsError(f"{target} exists; a release file is written once")
     counts: dict[str, int] = {}
     with connect(database, read_only=True) as con:
-        tables = {layer.name: con.execute(sql(layer.query)).to_arrow_table() for layer in LAYERS}
+        tables = {
+            layer.name: con.execute(sql(layer.query), dict(layer.params)).to_arrow_table()
+            for layer in LAYERS
+        }
     tables["conflict_cells"] = _with_hexagons(tables["conflict_cells"])
     first = True
     for layer in LAYERS:

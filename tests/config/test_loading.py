@@ -38,6 +38,14 @@ def test_rule_with_unknown_layer_is_rejected(world: World) -> None:
     assert "rules[0](wind_natura2000).b.layers[0]: unknown layer 'natura_2000'" in str(err.value)
 
 
+def test_backtest_with_unknown_layer_is_rejected_at_load(world: World) -> None:
+    path = world.settings.rules_path
+    _edit(path, lambda d: d.update({"backtest": {"layers": ["vindkraftverk", "vindkraft"]}}))
+    with pytest.raises(ConfigError) as err:
+        load_rules(path, world.catalogue)
+    assert "backtest.layers[1]: unknown layer 'vindkraft'" in str(err.value)
+
+
 @pytest.mark.parametrize(
     ("condition", "message"),
     [
