@@ -30,6 +30,35 @@ SCORE_RAMP: tuple[tuple[int, int, int], ...] = (
     (189, 0, 38),
 )
 _GEOMETRY_TYPE = {"point": 0, "line": 1, "polygon": 2}
+#: Swedish field aliases QGIS shows in the attribute table, forms and identify results
+#: (matched by field name; a field a layer lacks is ignored).
+FIELD_ALIASES: dict[str, str] = {
+    "rank": "Rang",
+    "rank_in_kommun": "Rang i kommunen",
+    "rule_id": "Regel-id",
+    "rule_title": "Regel",
+    "severity": "Allvarlighetsgrad",
+    "score": "Poäng",
+    "area_m2": "Yta (m²)",
+    "distance_m": "Avstånd (m)",
+    "length_m": "Längd (m)",
+    "layer_a": "Lager A",
+    "name_a": "Namn A",
+    "layer_b": "Lager B",
+    "name_b": "Namn B",
+    "kommun_code": "Kommunkod",
+    "kommun_name": "Kommun",
+    "kommun_names": "Kommuner",
+    "kommunalforbund": "Kommunalförbund",
+    "cross_border": "Över kommungräns",
+    "legal_basis": "Lagrum",
+    "authority": "Myndighet",
+    "reason": "Orsak",
+    "first_seen": "Först sedd",
+    "status": "Läge",
+    "conflicts": "Konflikter",
+    "label": "Etikett",
+}
 
 
 @dataclass(frozen=True)
@@ -124,12 +153,21 @@ def _labeling(field: str | None) -> str:
     )
 
 
+def _aliases() -> str:
+    """QML ``<aliases>`` of :data:`FIELD_ALIASES`."""
+    rows = "".join(
+        f'<alias field={quoteattr(field)} index="{i}" name={quoteattr(name)}/>'
+        for i, (field, name) in enumerate(FIELD_ALIASES.items())
+    )
+    return f"<aliases>{rows}</aliases>"
+
+
 def _qml(renderer: str, kind: str, label_field: str | None) -> str:
     labels = "1" if label_field else "0"
     return (
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-        f'<qgis version="3.34.0-Prizren" styleCategories="Symbology|Labeling" '
-        f'labelsEnabled="{labels}">{renderer}{_labeling(label_field)}'
+        f'<qgis version="3.34.0-Prizren" styleCategories="Symbology|Labeling|Fields" '
+        f'labelsEnabled="{labels}">{renderer}{_labeling(label_field)}{_aliases()}'
         "<blendMode>0</blendMode><featureBlendMode>0</featureBlendMode>"
         "<layerOpacity>1</layerOpacity>"
         f"<layerGeometryType>{_GEOMETRY_TYPE[kind]}</layerGeometryType></qgis>\n"

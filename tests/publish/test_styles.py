@@ -48,3 +48,11 @@ def test_severity_categories_keep_values_and_read_swedish() -> None:
     categories = [(c.get("value"), c.get("label")) for c in root.iter("category")]
     assert categories == [("exclusion", "Uteslutande"), ("high", "Hög"), ("medium", "Medel"),
                           ("low", "Låg")]  # fmt: skip
+
+
+def test_fields_have_swedish_aliases() -> None:
+    root = ET.fromstring(graduated_qml("score", [0.0, 1.0], "polygon", "kommun_name")
+                         .split("\n", 1)[1])  # fmt: skip
+    aliases = {a.get("field"): a.get("name") for a in root.iter("alias")}
+    assert aliases["severity"] == "Allvarlighetsgrad" and aliases["kommun_name"] == "Kommun"
+    assert "Fields" in (root.get("styleCategories") or "")
