@@ -3,8 +3,10 @@
 The build (``work/landuse.duckdb``) is checkpointed and copied into the release folder; the
 copy gets ``mart.publication`` and ``COMMENT ON`` every mart table and column (from
 :mod:`pipeline.conflicts.columns`) and is checkpointed again, so the published file is one
-self-contained file (no WAL) that opens read-only. Nothing ever writes to a published file:
-a new release is a new file, swapped in with the ``out`` symlink (:mod:`.release`).
+self-contained file (no WAL) that opens read-only. The schema ``views`` holds a view per
+common question (:data:`VIEWS`), over ``mart`` (and, for the features' attributes,
+``staging``). Nothing ever writes to a published file: a new release is a new file, swapped
+in with the ``out`` symlink (:mod:`.release`).
 
 One exception keeps ``mart.runs`` honest on a quiet night (no input, rule or code changed,
 nothing rebuilt): :func:`refresh_runs_table` writes a copy of the current release's file with
@@ -23,6 +25,8 @@ from pipeline.conflicts.columns import comment_statements, undocumented_columns
 from pipeline.db import connect, run_sql, sql, sql_literal
 from pipeline.publish.release import fsync_file
 
+#: The views for the common questions (schema ``views``), each ``sql/publish/views_<name>.sql``.
+VIEWS = ("conflict_features", "latest_changes", "data_freshness", "kommun_top_conflicts")
 #: Tables the publish stage cannot do without.
 REQUIRED_MART_TABLES = ("conflicts", "conflict_zones", "conflict_cells", "kommun_summary")
 
@@ -81,6 +85,8 @@ def write_analyst_database(
         )
         for statement in comment_statements(con):
             con.execute(statement)
+        for name in VIEWS:
+            run_sql(con, f"publish/views_{name}", {})
         undocumented = undocumented_columns(con)
         con.execute("CHECKPOINT")
     wal = target.with_name(target.name + ".wal")

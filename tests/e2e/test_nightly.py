@@ -81,6 +81,8 @@ def test_quiet_night_materializes_nothing_downstream_and_is_recorded(world: Worl
         (first.run_id, "published", True, runs[0][3]),
         (second.run_id, "unchanged", True, 0),
     ]
+    # the analyst's view says when the data was last checked: one quiet night since the build
+    assert _published(world, "SELECT quiet_nights_since FROM views.data_freshness") == [(1,)]
     stored = rows(
         world.settings.layout.history_db, "SELECT run_id, outcome FROM runs ORDER BY started_at"
     )

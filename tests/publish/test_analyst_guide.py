@@ -38,7 +38,8 @@ def test_query_runs_read_only(analyst_file: Path, query: str) -> None:
 def test_sample_answers(analyst_file: Path) -> None:
     """A few queries give the tiny world's known answers."""
     with duckdb.connect(str(analyst_file), read_only=True) as con:
-        by_top = con.execute(BLOCKS[1]).fetchall()  # block 0 lists comments; 1: top in Göteborg
+        (top_query,) = [block for block in BLOCKS if "WHERE kommun_names[1] = 'Göteborg'" in block]
+        by_top = con.execute(top_query).fetchall()
         (cross_query,) = [block for block in BLOCKS if "WHERE cross_border" in block]
         cross = con.execute(cross_query).fetchall()
         (checked_query,) = [block for block in BLOCKS if "quiet_nights_since" in block]
@@ -57,3 +58,31 @@ def test_what_changed_query_reports_the_first_runs_conflicts_as_new(analyst_file
     assert [(change, n) for change, n, *_ in rows] == [("new", 3)]
     # net area of the three new conflicts: 4 km² + 1 km² + the 800 m setback overlap
     assert rows[0][2] == pytest.approx(5.244, abs=0.002)
+
+
+def test_views_answer_the_common_questions_from_the_published_file(analyst_file: Path) -> None:
+    with duckdb.connect(str(analyst_file), read_only=True) as con:
+        views = con.execute(
+            "SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'views'"
+        ).fetchall()
+        farmland = con.execute(
+            "SELECT value_b, source_b IS NOT NULL, sha256_b IS NOT NULL "
+            "FROM views.conflict_features WHERE layer_b = 'akermark_klass'"
+        ).fetchall()
+        sides = con.execute("SELECT count(*) FROM views.conflict_features").fetchone()
+        changes = con.execute("SELECT DISTINCT change FROM views.latest_changes").fetchall()
+        (freshness,) = con.execute(
+            "SELECT release_id = (SELECT release_id FROM mart.publication), quiet_nights_since, "
+            "layers_not_fresh FROM views.data_freshness"
+        ).fetchall()
+        top = con.execute(
+            "SELECT rank_in_kommun FROM views.kommun_top_conflicts WHERE kommun_name = 'Göteborg'"
+        ).fetchall()
+    assert {name for name, comment in views if comment} == {
+        "conflict_features", "latest_changes", "data_freshness", "kommun_top_conflicts"
+    }  # fmt: skip
+    assert len(farmland) == 1 and farmland[0][0] is not None and farmland[0][1:] == (True, True)
+    assert sides == (3,)  # one row per conflict: a feature's parts do not repeat it
+    assert changes == [("new",)]
+    assert freshness == (True, 0, 0)
+    assert [r[0] for r in top] == [1, 2]
