@@ -62,3 +62,30 @@ def test_nightly_schedule_ticks_at_two_in_stockholm(tiny_defs: dg.Definitions) -
     assert schedule.cron_schedule == "0 2 * * *"
     request = result.run_requests[0]
     assert request.job_name in (None, "nightly")
+
+
+def test_freshness_turns_red_after_36_hours_without_a_night() -> None:
+    from assets_defs.publish.freshness import freshness
+
+    now = datetime(2026, 12, 3, 8, 0, tzinfo=ZoneInfo("UTC"))
+    night = datetime(2026, 12, 2, 1, 0, tzinfo=ZoneInfo("UTC"))
+    assert freshness(night, night, now) == (
+        True,
+        "checked 31.0 h ago; last rebuilt 2026-12-02 01:00 UTC",
+    )
+    stale = freshness(night, None, now.replace(day=4))
+    assert stale == (False, "the last night started 55 h ago (more than 36 h)")
+    assert freshness(None, None, now) == (False, "no night has been recorded yet")
+
+
+def test_check_descriptions_are_whole_sentences_without_the_comment_marker(
+    tiny_defs: dg.Definitions,
+) -> None:
+    graph = tiny_defs.resolve_asset_graph()
+    descriptions = {
+        key.name: graph.get_check_spec(key).description for key in graph.asset_check_keys
+    }
+    assert "conflicts_crs" in descriptions
+    for name, text in descriptions.items():
+        assert text and not text.startswith("-") and text.endswith("."), (name, text)
+    assert descriptions["conflicts_crs"].endswith("pipeline.config.models.SWEDEN_EXTENT.")

@@ -20,11 +20,25 @@ BLOCKING_CHECKS = {
 }
 
 
+def leading_comment(text: str) -> str:
+    """The ``--`` comment lines a SQL file starts with, as one sentence-complete paragraph
+    (the check's description: what it asserts, in the file's own words)."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line.removeprefix("--").strip())
+    paragraph = " ".join(part for part in lines if part)
+    if not paragraph:
+        raise ValueError("a check's SQL file must start with a -- comment saying what it asserts")
+    return paragraph
+
+
 def build_check(name: str, asset: str) -> dg.AssetChecksDefinition:
     """A blocking check that runs ``sql/checks/<name>.sql`` against this run's build."""
 
     @dg.asset_check(
-        asset=asset, name=name, blocking=True, description=sql(f"checks/{name}").splitlines()[0]
+        asset=asset, name=name, blocking=True, description=leading_comment(sql(f"checks/{name}"))
     )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         _, _, rules = configured()

@@ -170,6 +170,18 @@ def run_outcome(history_path: Path, run_id: str) -> str | None:
     return str(row[0]) if row else None
 
 
+def last_checked_and_rebuilt(history_path: Path) -> tuple[datetime | None, datetime | None]:
+    """When the last recorded night started (published or quiet: the data was checked) and
+    when the last published one did (the data was rebuilt); ``None`` before the first."""
+    if not history_path.exists():
+        return None, None
+    with connect(history_path, read_only=True) as con:
+        row = con.execute(
+            "SELECT max(started_at), max(started_at) FILTER (WHERE outcome = 'published') FROM runs"
+        ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
 def runs_count(history_path: Path) -> int:
     """How many runs (published and unchanged) the store records; 0 before the first."""
     if not history_path.exists():

@@ -14,6 +14,7 @@ import shapely
 from stages import World, rows
 from tiny_world import NATURA
 
+from assets_defs.publish.freshness import PUBLISHED
 from pipeline.fileio import sha256_file
 
 
@@ -99,6 +100,12 @@ def test_quiet_night_materializes_nothing_downstream_and_is_recorded(world: Worl
     (entry,) = [f for f in summary["files"] if f["name"] == "landuse.duckdb"]
     assert entry["sha256"] == sha256_file(world.settings.layout.out / "landuse.duckdb")
     assert summary["release_id"] == release
+    # freshness: the published outputs were checked by a night within 36 hours
+    from pipeline.definitions import defs
+
+    fresh = defs().resolve_job_def("freshness").execute_in_process(instance=instance)
+    results = {e.check_name: e.passed for e in fresh.get_asset_check_evaluations()}
+    assert results == {f"{key}_checked_within_36h": True for key in PUBLISHED}
 
 
 @pytest.mark.slow
