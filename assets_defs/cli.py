@@ -18,6 +18,7 @@ import argparse
 import os
 import sys
 import time
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -28,6 +29,7 @@ from pipeline.alerts import AlertDeliveryError
 from pipeline.config.errors import ConfigError
 from pipeline.config.settings import PROJECT_ROOT
 from pipeline.conflicts.stage import remove_run_build
+from pipeline.history.quiet import record_failed_night
 from pipeline.history.store import run_outcome, runs_count
 from pipeline.locking import PipelineBusy, writer_lock
 from pipeline.publish import published_outputs
@@ -79,6 +81,7 @@ def run() -> int:
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     layout = settings.layout
     started = time.monotonic()
+    started_at = datetime.now(UTC)
     try:
         # one writer at a time, for the whole run: a second `make run` or a daemon-launched
         # run refuses to write (or waits, saying so) instead of mixing its files with ours
@@ -97,6 +100,12 @@ def run() -> int:
             rules_not_complete = rule_problems(build) if build.is_file() else []
             if not result.success:
                 remove_run_build(layout, result.run_id)
+                record_failed_night(
+                    layout,
+                    run_id=result.run_id,
+                    started_at=started_at,
+                    finished_at=datetime.now(UTC),
+                )
     except PipelineBusy as exc:
         print(f"\nNot started: {exc}")
         return EXIT_BUSY

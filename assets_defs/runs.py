@@ -13,17 +13,23 @@ build of any failed run.
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from assets_defs.common import layout
 from assets_defs.jobs import nightly_job
 from pipeline.conflicts.stage import remove_run_build
+from pipeline.history.quiet import record_failed_night
 from pipeline.layout import DataLayout
+from pipeline.locking import writer_lock
 
 #: Tags on every run started by `make run`: its pid and the data folder it writes.
 CLI_RUN_TAG = "landuse/make_run_pid"
 DATA_DIR_TAG = "landuse/data_dir"
+#: How long the failure sensor waits for another night's writer lock (s); a tick that times
+#: out fails, naming the lock's holder, on the sensor's page.
+SENSOR_LOCK_WAIT_S = 30.0
 #: Run states of a run that has not ended.
 UNFINISHED = [
     dg.DagsterRunStatus.NOT_STARTED,
@@ -43,7 +49,8 @@ def fail_dead_runs(instance: dg.DagsterInstance, data: DataLayout) -> list[str]:
     failed and remove its build.
 
     Call only while holding the writer lock of ``data``: then no such run is alive (runs on
-    other data folders are left alone). Returns one line per run marked failed.
+    other data folders are left alone). Each is recorded as a ``failed`` night in the run
+    history (ended when it was found dead). Returns one line per run marked failed.
     """
     lines = []
     here = {DATA_DIR_TAG: str(data.root.resolve())}
@@ -59,6 +66,13 @@ def fail_dead_runs(instance: dg.DagsterInstance, data: DataLayout) -> list[str]:
         )
         instance.report_run_failed(run, message)
         removed = remove_run_build(data, run.run_id)
+        now = datetime.now(UTC)
+        record_failed_night(
+            data,
+            run_id=run.run_id,
+            started_at=datetime.fromtimestamp(record.start_time, UTC) if record.start_time else now,
+            finished_at=now,
+        )
         lines.append(message + ("; its build was removed" if removed else ""))
     return lines
 
@@ -67,9 +81,29 @@ def fail_dead_runs(instance: dg.DagsterInstance, data: DataLayout) -> list[str]:
     monitored_jobs=[nightly_job],
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Removes the build database of a failed nightly run, so failed nights do not "
-    "fill the disk.",
+    "fill the disk, and records the night as failed in the run history and mart.runs.",
 )
 def failed_run_cleanup(context: dg.RunFailureSensorContext) -> None:
-    """Remove the failed run's build folder under ``work/``."""
-    if remove_run_build(layout(), context.dagster_run.run_id):
-        context.log.info(f"removed the build of failed run {context.dagster_run.run_id}")
+    """Remove the failed run's build folder under ``work/`` and record the night as
+    ``failed`` in the run history and the current release's ``mart.runs``.
+
+    A `make run` run is left alone: `make run` did both itself, holding the writer lock.
+    """
+    run = context.dagster_run
+    if CLI_RUN_TAG in run.tags:
+        return
+    data = layout()
+    with writer_lock(data, wait_s=SENSOR_LOCK_WAIT_S, on_wait=context.log.warning):
+        if remove_run_build(data, run.run_id):
+            context.log.info(f"removed the build of failed run {run.run_id}")
+        record = context.instance.get_run_record_by_id(run.run_id)
+        now = datetime.now(UTC)
+        started = record.start_time if record is not None else None
+        ended = record.end_time if record is not None else None
+        record_failed_night(
+            data,
+            run_id=run.run_id,
+            started_at=datetime.fromtimestamp(started, UTC) if started else now,
+            finished_at=datetime.fromtimestamp(ended, UTC) if ended else now,
+        )
+    context.log.info(f"run {run.run_id} recorded as failed in the run history")

@@ -1,4 +1,4 @@
-"""A quiet night: recorded in the history and in the current release's ``mart.runs``.
+"""Quiet and failed nights: recorded in the history and in the current release's ``mart.runs``.
 
 A night whose inputs key equals the last published run's rebuilds and publishes nothing
 (``pipeline.conflicts.stage``), but it did run: it read every source and checked every
@@ -7,7 +7,8 @@ look. It adds an ``unchanged`` row to the history store, then refreshes the curr
 ``landuse.duckdb`` is replaced by a copy whose ``mart.runs`` is the history's
 (:func:`pipeline.publish.database.refresh_runs_table`) and ``run_summary.json`` is written
 again for the new file's size and SHA-256, under the same release id. Both files are renamed
-into place, so a reader sees the old or the new file, never a half-written one. A refresh
+into place, so a reader sees the old or the new file, never a half-written one. A failed night
+is recorded the same way (outcome ``failed``; :func:`record_failed_night`). A refresh
 killed after the history commit is repaired by the next quiet or published night, which
 writes ``mart.runs`` from the history again.
 """
@@ -19,16 +20,18 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from pipeline.history.store import record_unchanged_run, runs_count
+from pipeline.history.store import (
+    STOCKHOLM,
+    record_failed_run,
+    record_unchanged_run,
+    runs_count,
+)
 from pipeline.layout import DATABASE, DataLayout
 from pipeline.publish.database import refresh_runs_table
 from pipeline.publish.outputs import SUMMARY_JSON
 from pipeline.publish.release import current_release, fsync_file
 from pipeline.publish.summary import summary_document, write_summary_json
-
-_STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 @dataclass(frozen=True)
@@ -65,13 +68,35 @@ def record_quiet_night(
     record_unchanged_run(
         layout.history_db,
         run_id=run_id,
-        run_date=started_at.astimezone(_STOCKHOLM).date(),
+        run_date=started_at.astimezone(STOCKHOLM).date(),
         started_at=started_at,
         inputs_key=inputs_key,
     )
+    return QuietNight(
+        release_id=refresh_release(release, layout), runs=runs_count(layout.history_db)
+    )
+
+
+def record_failed_night(
+    layout: DataLayout, *, run_id: str, started_at: datetime, finished_at: datetime
+) -> str | None:
+    """Record run ``run_id`` as ``failed`` and refresh the current release's run list, if
+    there is a release; return its id (None before the first publication).
+
+    The caller holds the writer lock (nothing of the failed run is published).
+    """
+    record_failed_run(
+        layout.history_db, run_id=run_id, started_at=started_at, finished_at=finished_at
+    )
+    release = current_release(layout.out)
+    return refresh_release(release, layout) if release is not None else None
+
+
+def refresh_release(release: Path, layout: DataLayout) -> str:
+    """Give ``release``'s ``landuse.duckdb`` the history's ``mart.runs`` and rewrite its
+    ``run_summary.json`` for the new file; return the release id (unchanged)."""
     refresh_runs_table(release / DATABASE, layout.history_db)
-    release_id = _rewrite_summary(release)
-    return QuietNight(release_id=release_id, runs=runs_count(layout.history_db))
+    return _rewrite_summary(release)
 
 
 def _rewrite_summary(release: Path) -> str:

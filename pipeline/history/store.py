@@ -8,7 +8,8 @@ never enters the history.
 
 Every run that gets as far as the skip decision is a row of ``runs``: a published run with
 outcome ``published`` (:func:`commit_history`), a quiet night, which found no input, rule or
-code changed and rebuilt nothing, with outcome ``unchanged`` (:func:`record_unchanged_run`).
+code changed and rebuilt nothing, with outcome ``unchanged`` (:func:`record_unchanged_run`),
+and a failed one with outcome ``failed`` (:func:`record_failed_run`).
 
 The store is never opened for writing in place: a commit writes a copy beside it and
 renames the copy over it (``os.replace``), like a release. So an analyst holding the store
@@ -28,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -35,6 +37,8 @@ from pipeline.db import connect, run_sql, sql, sql_literal
 
 #: An area change at or below this (m²) is numerical noise, not a changed conflict.
 AREA_TOLERANCE_M2 = 1.0
+#: The time zone of a run's date.
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 #: Suffix of the copy a commit writes before it replaces the store.
 NEXT_SUFFIX = ".next"
 
@@ -141,6 +145,23 @@ def record_unchanged_run(
     _rewrite_store(history_path, lambda con: run_sql(con, "history/record_unchanged_run", params))
 
 
+def record_failed_run(
+    history_path: Path, *, run_id: str, started_at: datetime, finished_at: datetime
+) -> None:
+    """Record a failed night (outcome ``failed``): nothing was published or changed.
+
+    The run date is ``started_at``'s in Europe/Stockholm. Written like :func:`commit_history`;
+    the store is created if this is the first night.
+    """
+    params: dict[str, object] = {
+        "run_id": run_id,
+        "run_date": started_at.astimezone(STOCKHOLM).date().isoformat(),
+        "started_at": started_at.isoformat(),
+        "finished_at": finished_at.isoformat(),
+    }
+    _rewrite_store(history_path, lambda con: run_sql(con, "history/record_failed_run", params))
+
+
 def _rewrite_store(history_path: Path, write: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
     """Apply ``write`` to a copy of the store (``history.duckdb.next``), flush it and rename it
     over the store, so the store is never opened for writing in place (module doc)."""
@@ -177,7 +198,8 @@ def last_checked_and_rebuilt(history_path: Path) -> tuple[datetime | None, datet
         return None, None
     with connect(history_path, read_only=True) as con:
         row = con.execute(
-            "SELECT max(started_at), max(started_at) FILTER (WHERE outcome = 'published') FROM runs"
+            "SELECT max(started_at) FILTER (WHERE outcome IN ('published', 'unchanged')), "
+            "max(started_at) FILTER (WHERE outcome = 'published') FROM runs"
         ).fetchone()
     return (row[0], row[1]) if row else (None, None)
 

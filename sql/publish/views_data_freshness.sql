@@ -4,7 +4,8 @@ CREATE SCHEMA IF NOT EXISTS views;
 CREATE OR REPLACE VIEW views.data_freshness AS
 WITH rebuilt AS (SELECT max(started_at) AS rebuilt_at FROM mart.runs WHERE outcome = 'published')
 SELECT (SELECT release_id FROM mart.publication) AS release_id,
-       (SELECT max(started_at) FROM mart.runs) AS last_checked,
+       (SELECT max(started_at) FROM mart.runs
+        WHERE outcome IN ('published', 'unchanged')) AS last_checked,
        (SELECT rebuilt_at FROM rebuilt) AS last_rebuilt,
        (SELECT count(*) FROM mart.runs
         WHERE outcome = 'unchanged' AND started_at > (SELECT rebuilt_at FROM rebuilt)) AS quiet_nights_since,

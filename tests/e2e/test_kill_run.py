@@ -103,6 +103,10 @@ def test_next_run_after_a_sigkill_completes(tmp_path: Path) -> None:
         assert not layout.run_build(dead[step]).parent.exists()
         assert not list(layout.releases.glob(".*.partial"))
         assert rows(layout.published_db, "SELECT count(*) FROM mart.conflicts") == [(3,)]
+        # the killed night is a run of the history, and of mart.runs once a night publishes
+        assert rows(
+            layout.history_db, f"SELECT outcome FROM runs WHERE run_id = '{dead[step]}'"
+        ) == [("failed",)]
 
 
 def test_dead_runs_of_another_data_folder_are_left_alone(tmp_path: Path) -> None:

@@ -10,7 +10,9 @@ import pytest
 
 from pipeline.db import sql
 from pipeline.history.store import (
+    last_checked_and_rebuilt,
     last_published_inputs_key,
+    record_failed_run,
     record_unchanged_run,
     run_outcome,
     runs_count,
@@ -81,3 +83,24 @@ def test_a_night_cannot_be_quiet_before_anything_was_published(tmp_path: Path) -
             started_at=datetime.now(UTC), inputs_key="k",
         )  # fmt: skip
     assert not (tmp_path / "history.duckdb").exists()
+
+
+def test_a_failed_night_is_a_run_that_neither_checked_nor_changed_anything(tmp_path: Path) -> None:
+    store, published = tmp_path / "history.duckdb", tmp_path / "landuse.duckdb"
+    _store_with_one_published_run(store)
+    _published_file(published)
+    record_failed_run(
+        store, run_id="night2", started_at=datetime(2026, 12, 1, 1, 0, tzinfo=UTC),
+        finished_at=datetime(2026, 12, 1, 1, 5, tzinfo=UTC),
+    )  # fmt: skip
+    refresh_runs_table(published, store)
+    with duckdb.connect(str(published), read_only=True) as con:
+        runs = con.execute(
+            "SELECT run_id, run_date, outcome, conflicts, new_conflicts FROM mart.runs "
+            "ORDER BY started_at"
+        ).fetchall()
+    assert runs[1] == ("night2", date(2026, 12, 1), "failed", None, 0)
+    assert last_published_inputs_key(store) == "key"
+    # a failed night did not check the data: freshness still dates from the published one
+    checked, rebuilt = last_checked_and_rebuilt(store)
+    assert checked == rebuilt == datetime(2026, 11, 30, 1, 0, tzinfo=UTC)

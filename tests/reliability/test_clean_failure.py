@@ -7,7 +7,7 @@ import errno
 from pathlib import Path
 
 import pytest
-from stages import make_world
+from stages import make_world, rows
 
 from pipeline.conflicts import stage as conflicts_stage
 
@@ -72,3 +72,8 @@ def test_failure_sensor_removes_a_failed_daemon_runs_build(
     ).for_run_failure()
     failed_run_cleanup(context)
     assert not build.parent.exists()
+    # the failed night is a run of the history (nothing was published yet: no release)
+    history = world.settings.layout.history_db
+    assert rows(history, "SELECT run_id, outcome, finished_at >= started_at FROM runs") == [
+        (result.run_id, "failed", True)
+    ]
