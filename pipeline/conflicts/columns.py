@@ -383,18 +383,22 @@ MART: dict[str, Table] = {
         ),
         Table(
             "runs",
-            "One published pipeline run with its counts of new, resolved and changed "
-            "conflicts (kept in the persistent run history).",
+            "One pipeline run: published, unchanged (a quiet night: every source checked, "
+            "nothing changed, nothing rebuilt) or failed (nothing published), with its counts "
+            "of new, resolved and changed conflicts (kept in the persistent run history).",
             _cols(
                 ("run_id", "VARCHAR", "Dagster run id."),
                 ("run_date", "DATE", "Date of the run (Europe/Stockholm)."),
-                ("started_at", "TIMESTAMP WITH TIME ZONE", "When the conflict build started."),
-                ("finished_at", "TIMESTAMP WITH TIME ZONE", "When the run was committed to the "
-                 "history (NULL for the run this file was published by)."),
-                ("outcome", "VARCHAR", "published."),
+                ("started_at", "TIMESTAMP WITH TIME ZONE", "When the run started (a published "
+                 "run: when its conflict build started)."),
+                ("finished_at", "TIMESTAMP WITH TIME ZONE", "When the run ended (NULL in a "
+                 "freshly published file for the run that published it, until the next night "
+                 "refreshes mart.runs)."),
+                ("outcome", "VARCHAR", "published, unchanged or failed."),
                 ("inputs_key", "VARCHAR", "Hash of inputs, rules and code version; a run with "
-                 "the same key as the last published one is skipped."),
-                ("conflicts", "INTEGER", "Conflicts in the run."),
+                 "the same key as the last published one is skipped; NULL for a failed run."),
+                ("conflicts", "INTEGER", "Conflicts in the run (the current release's count "
+                 "for an unchanged run; NULL for a failed one)."),
                 ("new_conflicts", "INTEGER", "Conflicts new in the run."),
                 ("resolved_conflicts", "INTEGER", "Conflicts gone since the previous run."),
                 ("changed_conflicts", "INTEGER", "Conflicts whose area or score changed."),

@@ -87,10 +87,7 @@ def layer_problems(layout: DataLayout, catalogue: Catalogue) -> list[LayerProble
 
 
 def _layer_problems_in(con: duckdb.DuckDBPyConnection) -> list[LayerProblem]:
-    rows = con.execute(
-        "SELECT layer, coalesce(source, ''), status, error FROM mart.layer_status "
-        "WHERE status IN ('stale', 'failed') ORDER BY layer"
-    ).fetchall()
+    rows = con.execute(sql("publish/summary_layers_not_fresh")).fetchall()
     return [
         LayerProblem(layer, source, status, problem_text(error, layer, source))
         for layer, source, status, error in rows
@@ -98,10 +95,7 @@ def _layer_problems_in(con: duckdb.DuckDBPyConnection) -> list[LayerProblem]:
 
 
 def _rule_problems_in(con: duckdb.DuckDBPyConnection) -> list[RuleProblem]:
-    rows = con.execute(
-        "SELECT rule_id, status, missing_layers, stale_layers FROM mart.rule_summary "
-        "WHERE status <> 'complete' ORDER BY status DESC, rule_id"
-    ).fetchall()
+    rows = con.execute(sql("publish/summary_rules_not_complete")).fetchall()
     return [RuleProblem(r, s, list(m or []), list(st or [])) for r, s, m, st in rows]
 
 
@@ -138,10 +132,23 @@ def run_summary(database: Path, outputs: list[Path], top: int = 10) -> str:
         ).fetchall():
             lines.append(f"  {name:<20} {n:>6} conflicts, {area:>10.2f} km² ({status})")
         lines.append(counting_line(total, total_km2))
+        lines.append(checked_line(con))
         lines.append("")
         lines.append("Outputs:")
         lines.extend(f"  {path}" for path in outputs if path.exists())
         return "\n".join(lines)
+
+
+def checked_line(con: duckdb.DuckDBPyConnection) -> str:
+    """When the data was last checked and last rebuilt, from ``mart.runs``."""
+    row = con.execute(sql("publish/summary_runs")).fetchone()
+    if row is None:  # an aggregate always gives one row
+        raise RuntimeError("sql/publish/summary_runs.sql returned no row")
+    checked, rebuilt, runs, quiet, failed = row
+    return (
+        f"Last checked: {checked} (last rebuilt {rebuilt}; {runs} nights recorded: "
+        f"{quiet} quiet, {failed} failed)"
+    )
 
 
 def counting_line(conflicts: int, area_km2: float) -> str:
@@ -172,7 +179,9 @@ def summary_document(
 
     ``files`` are the other outputs of the same release; each is listed with its size and
     SHA-256 so a reader can check that a set is whole (a folder such as ``reports`` file by
-    file). ``counting`` says in one line how a conflict spanning kommuner is counted.
+    file). ``counting`` says in one line how a conflict spanning kommuner is counted;
+    ``runs`` when the data was last checked and last rebuilt, and how many nights (quiet and
+    failed ones included) are recorded.
     """
     with connect(database, read_only=True) as con:
 
@@ -191,6 +200,7 @@ def summary_document(
             "severity": severity,
             "kommunalforbund": records("publish/summary_kommunalforbund"),
             "counting": counting_line(total, total_km2),
+            "runs": records("publish/summary_runs")[0],
             "rules_unknown": records("publish/summary_rules_unknown"),
             "layers_not_fresh": [asdict(p) for p in _layer_problems_in(con)],
             "rules_not_complete": [asdict(p) for p in _rule_problems_in(con)],
