@@ -16,7 +16,8 @@ from assets_defs.common import (
 from pipeline.conflicts.stage import BUILT_TABLES
 from pipeline.layout import DATABASE
 from pipeline.publish.maps import png_preview_markdown
-from pipeline.publish.outputs import GEOPACKAGE, MAP_HTML, MAP_PNG, SUMMARY_JSON
+from pipeline.publish.outputs import GEOPACKAGE, MAP_HTML, MAP_PNG, REPORTS, SUMMARY_JSON
+from pipeline.publish.reports.pages import INDEX
 from pipeline.publish.stage import run_publish
 from pipeline.versioning import source_fingerprint
 
@@ -33,6 +34,9 @@ _SPECS = {
                      f"labelled) and ``out/{MAP_HTML}`` (offline Leaflet, one toggle per rule)."),
     "run_summary": ({"json"}, f"``out/{SUMMARY_JSON}``: release id, counts per severity and "
                     "kommunalförbund, top conflicts, files with SHA-256."),
+    "kommun_reports": ({"html"}, f"``out/{REPORTS}/{INDEX}`` and ``out/{REPORTS}/<kommun_code>"
+                       ".html``: one Swedish report page per kommun of the study area "
+                       "(offline, printable on A4)."),
 }  # fmt: skip
 
 
@@ -78,7 +82,9 @@ def published_release(context: dg.AssetExecutionContext) -> Iterator[dg.Material
     metadata: dict[str, dict[str, object]] = {
         "landuse_duckdb": {
             "path": dg.MetadataValue.path(str(out / DATABASE)),
-            "dagster/row_count": counts.get("conflicts", 0) + counts.get("conflict_points", 0),
+            "dagster/row_count": sum(
+                counts.get(layer, 0) for layer in ("conflicts", "conflict_lines", "conflict_points")
+            ),
             "undocumented_columns": ", ".join(release.undocumented) or "none",
         },
         "conflicts_gpkg": {
@@ -91,6 +97,10 @@ def published_release(context: dg.AssetExecutionContext) -> Iterator[dg.Material
             "preview": dg.MetadataValue.md(png_preview_markdown(release.path / MAP_PNG)),
         },
         "run_summary": {"path": dg.MetadataValue.path(str(out / SUMMARY_JSON))},
+        "kommun_reports": {
+            "path": dg.MetadataValue.path(str(out / REPORTS / INDEX)),
+            "pages": release.report_pages,
+        },
     }
     for position, key in enumerate(_SPECS):
         yield materialize(

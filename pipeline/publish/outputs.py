@@ -96,6 +96,12 @@ class Release:
         counts = self.results.get(GEOPACKAGE)
         return dict(counts) if isinstance(counts, dict) else {}
 
+    @property
+    def report_pages(self) -> int:
+        """Report pages written (the index and one per kommun of the study area)."""
+        written = self.results.get(REPORTS)
+        return int(written.get("pages", 0)) if isinstance(written, dict) else 0
+
 
 def published_outputs(out_dir: Path) -> list[Path]:
     """Paths of every output under ``out_dir`` (the symlink), whether or not they exist yet;

@@ -34,3 +34,12 @@ def test_materialize_everything_publishes_conflicts(
         "conflicts",
         "landuse_duckdb",
     } <= materialized
+    reports = [
+        e.materialization
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "kommun_reports"
+    ]
+    # the index and one page per kommun of the tiny world's study area (1480, 1481, 1490)
+    assert [m.metadata["pages"].value for m in reports] == [4]
+    assert (world.settings.layout.out / "reports" / "1490.html").is_file()
+    assert materialized >= {"conflict_rank_stability", "kommun_rank_stability", "backtest"}
