@@ -146,8 +146,8 @@ def checked_line(con: duckdb.DuckDBPyConnection) -> str:
         raise RuntimeError("sql/publish/summary_runs.sql returned no row")
     checked, rebuilt, runs, quiet, failed = row
     return (
-        f"Last checked: {checked} (last rebuilt {rebuilt}; {runs} nights recorded: "
-        f"{quiet} quiet, {failed} failed)"
+        f"Last checked: {checked} (last rebuilt {rebuilt}; {runs} "
+        f"{'night' if runs == 1 else 'nights'} recorded: {quiet} quiet, {failed} failed)"
     )
 
 
