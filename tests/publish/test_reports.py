@@ -136,12 +136,27 @@ def test_report_figures_equal_the_mart(published) -> None:
     database = published.out_dir / "landuse.duckdb"
     folder = published.out_dir / REPORTS
     kommuner = _rows(database, "SELECT * EXCLUDE (geometry) FROM mart.kommun_summary")
+    bands = {
+        r["kommun_code"]: r for r in _rows(database, "SELECT * FROM mart.kommun_rank_stability")
+    }
     checked = 0
     for kommun in kommuner:
         found = figures(folder / f"{kommun['kommun_code']}.html")
         top = [f for f in found if f.section == "figures"]
+        band = bands[kommun["kommun_code"]]
         assert [float(f.value) for f in top] == pytest.approx(
-            [kommun["conflicts"], kommun["area_m2"], kommun["cross_border_conflicts"]], rel=1e-12
+            [
+                kommun["conflicts"],
+                kommun["area_m2"],
+                kommun["cross_border_conflicts"],
+                band["rank"],
+            ],
+            rel=1e-12,
+        )
+        stable = "stabil" if band["stable"] else "osäker"
+        low, high = swedish.number(band["rank_p05"]), swedish.number(band["rank_p95"])
+        assert f"{low}–{high}, {stable}" in " ".join(
+            (folder / f"{kommun['kommun_code']}.html").read_text(encoding="utf-8").split()
         )
         assert top[1].text == swedish.area(kommun["area_m2"])
         for f in (f for f in found if f.section == "severity"):
