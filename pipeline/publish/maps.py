@@ -17,6 +17,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import shapely
 from pandas.api.types import is_object_dtype, is_string_dtype
@@ -209,6 +210,12 @@ def popup_frame(conflicts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             "authority": conflicts["authority"],
             "severity": [swedish.severity(s) for s in conflicts["severity"]],
             "score": [swedish.number(s, 1) for s in conflicts["score"]],
+            "rank": [
+                rank_text(rank, low, high, top10, stable)
+                for rank, low, high, top10, stable in zip(
+                    conflicts["rank"], conflicts["rank_p05"], conflicts["rank_p95"],
+                    conflicts["top10_share"], conflicts["rank_stable"], strict=True)
+            ],
             "size": [_size(a, length) for a, length in zip(conflicts["area_m2"],
                                                            conflicts["length_m"], strict=True)],
         },
@@ -220,6 +227,18 @@ def popup_frame(conflicts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         for codes, names in zip(conflicts["kommun_codes"], conflicts["kommun_names"], strict=True)
     ]
     return out
+
+
+def rank_text(
+    rank: int, low: float | None, high: float | None, top10: float | None, stable: object
+) -> str:
+    """A conflict's rank with its band, e.g. ``5 (3–9, topp 10 i 72 % av omräkningarna)``,
+    ending in ``, osäker`` when the band is wider than the stable factor allows."""
+    if low is None or pd.isna(low):
+        return swedish.number(rank)
+    band = f"{swedish.number(low)}–{swedish.number(high)}"
+    share = f", topp 10 i {swedish.number(100 * float(top10 or 0))} % av omräkningarna"
+    return f"{swedish.number(rank)} ({band}{share}{'' if stable else ', osäker'})"
 
 
 def _size(area_m2: float, length_m: float | None) -> str:
@@ -288,9 +307,9 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
                                     icon_anchor=(70, 8)),
             ).add_to(names)  # fmt: skip
         names.add_to(fmap)
-    fields = ["reason", "legal_basis", "authority", "severity", "score", "size", "reports"]
-    aliases = ["Orsak", "Lagrum", "Myndighet", "Allvarlighetsgrad", "Poäng", "Yta",
-               "Kommunrapport"]  # fmt: skip
+    fields = ["reason", "legal_basis", "authority", "severity", "score", "rank", "size", "reports"]
+    aliases = ["Orsak", "Lagrum", "Myndighet", "Allvarlighetsgrad", "Poäng", "Rang (intervall)",
+               "Yta", "Kommunrapport"]  # fmt: skip
     for rule in rules:
         part = conflicts[conflicts["rule_id"] == rule["rule_id"]].drop(columns=["rule_id"])
         group = folium.FeatureGroup(name=f"{html.escape(rule['title'])} ({len(part)})", show=True)
