@@ -309,3 +309,26 @@ def test_run_summary_links_the_reports_and_says_how_totals_add_up(published) -> 
     assert document["counting"] == counting[0]
     names = {f["name"] for f in document["files"]}
     assert {"reports/index.html", "reports/1480.html", "reports/1481.html"} <= names
+
+
+def test_index_shows_how_sensitive_the_ranking_is(published) -> None:
+    database = published.out_dir / "landuse.duckdb"
+    expected = _rows(
+        database,
+        'SELECT parameter, "end", greatest(0, 1 - coalesce(spearman, 1)) AS shift '
+        "FROM mart.parameter_sensitivity",
+    )
+    text = (published.out_dir / REPORTS / "index.html").read_text(encoding="utf-8")
+    section = text.split('<section id="sensitivity">', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(
+        r'<tr data-parameter="([^"]+)" data-end="(low|high)">.*?data-value="([^"]+)"',
+        section,
+        re.S,
+    )
+    assert len(rows) == len(expected) > 0
+    shown = {(p, e): float(v) for p, e, v in rows}
+    for r in expected:
+        assert shown[(r["parameter"], r["end"])] == pytest.approx(r["shift"], abs=1e-12)
+    shifts = [float(v) for _, _, v in rows]
+    assert shifts == sorted(shifts, reverse=True)  # the most moving parameter first
+    assert max(shifts) > 0  # halving the medium weight reorders the tiny world

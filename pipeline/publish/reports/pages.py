@@ -58,6 +58,7 @@ class ReportData:
     boundaries: dict[str, tuple[str, Any, Any]]
     conflict_shapes: dict[str, list[tuple[str, Any]]]
     rule_titles: dict[str, str]
+    sensitivity: list[Row]
 
 
 def _records(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> list[Row]:
@@ -99,6 +100,7 @@ def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
             boundaries=boundaries,
             conflict_shapes=dict(shapes),
             rule_titles={r["rule_id"]: r["title"] for r in _records(con, "report_rule_titles")},
+            sensitivity=_records(con, "report_sensitivity"),
         )
 
 
@@ -161,6 +163,8 @@ def render_index(env: jinja2.Environment, data: ReportData, release_id: str) -> 
         resolved=data.resolved,
         trend=_trend(data),
         runs=data.trend,
+        sensitivity=data.sensitivity,
+        rule_titles=data.rule_titles,
     )
 
 
