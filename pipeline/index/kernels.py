@@ -65,6 +65,21 @@ def sample_rings(
 
 
 @njit(cache=True, nogil=True)
+def _cell_bounds(
+    cx: np.ndarray, cy: np.ndarray, cs: int, ce: int
+) -> tuple[float, float, float, float]:
+    """Bounding box (xmin, ymin, xmax, ymax) of the cell polygon ``cx[cs:ce]``, ``cy[cs:ce]``."""
+    xmin = xmax = cx[cs]
+    ymin = ymax = cy[cs]
+    for j in range(cs, ce):
+        xmin = min(xmin, cx[j])
+        xmax = max(xmax, cx[j])
+        ymin = min(ymin, cy[j])
+        ymax = max(ymax, cy[j])
+    return xmin, ymin, xmax, ymax
+
+
+@njit(cache=True, nogil=True)
 def clip_areas(
     pair_feature: np.ndarray,
     pair_cell: np.ndarray,
@@ -116,15 +131,7 @@ def clip_areas(
         m = ce - cs
         ox = cx[cs]
         oy = cy[cs]
-        hxmin = cx[cs]
-        hxmax = cx[cs]
-        hymin = cy[cs]
-        hymax = cy[cs]
-        for j in range(cs, ce):
-            hxmin = min(hxmin, cx[j])
-            hxmax = max(hxmax, cx[j])
-            hymin = min(hymin, cy[j])
-            hymax = max(hymax, cy[j])
+        hxmin, hymin, hxmax, hymax = _cell_bounds(cx, cy, cs, ce)
         total = 0.0
         for r in range(feature_rings[f], feature_rings[f + 1]):
             if (
@@ -249,15 +256,7 @@ def clip_lengths(
         m = ce - cs
         ox = cx[cs]
         oy = cy[cs]
-        hxmin = cx[cs]
-        hxmax = cx[cs]
-        hymin = cy[cs]
-        hymax = cy[cs]
-        for j in range(cs, ce):
-            hxmin = min(hxmin, cx[j])
-            hxmax = max(hxmax, cx[j])
-            hymin = min(hymin, cy[j])
-            hymax = max(hymax, cy[j])
+        hxmin, hymin, hxmax, hymax = _cell_bounds(cx, cy, cs, ce)
         total = 0.0
         for ln in range(feature_lines[f], feature_lines[f + 1]):
             if (
