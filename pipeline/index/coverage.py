@@ -396,14 +396,7 @@ def _cover_lines(geoms: np.ndarray, resolution: int) -> Coverage:
     """
     n = len(geoms)
     lines, owner = shapely.get_parts(geoms, return_index=True)
-    coords, coord_line = shapely.get_coordinates(lines, return_index=True)
-    lx = np.ascontiguousarray(coords[:, 0])
-    ly = np.ascontiguousarray(coords[:, 1])
-    line_offsets = np.zeros(len(lines) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(coord_line, minlength=len(lines)), out=line_offsets[1:])
-    feature_lines = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(owner, minlength=n), out=feature_lines[1:])
-    line_bounds = shapely.bounds(lines)
+    lx, ly, line_offsets, feature_lines, line_bounds = _flatten(lines, owner, n)
     edge, _ = _local_cell(line_bounds, resolution)
 
     band_feat, band_cells = _line_band(
@@ -426,6 +419,26 @@ def _cover_lines(geoms: np.ndarray, resolution: int) -> Coverage:
         cells = np.concatenate([cells[keep], rc])
         length = np.concatenate([length[keep], rl])
     return _finish_lines(pf, cells, length, geoms, np.arange(n), resolution)
+
+
+def _flatten(
+    paths: np.ndarray, owner: np.ndarray, n_features: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rings or lines (EPSG:3006) as the compiled kernels take them.
+
+    ``paths`` belong to features ``owner`` (ascending, ``0 <= owner < n_features``). Returns
+    contiguous ``x``, ``y``; ``offsets`` (path ``i`` is ``x[offsets[i]:offsets[i + 1]]``);
+    ``feature_offsets`` (feature ``f`` owns paths ``feature_offsets[f]:feature_offsets[f + 1]``)
+    and ``bounds`` ``(n_paths, 4)``.
+    """
+    coords, coord_path = shapely.get_coordinates(paths, return_index=True)
+    x = np.ascontiguousarray(coords[:, 0])
+    y = np.ascontiguousarray(coords[:, 1])
+    offsets = np.zeros(len(paths) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(coord_path, minlength=len(paths)), out=offsets[1:])
+    feature_offsets = np.zeros(n_features + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=n_features), out=feature_offsets[1:])
+    return x, y, offsets, feature_offsets, shapely.bounds(paths)
 
 
 def _pair_keys(f: np.ndarray, cell_id: np.ndarray, n_cells: int) -> np.ndarray:
@@ -456,14 +469,7 @@ def _cover_polygons_fast(
     parts, part_owner = shapely.get_parts(geoms, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     ring_owner = part_owner[ring_part]
-    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-    rx = np.ascontiguousarray(coords[:, 0])
-    ry = np.ascontiguousarray(coords[:, 1])
-    ring_offsets = np.zeros(len(rings) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(coord_ring, minlength=len(rings)), out=ring_offsets[1:])
-    feature_rings = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(ring_owner, minlength=n), out=feature_rings[1:])
-    ring_bounds = shapely.bounds(rings)
+    rx, ry, ring_offsets, feature_rings, ring_bounds = _flatten(rings, ring_owner, n)
 
     # Local hexagon size, from the cell at the middle of the chunk.
     edge, cell_area = _local_cell(ring_bounds, resolution)
