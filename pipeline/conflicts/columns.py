@@ -379,6 +379,24 @@ MART: dict[str, Table] = {
                 ("score_before", "DOUBLE", "Score in the previous run (NULL when new)."),
                 ("score_after", "DOUBLE", "Score in this run (NULL when resolved)."),
                 ("reason", "VARCHAR", "reason of the conflict (as last seen)."),
+                ("kommun_codes", "VARCHAR[]", "Kommuner the conflict lies in (as last seen; "
+                 "NULL for changes recorded before kommun codes were kept)."),
+            ),
+        ),
+        Table(
+            "kommun_runs",
+            "One (run, kommun of the study area): the kommun's conflicts and their area in "
+            "the kommun as mart.kommun_summary had them in that run; a quiet night repeats "
+            "the current release's figures (kept in the persistent run history).",
+            _cols(
+                ("run_id", "VARCHAR", "Dagster run id (mart.runs)."),
+                ("run_date", "DATE", "Date of the run (Europe/Stockholm)."),
+                ("kommun_code", "VARCHAR", "Four-digit kommun code."),
+                ("conflicts", "INTEGER", "Conflicts touching the kommun (each counted once "
+                 "in every kommun it touches)."),
+                ("area_m2", "DOUBLE", "Conflict area inside the kommun (m², split by area "
+                 "share)."),
+                ("status", "VARCHAR", _UNKNOWN_STATUS),
             ),
         ),
         Table(

@@ -53,15 +53,54 @@ class RunChanges:
 
 
 def attach_history(con: duckdb.DuckDBPyConnection, history_path: Path) -> None:
-    """Attach the store read-only as ``history``; an empty in-memory one before the first run."""
+    """Attach the store read-only as ``history``; an empty in-memory one before the first run.
+
+    A store written before a table or column of ``sql/history/create_store.sql`` existed
+    (e.g. ``kommun_runs``) is read into an in-memory ``history`` of the current shape, its
+    missing columns NULL, so the file itself is still only read; its next commit upgrades it.
+    """
     if history_path.exists():
         con.execute(f"ATTACH {sql_literal(str(history_path))} AS history (READ_ONLY)")
-        return
+        if _store_is_current(con):
+            return
+        con.execute("DETACH history")
+        con.execute(f"ATTACH {sql_literal(str(history_path))} AS stored (READ_ONLY)")
     (current,) = con.execute("SELECT current_database()").fetchone() or ("memory",)
     con.execute("ATTACH ':memory:' AS history")
     con.execute("USE history")
     con.execute(sql("history/create_store"))
     con.execute(f"USE {duckdb_identifier(str(current))}")
+    if history_path.exists():
+        for table in STORE_TABLES:
+            if _has_table(con, "stored", table):
+                con.execute(f"INSERT INTO history.{table} BY NAME SELECT * FROM stored.{table}")
+        con.execute("DETACH stored")
+
+
+#: The tables of the history store (``sql/history/create_store.sql``) and the column each
+#: gained last: a store whose tables lack it was written by an older version.
+STORE_TABLES = {
+    "runs": "changed_conflicts",
+    "conflict_state": "kommun_codes",
+    "conflict_changes": "kommun_codes",
+    "kommun_runs": "status",
+}
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, database: str, table: str) -> bool:
+    query = "SELECT count(*) FROM duckdb_tables() WHERE database_name = $d AND table_name = $t"
+    (count,) = con.execute(query, {"d": database, "t": table}).fetchone() or (0,)
+    return bool(count)
+
+
+def _store_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the attached ``history`` has every table and newest column of the store."""
+    found = set(
+        con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'history'"
+        ).fetchall()
+    )
+    return all((table, column) in found for table, column in STORE_TABLES.items())
 
 
 def duckdb_identifier(name: str) -> str:

@@ -5,14 +5,16 @@ INSERT INTO conflict_changes BY NAME SELECT * FROM build.staging.pending_changes
 UPDATE conflict_state SET active = false
 WHERE conflict_id IN (SELECT conflict_id FROM build.staging.pending_changes
                       WHERE change = 'resolved');
-INSERT OR REPLACE INTO conflict_state
+INSERT OR REPLACE INTO conflict_state BY NAME
 SELECT conflict_id, rule_id, first_seen,
        (SELECT run_date FROM build.mart.runs WHERE run_id = $run_id) AS last_seen, area_m2, score, reason,
-       true AS active
+       true AS active, kommun_codes
 FROM build.mart.conflicts
 WHERE rule_id NOT IN (SELECT rule_id FROM build.mart.rule_summary WHERE status = 'unknown');
 INSERT OR REPLACE INTO runs BY NAME
 SELECT run_id, run_date, started_at, now() AS finished_at, 'published' AS outcome, inputs_key,
        conflicts, new_conflicts, resolved_conflicts, changed_conflicts
 FROM build.mart.runs WHERE run_id = $run_id;
+INSERT OR REPLACE INTO kommun_runs BY NAME
+SELECT * FROM build.mart.kommun_runs WHERE run_id = $run_id;
 COMMIT;

@@ -8,3 +8,10 @@ SELECT $run_id AS run_id, $run_date::DATE AS run_date, $started_at::TIMESTAMPTZ 
        (SELECT conflicts FROM runs WHERE outcome = 'published'
         ORDER BY finished_at DESC LIMIT 1) AS conflicts,
        0 AS new_conflicts, 0 AS resolved_conflicts, 0 AS changed_conflicts;
+
+-- the kommuner of the release that stays current, as its run recorded them
+INSERT OR REPLACE INTO kommun_runs BY NAME
+SELECT $run_id AS run_id, $run_date::DATE AS run_date, kommun_code, conflicts, area_m2, status
+FROM kommun_runs
+WHERE run_id = (SELECT run_id FROM runs WHERE outcome = 'published'
+                ORDER BY finished_at DESC LIMIT 1);

@@ -332,3 +332,44 @@ def test_index_shows_how_sensitive_the_ranking_is(published) -> None:
     shifts = [float(v) for _, _, v in rows]
     assert shifts == sorted(shifts, reverse=True)  # the most moving parameter first
     assert max(shifts) > 0  # halving the medium weight reorders the tiny world
+
+
+def test_a_kommun_report_shows_its_own_trend_over_the_stored_runs(
+    published, tmp_path: Path
+) -> None:
+    """Three stored runs of Mölndal (the published one and two earlier, one quiet): the page
+    lists each run's count and area in the kommun, newest first, and draws both charts."""
+    database = Path(shutil.copyfile(published.out_dir / "landuse.duckdb", tmp_path / "t.duckdb"))
+    with connect(database) as con:
+        con.execute(
+            "INSERT INTO mart.runs BY NAME SELECT r.* REPLACE (run_id || '-' || n AS run_id, "
+            "(run_date - n::INTEGER)::DATE AS run_date, "
+            "started_at - to_days(n::INTEGER) AS started_at, "
+            "CASE n WHEN 1 THEN 'unchanged' ELSE 'published' END AS outcome) "
+            "FROM mart.runs AS r, range(1, 3) AS t(n)"
+        )
+        con.execute(
+            "INSERT INTO mart.kommun_runs SELECT r.run_id, r.run_date, '1481', v.conflicts, "
+            "v.area_m2, 'complete' FROM mart.runs AS r JOIN (VALUES ('first-2', 5, 2500000.0), "
+            "('first-1', 5, 2500000.0)) AS v(run_id, conflicts, area_m2) USING (run_id)"
+        )
+        (area,) = con.execute(
+            "SELECT area_m2 FROM mart.kommun_summary WHERE kommun_code = '1481'"
+        ).fetchone()
+    write_reports(database, tmp_path / REPORTS, release_id="20261202T000000Z-trend")
+    page = tmp_path / REPORTS / "1481.html"
+    runs = [f for f in figures(page) if "data-run" in f.row]
+    assert [(f.row["data-run"], float(f.value)) for f in runs] == [
+        ("2026-11-28", 2), ("2026-11-28", area),
+        ("2026-11-27", 5), ("2026-11-27", 2_500_000.0),
+        ("2026-11-26", 5), ("2026-11-26", 2_500_000.0),
+    ]  # fmt: skip
+    assert [f.text for f in runs[:2]] == ["2", swedish.area(area)]
+    text = page.read_text(encoding="utf-8")
+    for chart in ("trend-count", "trend-area"):
+        svg = text.split(f'id="{chart}"')[1].split("</svg>")[0]
+        assert svg.count('class="trend-dot"') == 3 and "<polyline" in svg
+    assert "26 november 2026: 250,0 ha" in text and "27 november 2026: 5 konflikter" in text
+    # Borås was recorded only in the published run: one dot each, no line
+    boras = (tmp_path / REPORTS / "1490.html").read_text(encoding="utf-8")
+    assert boras.split('id="trend-count"')[1].split("</svg>")[0].count("trend-dot") == 1

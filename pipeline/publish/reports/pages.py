@@ -54,6 +54,7 @@ class ReportData:
     changes: dict[str, list[Row]]
     resolved: list[Row]
     trend: list[Row]
+    kommun_trend: dict[str, list[Row]]
     sources: list[Row]
     boundaries: dict[str, tuple[str, Any, Any]]
     conflict_shapes: dict[str, list[tuple[str, Any]]]
@@ -96,6 +97,7 @@ def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
             changes=_by_kommun(_records(con, "report_changes")),
             resolved=_records(con, "report_resolved"),
             trend=_records(con, "report_trend"),
+            kommun_trend=_by_kommun(_records(con, "report_kommun_trend")),
             sources=_records(con, "report_sources"),
             boundaries=boundaries,
             conflict_shapes=dict(shapes),
@@ -147,6 +149,10 @@ def _trend(data: ReportData) -> Any:
     return trend_chart([(r["run_date"], r["conflicts"]) for r in data.trend])
 
 
+#: Width (SVG units) of each of a kommun's two trend charts (count and area).
+KOMMUN_TREND_WIDTH = 300.0
+
+
 def render_index(env: jinja2.Environment, data: ReportData, release_id: str) -> str:
     """The index page: headline, every kommunalförbund and its kommuner, trend, resolved."""
     members: dict[str | None, list[Row]] = defaultdict(list)
@@ -171,6 +177,12 @@ def render_index(env: jinja2.Environment, data: ReportData, release_id: str) -> 
 def render_kommun(env: jinja2.Environment, data: ReportData, kommun: Row, release_id: str) -> str:
     """The page of one kommun (a row of ``mart.kommun_summary``)."""
     code = kommun["kommun_code"]
+    runs = data.kommun_trend.get(code, [])
+    counts = trend_chart([(r["run_date"], r["conflicts"]) for r in runs], KOMMUN_TREND_WIDTH)
+    areas = trend_chart(
+        [(r["run_date"], r["area_m2"] or 0.0) for r in runs], KOMMUN_TREND_WIDTH,
+        text=swedish.area,
+    )  # fmt: skip
     drawing = (
         kommun_map(code, data.boundaries, data.conflict_shapes.get(code, []))
         if code in data.boundaries
@@ -184,8 +196,9 @@ def render_kommun(env: jinja2.Environment, data: ReportData, kommun: Row, releas
         top=data.top.get(code, []),
         changes=data.changes.get(code, []),
         resolved=data.resolved,
-        trend=_trend(data),
-        runs=data.trend,
+        trend_count=counts,
+        trend_area=areas,
+        kommun_runs=runs,
         sources=data.sources,
         drawing=drawing,
         unknown_rules=[data.rule_titles.get(r, r) for r in kommun["unknown_rules"] or []],

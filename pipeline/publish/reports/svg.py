@@ -8,12 +8,14 @@ flipped.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import shapely
 from shapely.geometry.base import BaseGeometry
+
+from pipeline.publish.reports import swedish
 
 
 @dataclass(frozen=True)
@@ -185,22 +187,25 @@ def kommun_map(
 
 @dataclass(frozen=True)
 class TrendPoint:
-    """One run on the trend chart: its date, value and SVG position."""
+    """One run on the trend chart: its date, value (and the value as shown) and SVG position."""
 
     day: date
-    value: int
+    value: float
+    text: str
     x: float
     y: float
 
 
 @dataclass(frozen=True)
 class TrendChart:
-    """A line chart of one value per run, ``width`` × ``height`` units with margins."""
+    """A line chart of one value per run, ``width`` × ``height`` units with margins; ``top``
+    is the y axis maximum and ``top_text`` it as shown."""
 
     width: float
     height: float
     points: tuple[TrendPoint, ...]
-    top: int
+    top: float
+    top_text: str
     left: float
     bottom: float
 
@@ -211,18 +216,22 @@ class TrendChart:
 
 
 def trend_chart(
-    runs: Sequence[tuple[date, int]], width: float = 520.0, height: float = 160.0
+    runs: Sequence[tuple[date, float]],
+    width: float = 520.0,
+    height: float = 160.0,
+    text: Callable[[float], str] = swedish.number,
 ) -> TrendChart:
     """A chart of ``runs`` (date, value; oldest first), evenly spaced by run, the y axis from
-    0 to a round maximum."""
+    0 to a round maximum; ``text`` formats a value as the chart shows it."""
     left, right, top_margin, bottom_margin = 48.0, 12.0, 12.0, 28.0
     peak = max((v for _, v in runs), default=0)
-    top = int(round_length(peak) * math.ceil(peak / round_length(peak))) if peak > 0 else 1
+    top = round_length(peak) * math.ceil(peak / round_length(peak)) if peak > 0 else 1.0
     inner_w, inner_h = width - left - right, height - top_margin - bottom_margin
     step = inner_w / (len(runs) - 1) if len(runs) > 1 else 0.0
     points = tuple(
-        TrendPoint(day, value, round(left + (i * step if len(runs) > 1 else inner_w / 2), 1),
+        TrendPoint(day, value, text(value),
+                   round(left + (i * step if len(runs) > 1 else inner_w / 2), 1),
                    round(top_margin + inner_h * (1 - value / top), 1))
         for i, (day, value) in enumerate(runs)
     )  # fmt: skip
-    return TrendChart(width, height, points, top, left, height - bottom_margin)
+    return TrendChart(width, height, points, top, text(top), left, height - bottom_margin)
