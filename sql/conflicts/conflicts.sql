@@ -1,20 +1,22 @@
 -- mart.conflicts: one overlap (or within-distance pair) of a side-A feature and a side-B
 -- feature under one rule, ranked by score across the region and within its main kommun.
 -- score = weight[severity] x max(area_km2, $min_area_km2) x value factor of each side.
--- reason: one sentence in words of the geometry: "… lies 499 m from …", "… overlaps … by
--- 1.0 km²", "… crosses … for 1.2 km", "… lies in …", with the legal basis and authority.
+-- reason: one Swedish sentence a planner reads, in words of the geometry ("… ligger 499 m
+-- från …", "… överlappar … med 1,0 km²", "… korsar … på en sträcka av 1,2 km", "… ligger i
+-- …"), with the legal basis and authority. Each side is named by its layer's label and the
+-- feature's name, or "utan namn" when it has none: never by an id.
 
--- A distance or length in words: 1.2 km, 499 m, 3.5 m.
+-- A distance or length in Swedish words: 1,2 km, 499 m, 3,5 m.
 CREATE OR REPLACE TEMP MACRO metres_text(x) AS
-    CASE WHEN x >= 1000 THEN format('{} km', round(x / 1000, 1))
-         WHEN x >= 10 THEN format('{} m', round(x)::BIGINT)
-         ELSE format('{} m', round(x, 1)) END;
+    replace(CASE WHEN x >= 1000 THEN format('{} km', round(x / 1000, 1))
+                 WHEN x >= 10 THEN format('{} m', round(x)::BIGINT)
+                 ELSE format('{} m', round(x, 1)) END, '.', ',');
 
--- An area in words: 1.234 km² from 1,000 m², whole m² from 10 m², tenths below.
+-- An area in Swedish words: 1,234 km² from 1 000 m², whole m² from 10 m², tenths below.
 CREATE OR REPLACE TEMP MACRO area_text(a) AS
-    CASE WHEN a >= 1000 THEN format('{} km²', round(a / 1e6, 3))
-         WHEN a >= 10 THEN format('{} m²', round(a)::BIGINT)
-         ELSE format('{} m²', round(a, 1)) END;
+    replace(CASE WHEN a >= 1000 THEN format('{} km²', round(a / 1e6, 3))
+                 WHEN a >= 10 THEN format('{} m²', round(a)::BIGINT)
+                 ELSE format('{} m²', round(a, 1)) END, '.', ',');
 
 CREATE OR REPLACE TABLE mart.conflicts AS
 WITH shares AS (
@@ -48,8 +50,8 @@ WITH shares AS (
                     THEN 1 + $value_bonus * (fa.value - $value_pivot) ELSE 1 END
              * CASE WHEN list_contains($value_layers, p.layer_b) AND fb.value IS NOT NULL
                     THEN 1 + $value_bonus * (fb.value - $value_pivot) ELSE 1 END AS score,
-           concat_ws(' ', la.title, fa.feature_id, '''' || fa.name || '''') AS label_a,
-           concat_ws(' ', lb.title, fb.feature_id, '''' || fb.name || '''') AS label_b,
+           concat(la.title, ' ', coalesce(nullif(trim(fa.name), ''), 'utan namn')) AS label_a,
+           concat(lb.title, ' ', coalesce(nullif(trim(fb.name), ''), 'utan namn')) AS label_b,
            r.verb, p.candidate_cells, p.geometry,
            substr(md5(concat_ws('|', p.rule_id, p.layer_a, p.feature_id_a,
                                 p.layer_b, p.feature_id_b)), 1, 16) AS conflict_id
@@ -67,27 +69,27 @@ WITH shares AS (
     -- within: what lies within the distance (distance rules). A rule's verb replaces the
     -- relation (and is then followed by the distance for distance rules).
     SELECT *,
-           CASE WHEN distance_m > 0 THEN format('lies {} from', metres_text(distance_m))
-                WHEN dim_a = 2 AND dim_b = 2 THEN 'overlaps'
-                WHEN dim_a = 1 AND dim_b >= 1 THEN 'crosses'
-                WHEN dim_a = 2 AND dim_b = 1 THEN 'is crossed by'
-                WHEN dim_a = 0 AND dim_b = 2 THEN 'lies in'
-                WHEN dim_a = 0 THEN 'lies on'
-                WHEN dim_a = 2 THEN 'contains'
-                ELSE 'passes' END AS relation,
+           CASE WHEN distance_m > 0 THEN format('ligger {} från', metres_text(distance_m))
+                WHEN dim_a = 2 AND dim_b = 2 THEN 'överlappar'
+                WHEN dim_a = 1 AND dim_b >= 1 THEN 'korsar'
+                WHEN dim_a = 2 AND dim_b = 1 THEN 'korsas av'
+                WHEN dim_a = 0 AND dim_b = 2 THEN 'ligger i'
+                WHEN dim_a = 0 THEN 'ligger på'
+                WHEN dim_a = 2 THEN 'innehåller'
+                ELSE 'berör' END AS relation,
            CASE WHEN rule_distance_m > 0 AND verb IS NOT NULL AND distance_m > 0
-                    THEN format(', {} away', metres_text(distance_m))
+                    THEN format(', på {} avstånd', metres_text(distance_m))
                 WHEN rule_distance_m > 0 THEN ''
-                WHEN area_m2 > 0 THEN format(' by {}', area_text(area_m2))
+                WHEN area_m2 > 0 THEN format(' med {}', area_text(area_m2))
                 WHEN length_m > 0 AND dim_a + dim_b = 3
-                    THEN format(' for {}', metres_text(length_m))
+                    THEN format(' på en sträcka av {}', metres_text(length_m))
                 ELSE '' END AS measure,
            CASE WHEN area_m2 > 0
-                    THEN format('{} within {}', area_text(area_m2), metres_text(rule_distance_m))
+                    THEN format('{} inom {}', area_text(area_m2), metres_text(rule_distance_m))
                 WHEN length_m > 0 AND dim_b = 1
-                    THEN format('{} of it within {}', metres_text(length_m),
+                    THEN format('{} av den inom {}', metres_text(length_m),
                                 metres_text(rule_distance_m))
-                ELSE format('rule distance {}', metres_text(rule_distance_m)) END AS within
+                ELSE format('regelns avstånd {}', metres_text(rule_distance_m)) END AS within
     FROM scored
 )
 SELECT conflict_id,

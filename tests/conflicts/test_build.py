@@ -37,7 +37,7 @@ def test_exact_areas_filters_and_cross_border(built_world: BuiltWorld) -> None:
     assert farm["area_m2"] == pytest.approx(EXPECTED_WIND_FARM_M2, rel=1e-9)
     assert farm["cross_border"] and sorted(farm["kommun_codes"]) == ["1480", "1481"]
     assert farm["kommunalforbund"] == ["Göteborgsregionen"]
-    assert "overlaps Åkermark A1 by 1.0 km²" in farm["reason"]
+    assert "överlappar Åkermark utan namn med 1,0 km²" in farm["reason"]
     # overlaps of rules without a distance: distance 0, no linear side
     assert (natura["distance_m"], natura["length_m"]) == (0.0, None)
     assert (farm["distance_m"], farm["length_m"]) == (0.0, None)
@@ -61,8 +61,9 @@ def test_within_distance_rule_uses_a_true_circle(built_world: BuiltWorld) -> Non
     assert setback["distance_m"] == pytest.approx(500.0, abs=1e-9)
     assert setback["length_m"] is None
     assert setback["reason"] == (
-        f"Vindkraftverk 1400-1 lies 500 m from Detaljplan DP1 'Kvarnbyn' "
-        f"({round(setback['area_m2'] / 1e6, 3)} km² within 800 m; MB 2 kap 3 §, kommun)"
+        "Vindkraftverk utan namn ligger 500 m från Detaljplan Kvarnbyn "
+        f"({str(round(setback['area_m2'] / 1e6, 3)).replace('.', ',')} km² inom 800 m; "
+        "MB 2 kap 3 §, kommun)"
     )
 
 

@@ -113,8 +113,9 @@ def test_a_point_in_the_hole_is_measured_to_the_hole_edge(found: dict[str, dict]
     disc = shapely.Point(XA + 1300, YA + 1500).buffer(500, 256)
     assert hole["area_m2"] == pytest.approx(shapely.intersection(disc, NATURA).area, rel=2e-4)
     assert hole["reason"] == (
-        "Verk HOLE 'HOLE' lies 300 m from Natura N1 'N1' "
-        f"({round(hole['area_m2'] / 1e6, 3)} km² within 500 m; MB 7 kap 28 a §, Länsstyrelsen)"
+        "Verk HOLE ligger 300 m från Natura N1 "
+        f"({str(round(hole['area_m2'] / 1e6, 3)).replace('.', ',')} km² inom 500 m; "
+        "MB 7 kap 28 a §, Länsstyrelsen)"
     )
 
 
@@ -122,12 +123,12 @@ def test_reasons_read_as_distances(found: dict[str, dict]) -> None:
     e499 = found["E499"]
     assert 10 < e499["area_m2"] < 1000  # a lens 1 m deep: square metres, not "0.0 km²"
     assert e499["reason"] == (
-        f"Verk E499 'E499' lies 499 m from Natura N1 'N1' ({round(e499['area_m2'])} m² within "
+        f"Verk E499 ligger 499 m från Natura N1 ({round(e499['area_m2'])} m² inom "
         "500 m; MB 7 kap 28 a §, Länsstyrelsen)"
     )
     lens = found["E499_9"]
-    assert f"({round(lens['area_m2'], 1)} m² within 500 m;" in lens["reason"]
-    assert found["IN"]["reason"].startswith("Verk IN 'IN' lies in Natura N1 'N1' (")
+    assert f"({round(lens['area_m2'], 1)} m² inom 500 m;".replace(".", ",") in lens["reason"]
+    assert found["IN"]["reason"].startswith("Verk IN ligger i Natura N1 (")
 
 
 def test_distance_rule_cells_and_zones_hold_every_conflict(built: World) -> None:

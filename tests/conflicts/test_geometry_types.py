@@ -123,14 +123,14 @@ def test_every_type_meets_the_polygons_with_its_exact_measure(built: World) -> N
     assert found["L2"]["length_m"] == pytest.approx(1000.0, rel=1e-12)  # 500 m in each part
     assert found["L1"]["area_m2"] == 0.0 and found["L1"]["kommun_codes"] == ["1481"]
     assert found["L1"]["reason"] == (
-        "Anlaggning L1 'namn L1' crosses Skydd S1 'namn S1' for 1.0 km (MB 7 kap, Länsstyrelsen)"
+        "Anlaggning namn L1 korsar Skydd namn S1 på en sträcka av 1,0 km (MB 7 kap, Länsstyrelsen)"
     )
-    assert "crosses Skydd S2 'namn S2' for 1.0 km" in found["L2"]["reason"]
+    assert "korsar Skydd namn S2 på en sträcka av 1,0 km" in found["L2"]["reason"]
     # points and polygons have no linear side; areal overlaps give their exact area
     assert all(found[k]["length_m"] is None for k in ("P1", "M1", "G1", "G2"))
     assert found["G1"]["area_m2"] == pytest.approx(40_000.0, rel=1e-12)
     assert found["G2"]["area_m2"] == pytest.approx(20_000.0, rel=1e-12)
-    assert "Anlaggning P1 'namn P1' lies in Skydd S1" in found["P1"]["reason"]
+    assert "Anlaggning namn P1 ligger i Skydd namn S1" in found["P1"]["reason"]
     assert shapely.from_wkb(found["M1"]["wkb"]).equals(shapely.Point(XA + 100, YA + 100))
 
 
@@ -142,7 +142,7 @@ def test_a_road_crossing_a_watercourse_is_a_point_conflict(built: World) -> None
         shapely.intersection(INSTALLATIONS["L1"], WATER["W1"])
     )
     assert (crossing["area_m2"], crossing["length_m"]) == (0.0, 0.0)
-    assert "Anlaggning L1 'namn L1' crosses Vattendrag W1 'namn W1' (" in crossing["reason"]
+    assert "Anlaggning namn L1 korsar Vattendrag namn W1 (" in crossing["reason"]
 
 
 def test_a_line_within_a_distance_of_a_polygon(built: World) -> None:
@@ -154,8 +154,8 @@ def test_a_line_within_a_distance_of_a_polygon(built: World) -> None:
     # side, up to 2 cm beyond the true 500 m)
     assert 200_000.0 <= near["area_m2"] <= 200_000.0 + 0.02 * 1000
     assert near["reason"] == (
-        "Vattendrag W1 'namn W1' lies 300 m from Skydd S1 'namn S1' "
-        "(0.2 km² within 500 m; MB 7 kap, Länsstyrelsen)"
+        "Vattendrag namn W1 ligger 300 m från Skydd namn S1 "
+        "(0,2 km² inom 500 m; MB 7 kap, Länsstyrelsen)"
     )
 
 

@@ -3,7 +3,9 @@ alive in headless Chromium, and source texts shown as text."""
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import re
 import shutil
 from dataclasses import dataclass
@@ -11,6 +13,7 @@ from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pyogrio
 import pytest
 from browser import chromium_path, open_page
 from PIL import Image
@@ -373,3 +376,47 @@ def test_a_kommun_report_shows_its_own_trend_over_the_stored_runs(
     # Borås was recorded only in the published run: one dot each, no line
     boras = (tmp_path / REPORTS / "1490.html").read_text(encoding="utf-8")
     assert boras.split('id="trend-count"')[1].split("</svg>")[0].count("trend-dot") == 1
+
+
+#: Ids of the tiny world's features that have a name or are unnamed (never shown), and
+#: English words the reasons once used.
+HIDDEN_IDS = ("SE0530118", "1400-1", "DP1", "'A1'", " A1 ")
+ENGLISH = (" overlaps ", " lies ", " within ", " from ", " crosses ", " away", " by ")
+
+
+def test_reasons_a_person_reads_are_swedish_and_carry_no_ids(published) -> None:
+    """The reason on the map's popups, the reports, the GeoPackage and the run summary names
+    each side by its layer label and feature name ('utan namn' without one), in Swedish."""
+    out = published.out_dir
+    reasons = [r["reason"] for r in _rows(out / "landuse.duckdb", "SELECT reason FROM "
+                                          "mart.conflicts ORDER BY rank")]  # fmt: skip
+    assert reasons == [
+        "Vindbruksområde Kroppefjäll V2 överlappar Natura 2000 Kroppefjäll med 4,0 km² "
+        "(MB 7 kap 28 a §, Länsstyrelsen)",
+        "Vindbruksområde Kroppefjäll V2 överlappar Åkermark utan namn med 1,0 km² "
+        "(MB 3 kap 4 §, Jordbruksverket)",
+        reasons[2],
+    ]
+    assert reasons[2].startswith("Vindkraftverk utan namn ligger 500 m från Detaljplan "
+                                 "Kvarnbyn (0,244 km² inom 800 m; ")  # fmt: skip
+    gpkg = pyogrio.read_dataframe(out / "conflicts.gpkg", layer="conflicts", read_geometry=False)
+    summary = json.loads((out / "run_summary.json").read_text(encoding="utf-8"))
+    texts = {
+        "map": (out / "conflict_map.html").read_text(encoding="utf-8"),
+        "reports": "".join(
+            (out / REPORTS / f"{c}.html").read_text(encoding="utf-8") for c in ("1480", "1481")
+        ),
+        "gpkg": " | ".join(gpkg["reason"]),
+        "summary": " | ".join(c["reason"] for c in summary["top_conflicts"]),
+    }
+    for where, text in texts.items():
+        shown = [r for r in reasons if any(f in text for f in _written(r))]
+        assert len(shown) == 3, where
+    for word in HIDDEN_IDS + ENGLISH:
+        assert all(word not in r for r in reasons), word
+
+
+def _written(text: str) -> set[str]:
+    """``text`` as a page may hold it: as is, HTML-escaped, inside JSON (folium's GeoJSON)."""
+    escaped = html.escape(text)
+    return {text, escaped, json.dumps(text)[1:-1], json.dumps(escaped)[1:-1]}
