@@ -1,9 +1,12 @@
 """The two maps of a release: ``conflict_map.png`` (print) and ``conflict_map.html`` (offline).
 
-Both are drawn from the release's analyst DuckDB file. The PNG is in EPSG:3006 (metres, so
-the scale bar is exact); the HTML map is Leaflet through folium with geometry simplified in
-EPSG:3006 and reprojected to EPSG:4326, Leaflet's script and style inlined from the vendored
-copy in ``static/leaflet`` (no CDN, no background tiles unless asked), one toggle per rule.
+Both are drawn from the release's analyst DuckDB file over a light base of land, sea and the
+large lakes from the shipped kommun boundaries (:mod:`.basemap`: no tiles, nothing fetched),
+with the kommun names and the larger tätorter (when the catalogue has the layer
+:data:`.basemap.PLACES_LAYER`). The PNG is in EPSG:3006 (metres, so the scale bar is exact);
+the HTML map is Leaflet through folium with geometry simplified in EPSG:3006 and reprojected
+to EPSG:4326, Leaflet's script and style inlined from the vendored copy in
+``static/leaflet`` (no CDN, no background tiles unless asked), one toggle per rule.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 import re
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -22,24 +27,42 @@ import pyarrow as pa
 import shapely
 from pandas.api.types import is_object_dtype, is_string_dtype
 from PIL import Image
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
 
 from pipeline.db import connect, sql
+from pipeline.publish import basemap
 from pipeline.publish.reports import swedish
 from pipeline.publish.reports.pages import page_release_id
 from pipeline.publish.reports.svg import round_length
 from pipeline.publish.styles import SEVERITY_COLOURS
 
+if TYPE_CHECKING:
+    import folium
+
 CRS = "EPSG:3006"
+#: EPSG:3006 to EPSG:4326 (longitude, latitude), for the points the HTML map names.
+TO_4326 = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
 STATIC = Path(__file__).parent / "static" / "leaflet"
 #: PNG text chunk and HTML meta name that carry the release id.
 RELEASE_KEY = "release_id"
 #: Simplification tolerance (m, EPSG:3006) of the HTML map's geometry.
 HTML_SIMPLIFY_M = 15.0
+#: Simplification tolerance (m) of the HTML map's land and lakes (a light base only).
+BASE_SIMPLIFY_M = 150.0
 #: Coordinate decimals in the HTML map (1e-5 degrees is about a metre).
 HTML_DECIMALS = 5
 #: Where the HTML map finds a kommun's report page, relative to the map (``reports/``).
 REPORT_LINK = "reports/{code}.html"
 _KOMMUN_CODE = re.compile(r"^[0-9]{4}$")
+#: Tätorter named on the PNG map: at least this many inhabitants, at most this many names.
+PNG_PLACE_MIN_POPULATION = 10_000
+PNG_MAX_PLACES = 30
+#: Tätorter on the HTML map: at least this many inhabitants; from :data:`HTML_PLACE_TIERS`
+#: inhabitants a name shows at every zoom, from the next when zoomed in a little, the rest
+#: (and tätorter without a population) only when zoomed in.
+HTML_PLACE_MIN_POPULATION = 2_000
+HTML_PLACE_TIERS = (50_000, 10_000)
 #: What the legends say about the score (one text for both maps).
 SCORE_TEXT = "Poäng: regelns vikt × yta i km² × värdefaktorer; högre är allvarligare."
 
@@ -71,8 +94,9 @@ _NAME_BOX = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 
 
 
 def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -> Path:
-    """Draw kommun borders, zones by severity, the ``top`` zones labelled, legend, scale bar
-    and north arrow; EPSG:3006. The release id is a PNG text chunk ``release_id``."""
+    """Draw the base (sea, land, large lakes), kommun borders and names, the larger tätorter,
+    zones by severity, the ``top`` zones labelled, legend, scale bar and north arrow;
+    EPSG:3006. The release id is a PNG text chunk ``release_id``."""
     # matplotlib is imported only when a map is drawn: it is slow to import
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -83,6 +107,10 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
     fig = Figure(figsize=(9, 11), dpi=130)
     ax = fig.add_subplot()
     ax.set_aspect("equal")
+    extent = kommuner if len(kommuner) else zones
+    bounds = _bounds(extent)
+    base = basemap.base_in(bounds)
+    _draw_base(ax, base)
     kommuner.boundary.plot(ax=ax, color="#6b6b6b", linewidth=0.5, zorder=1)
     for row in kommuner.itertuples():
         ax.text(row.label_x, row.label_y, row.kommun_name, ha="center", va="center",
@@ -92,6 +120,23 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
         if len(part):
             part.plot(ax=ax, color=_colour(severity), edgecolor=_colour(severity),
                       linewidth=0.8, alpha=0.85, zorder=2)  # fmt: skip
+    if len(extent):
+        xmin, ymin, xmax, ymax = bounds
+        pad = 0.03 * max(xmax - xmin, ymax - ymin, 1.0)
+        ax.set_xlim(xmin - pad, xmax + pad)
+        ax.set_ylim(ymin - pad, ymax + pad)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    view = shapely.box(x0, y0, x1, y1)
+    _draw_lake_names(ax, base, view)
+    places = [
+        p for p in basemap.read_places(database, min_population=PNG_PLACE_MIN_POPULATION)
+        if view.contains(shapely.Point(p.x, p.y))
+    ][:PNG_MAX_PLACES]  # fmt: skip
+    for place in places:
+        ax.plot(place.x, place.y, marker="o", markersize=2.5, color="#1d1d1b", zorder=3.5)
+        ax.annotate(place.name, (place.x, place.y), xytext=(3, 2), textcoords="offset points",
+                    fontsize=6.5, fontweight="bold", color="#1d1d1b", zorder=3.5,
+                    bbox=_NAME_BOX)  # fmt: skip
     for row in zones.nsmallest(top, "rank").itertuples():
         point = row.geometry.representative_point()
         ax.annotate(
@@ -100,18 +145,18 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
             bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#444", "alpha": 0.85},
             arrowprops={"arrowstyle": "-", "color": "#444", "lw": 0.5},
         )  # fmt: skip
-    extent = kommuner if len(kommuner) else zones
-    if len(extent):
-        xmin, ymin, xmax, ymax = extent.total_bounds
-        pad = 0.03 * max(xmax - xmin, ymax - ymin, 1.0)
-        ax.set_xlim(xmin - pad, xmax + pad)
-        ax.set_ylim(ymin - pad, ymax + pad)
     _scale_bar(ax)
     _north_arrow(ax)
     handles = [
         Patch(facecolor=_colour(s), edgecolor=_colour(s), label=swedish.severity(s))
         for s in SEVERITY_COLOURS
     ] + [Line2D([], [], color="#6b6b6b", linewidth=0.8, label="Kommungräns")]
+    if places:
+        handles.append(Line2D([], [], color="#1d1d1b", marker="o", markersize=3, linewidth=0,
+                              label=f"Tätort med minst {swedish.number(PNG_PLACE_MIN_POPULATION)}"
+                              " invånare"))  # fmt: skip
+    if not base.empty:
+        handles.append(Patch(facecolor=basemap.LAKE, edgecolor="#b5cde0", label="Hav och sjöar"))
     ax.legend(handles=handles, title="Konfliktzoner efter allvarlighetsgrad", loc="upper left",
               fontsize=8, title_fontsize=8, framealpha=0.9)  # fmt: skip
     day = swedish.long_date(run_date(database))
@@ -121,11 +166,38 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
     ax.set_ylabel("")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.text(0.99, 0.005, "SWEREF 99 TM (EPSG:3006)", transform=ax.transAxes, ha="right",
-            va="bottom", fontsize=6, color="#555")  # fmt: skip
+    ax.text(0.99, 0.005, "SWEREF 99 TM (EPSG:3006). Kust och sjöar: SCB:s kommungränser",
+            transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="#555")  # fmt: skip
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.96)
     fig.savefig(target, format="png", metadata={RELEASE_KEY: release_id})
     return target
+
+
+def _bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """``xmin, ymin, xmax, ymax`` of ``frame``; NaN when it is empty."""
+    if not len(frame):
+        return (math.nan,) * 4
+    xmin, ymin, xmax, ymax = (float(v) for v in frame.total_bounds)
+    return xmin, ymin, xmax, ymax
+
+
+def _draw_base(ax: object, base: basemap.Base) -> None:
+    """Sea (the axes' background), land and the large lakes under everything else."""
+    if base.empty:
+        return
+    ax.set_facecolor(basemap.SEA)  # type: ignore[attr-defined]
+    gpd.GeoSeries([base.land], crs=CRS).plot(ax=ax, color=basemap.LAND, edgecolor="#b5cde0",
+                                             linewidth=0.4, zorder=0)  # fmt: skip
+    if base.lakes:
+        gpd.GeoSeries([lake.geometry for lake in base.lakes], crs=CRS).plot(
+            ax=ax, color=basemap.LAKE, edgecolor="#b5cde0", linewidth=0.4, zorder=0.5)  # fmt: skip
+
+
+def _draw_lake_names(ax: object, base: basemap.Base, view: BaseGeometry) -> None:
+    for lake in base.lakes:
+        if lake.name and view.contains(lake.label):
+            ax.text(lake.label.x, lake.label.y, lake.name, ha="center", va="center",  # type: ignore[attr-defined]
+                    fontsize=9, style="italic", color=basemap.WATER_TEXT, zorder=1)  # fmt: skip
 
 
 def _scale_bar(ax: object) -> None:
@@ -275,9 +347,8 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
     # every text a source may have written is escaped before it reaches the page
     simplify: dict[str, object] = {"tolerance_m": HTML_SIMPLIFY_M}
     conflicts = popup_frame(_to_wgs84(_frame(_query(database, "publish/map_conflicts", simplify))))
-    kommuner = escape_text(
-        _to_wgs84(_frame(_query(database, "publish/map_kommun_borders", simplify)))
-    )
+    borders = _frame(_query(database, "publish/map_kommun_borders", simplify))
+    kommuner = escape_text(_to_wgs84(borders))
     rules = _query(database, "publish/map_rules").to_pylist()
     title = f"Markanvändningskonflikter, körning {swedish.long_date(run_date(database))}"
     bounds = (kommuner if len(kommuner) else conflicts).total_bounds
@@ -291,6 +362,7 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
     header.add_child(branca.element.Element(f"<title>{html.escape(title)}</title>"))
     header.add_child(branca.element.Element(f"<style>{style}{MAP_CSS}</style>"))
     header.add_child(branca.element.Element(f"<script>{script}</script>"))
+    _add_base(fmap, basemap.base_in(_bounds(borders)))
     if len(kommuner):
         folium.GeoJson(
             kommuner.to_json(drop_id=True), name="Kommungränser",
@@ -307,6 +379,19 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
                                     icon_anchor=(70, 8)),
             ).add_to(names)  # fmt: skip
         names.add_to(fmap)
+    places = basemap.read_places(database, min_population=HTML_PLACE_MIN_POPULATION)
+    if places:
+        group = folium.FeatureGroup(name=f"Tätorter ({len(places)})", show=True)
+        for place in places:
+            lon, lat = TO_4326.transform(place.x, place.y)
+            folium.Marker(
+                [round(lat, HTML_DECIMALS), round(lon, HTML_DECIMALS)], interactive=False,
+                icon=folium.DivIcon(html=f'<span class="place-name">{html.escape(place.name)}'
+                                         "</span>",
+                                    class_name=f"place {_place_tier(place.population)}",
+                                    icon_size=(160, 16), icon_anchor=(-2, 8)),
+            ).add_to(group)  # fmt: skip
+        group.add_to(fmap)
     fields = ["reason", "legal_basis", "authority", "severity", "score", "rank", "size", "reports"]
     aliases = ["Orsak", "Lagrum", "Myndighet", "Allvarlighetsgrad", "Poäng", "Rang (intervall)",
                "Yta", "Kommunrapport"]  # fmt: skip
@@ -347,6 +432,55 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
     return target
 
 
+def _place_tier(population: float | None) -> str:
+    """The CSS class that says from which zoom a tätort's name shows (:data:`MAP_CSS`)."""
+    major, middle = HTML_PLACE_TIERS
+    if population is not None and population >= major:
+        return "place-major"
+    if population is not None and population >= middle:
+        return "place-middle"
+    return "place-minor"
+
+
+def _add_base(fmap: folium.Map, base: basemap.Base) -> None:
+    """Land and the large lakes as a non-interactive layer under everything (the sea is the
+    map's background, :data:`BASE_CSS`), the lakes named; nothing when the window holds no
+    land."""
+    import branca.element
+    import folium
+
+    if base.empty:
+        return
+    shapes = gpd.GeoDataFrame(
+        {"kind": ["land"] + ["lake"] * len(base.lakes)},
+        geometry=[base.land, *(lake.geometry for lake in base.lakes)],
+        crs=CRS,
+    )
+    shapes["geometry"] = shapes.simplify(BASE_SIMPLIFY_M)
+    frame = _to_wgs84(shapes)
+    colours = {"land": basemap.LAND, "lake": basemap.LAKE}
+    folium.GeoJson(
+        frame.to_json(drop_id=True), name="Land och sjöar", control=False, interactive=False,
+        style_function=lambda f: {"color": "#b5cde0", "weight": 0.8, "fillOpacity": 1,
+                                  "fillColor": colours[f["properties"]["kind"]]},
+    ).add_to(fmap)  # fmt: skip
+    for lake in base.lakes:
+        if lake.name:
+            lon, lat = TO_4326.transform(lake.label.x, lake.label.y)
+            folium.Marker(
+                [round(lat, HTML_DECIMALS), round(lon, HTML_DECIMALS)], interactive=False,
+                icon=folium.DivIcon(html=f'<span class="lake-name">{lake.name}</span>',
+                                    class_name="lake-label", icon_size=(120, 18),
+                                    icon_anchor=(60, 9)),
+            ).add_to(fmap)  # fmt: skip
+    fmap.get_root().header.add_child(  # type: ignore[attr-defined]
+        branca.element.Element(f"<style>{BASE_CSS}</style>"))  # fmt: skip
+
+
+#: The sea under the base layer (only when there is one).
+BASE_CSS = f".leaflet-container{{background:{basemap.SEA}}}"
+
+
 #: Tags the map container with how far out it is zoomed (``data-zoom``: far, mid, near);
 #: run on ``load``, after folium's own script has made the map.
 ZOOM_SCRIPT = """window.addEventListener('load', function () {
@@ -372,6 +506,14 @@ MAP_CSS = """
 .kommun-name{color:#333;font:11px sans-serif;white-space:nowrap;
  text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}
 .leaflet-control-scale-line:nth-child(2){display:none}
+.lake-label,.place{pointer-events:none}
+.lake-name{color:#5d7f99;font:italic 13px sans-serif;white-space:nowrap}
+.place-name{color:#1d1d1b;font:600 11px sans-serif;white-space:nowrap;
+ text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}
+.place-name::before{content:"";display:inline-block;width:5px;height:5px;border-radius:50%;
+ background:#1d1d1b;margin:0 3px 1px 0}
+[data-zoom=far] .place-middle,[data-zoom=far] .place-minor,
+[data-zoom=mid] .place-minor{display:none}
 [data-zoom=far] .kommun-name{font-size:9px}
 [data-zoom=near] .kommun-name{font-size:13px;font-weight:600}
 """

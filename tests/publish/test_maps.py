@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+import shapely
 from browser import chromium_path, open_page
 from PIL import Image
 
+from pipeline.boundaries import TO_3006
 from pipeline.db import connect
-from pipeline.publish.maps import png_preview_markdown, png_release_id, write_html
+from pipeline.publish.basemap import base_in, read_places, sweden_land_and_lakes
+from pipeline.publish.maps import png_preview_markdown, png_release_id, write_html, write_png
 
 needs_chromium = pytest.mark.skipif(
     chromium_path() is None,
@@ -172,3 +176,111 @@ def test_browser_check_sees_a_dialog(tmp_path: Path) -> None:
     page.write_text(f"<html><body><div>{IMG}</div></body></html>")
     report = open_page(page, {})
     assert report.dialogs == ["alert: 1"]
+
+
+def test_the_base_is_the_coast_and_the_large_lakes_of_the_shipped_boundaries() -> None:
+    land, lakes = sweden_land_and_lakes()
+    by_name = {lake.name: lake for lake in lakes if lake.name}
+    assert {"Vänern", "Vättern", "Mälaren", "Hjälmaren"} <= set(by_name)
+    # SCB's generalised kommun polygons: Vänern about 5 400 km² (5 650 km² in reality)
+    assert 5_000e6 < by_name["Vänern"].geometry.area < 5_800e6
+    assert by_name["Vänern"].geometry.contains(_point(13.3, 58.9))  # off Kållandsö
+    assert land.contains(_point(11.97, 57.71))  # Göteborg
+    assert not land.contains(_point(11.5, 57.6))  # Kattegatt
+    # a window of Västra Götaland names Vänern and Vättern; one outside Sweden has no base
+    window = base_in(tuple(_point(11.0, 57.5).coords[0]) + tuple(_point(14.5, 59.2).coords[0]))
+    assert {lake.name for lake in window.lakes} >= {"Vänern", "Vättern"}
+    assert base_in((100_000.0, 6_000_000.0, 120_000.0, 6_010_000.0)).empty  # the North Sea
+
+
+def _point(lon: float, lat: float) -> shapely.Point:
+    return shapely.Point(TO_3006.transform(lon, lat))
+
+
+SEA_RGB = (0xDD, 0xE9, 0xF1)
+LAND_RGB = (0xFB, 0xFA, 0xF6)
+
+
+def test_png_draws_sea_and_land_under_the_conflicts(published) -> None:
+    with Image.open(published.out_dir / "conflict_map.png") as image:
+        counts = dict((rgb, n) for n, rgb in image.convert("RGB").getcolors(1 << 20) or [])
+        size = image.width * image.height
+    # the tiny world lies at Göteborg: the sea west of it and Göta älv, land east
+    assert counts.get(SEA_RGB, 0) > 0.03 * size
+    assert counts.get(LAND_RGB, 0) > 0.10 * size
+
+
+#: Hand-made tätorter (layer ``tatorter`` as the SCB layer is staged): the population in
+#: ``value`` or only in the source field ``bef`` (attributes), one below every threshold.
+PLACES = [
+    ("Göteborg", 600_000.0, None, 303_000, 6_407_000),
+    ("Lindome", None, '{"bef": "11000"}', 313_000, 6_405_000),
+    ("Kållered", 8_000.0, None, 316_000, 6_408_500),
+    ("Hällingsjö", 500.0, None, 325_000, 6_408_000),
+]
+
+
+def _with_places(published, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    database = Path(shutil.copyfile(published.out_dir / "landuse.duckdb", tmp_path / "p.duckdb"))
+    with connect(database) as con:
+        for name, value, attributes, x, y in PLACES:
+            con.execute(
+                "INSERT INTO staging.features BY NAME SELECT 'tatorter' AS layer, "
+                "$name AS feature_id, $name AS name, 'context' AS theme, $value AS value, "
+                "$attributes AS attributes, ST_Buffer(ST_Point($x, $y), 300) AS geometry",
+                {"name": name, "value": value, "attributes": attributes, "x": x, "y": y},
+            )
+    return database
+
+
+def test_places_are_read_from_the_staged_tatorter_layer(published, tmp_path: Path) -> None:
+    database = _with_places(published, tmp_path)
+    assert [(p.name, p.population) for p in read_places(database, min_population=2_000)] == [
+        ("Göteborg", 600_000.0), ("Lindome", 11_000.0), ("Kållered", 8_000.0)]  # fmt: skip
+    assert read_places(published.out_dir / "landuse.duckdb") == []  # no such layer: none
+
+
+def test_png_names_the_larger_tatorter(published, tmp_path: Path) -> None:
+    """With tätorter the PNG draws their dots and names (dark ink) and nothing else moves."""
+    database = _with_places(published, tmp_path)
+    ink = []
+    for source, name in ((published.out_dir / "landuse.duckdb", "a.png"), (database, "b.png")):
+        target = write_png(source, tmp_path / name, release_id="20261202T000000Z-places")
+        with Image.open(target) as image:
+            dark = sum(n for n, rgb in image.convert("RGB").getcolors(1 << 20) or []
+                       if max(rgb) < 60)  # fmt: skip
+        ink.append(dark)
+    assert ink[1] > ink[0] + 100  # two names of at least 10 000 inhabitants, dots and legend
+
+
+@needs_chromium
+def test_html_map_names_tatorter_by_size_and_the_lakes(published, tmp_path: Path) -> None:
+    database = _with_places(published, tmp_path)
+    target = write_html(database, tmp_path / "map.html", release_id="20261202T000000Z-places")
+    visible = (
+        "[...document.querySelectorAll('.place-name')].filter(e => e.offsetParent !== null)"
+        ".map(e => e.textContent)"
+    )
+    report = open_page(
+        target,
+        {
+            "near": visible,
+            "far": f"(() => {{ document.querySelector('.leaflet-container').dataset.zoom = "
+            f"'far'; return {visible}; }})()",
+            "background": "getComputedStyle(document.querySelector('.leaflet-container'))"
+            ".backgroundColor",
+            "toggles": "[...document.querySelectorAll('.leaflet-control-layers-overlays span')]"
+            ".map(e => e.textContent.trim())",
+        },
+        screenshot=True,
+    )
+    assert report.errors == []
+    assert [u for u in report.requests if not u.startswith(("file:", "data:"))] == []
+    assert report.values["near"] == ["Göteborg", "Lindome", "Kållered"]  # below 2 000: none
+    assert report.values["far"] == ["Göteborg"]  # the region in view: the largest only
+    assert report.values["background"] == "rgb(221, 233, 241)"  # the sea
+    assert "Tätorter (3)" in report.values["toggles"]  # type: ignore[operator]
+    assert report.screenshot is not None
+    with Image.open(io.BytesIO(report.screenshot)) as image:
+        counts = dict((rgb, n) for n, rgb in image.convert("RGB").getcolors(1 << 20) or [])
+    assert counts.get(SEA_RGB, 0) > 1000 and counts.get(LAND_RGB, 0) > 1000

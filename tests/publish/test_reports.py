@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyogrio
 import pytest
+import shapely
 from browser import chromium_path, open_page
 from PIL import Image
 
@@ -22,7 +23,13 @@ from pipeline.db import connect
 from pipeline.publish.outputs import REPORTS
 from pipeline.publish.reports import swedish
 from pipeline.publish.reports.pages import reports_release_id, write_reports
-from pipeline.publish.reports.svg import round_length, trend_chart
+from pipeline.publish.reports.svg import (
+    LABEL_CLEARANCE,
+    frame_around,
+    kommun_map,
+    round_length,
+    trend_chart,
+)
 
 needs_chromium = pytest.mark.skipif(
     chromium_path() is None,
@@ -420,3 +427,20 @@ def _written(text: str) -> set[str]:
     """``text`` as a page may hold it: as is, HTML-escaped, inside JSON (folium's GeoJSON)."""
     escaped = html.escape(text)
     return {text, escaped, json.dumps(text)[1:-1], json.dumps(escaped)[1:-1]}
+
+
+def test_the_kommuns_own_name_never_sits_on_a_conflict() -> None:
+    """A conflict over the kommun's middle moves its name onto the free part; conflicts
+    over all of it leave the name to the page's heading."""
+    own = shapely.box(0, 0, 10_000, 10_000)
+    boundaries = {"0001": ("Mitt", own, own.centroid)}
+    middle = shapely.box(3_000, 3_000, 7_000, 7_000)
+    drawing = kommun_map("0001", boundaries, [("high", middle)])
+    (label,) = [lab for lab in drawing.labels if lab.main]
+    frame = frame_around(own.bounds, drawing.width)
+    at = shapely.Point(frame.xmin + label.x / frame.scale, frame.ymax - label.y / frame.scale)
+    clearance = LABEL_CLEARANCE / frame.scale
+    assert own.contains(at) and at.distance(middle) >= clearance - 1.0
+    assert kommun_map("0001", boundaries, []).labels[0].x == pytest.approx(drawing.width / 2)
+    everywhere = kommun_map("0001", boundaries, [("high", own.buffer(10))])
+    assert [lab for lab in everywhere.labels if lab.main] == []

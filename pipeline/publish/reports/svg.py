@@ -14,6 +14,7 @@ from datetime import date
 
 import shapely
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import polylabel
 
 from pipeline.publish.reports import swedish
 
@@ -138,6 +139,27 @@ def _label_inside(boundary: BaseGeometry, inner: BaseGeometry) -> BaseGeometry |
     return visible.representative_point()
 
 
+#: How far (SVG units) the kommun's own name keeps from its conflicts on the small map.
+LABEL_CLEARANCE = 14.0
+
+
+def label_off_conflicts(
+    area: BaseGeometry, conflicts: Sequence[BaseGeometry], clearance: float
+) -> shapely.Point | None:
+    """Where the kommun's own name goes: the point of ``area`` farthest inside the largest
+    part left when the ``conflicts`` grown by ``clearance`` (m) are taken out, so the name
+    never hides a conflict; None when nothing is left (the page's heading names it)."""
+    if conflicts:
+        area = area.difference(shapely.union_all([g.buffer(clearance) for g in conflicts]))
+    parts = [p for p in shapely.get_parts(area) if isinstance(p, shapely.Polygon)]
+    if not parts:
+        return None
+    largest = max(parts, key=lambda p: p.area)
+    if largest.area < (2 * clearance) ** 2:
+        return None
+    return polylabel(largest, tolerance=clearance / 4)
+
+
 def round_length(target: float) -> float:
     """The largest 1, 2 or 5 × 10^k not above ``target`` (a scale bar's length)."""
     if target <= 0:
@@ -153,7 +175,9 @@ def kommun_map(
     width: float = 640.0,
 ) -> KommunMap:
     """The map of kommun ``code``: its neighbours' and its own boundary with names, and its
-    conflicts classed ``sev-<severity>`` in the order given (the last on top).
+    conflicts classed ``sev-<severity>`` in the order given (the last on top). The kommun's
+    own name sits clear of its conflicts (:func:`label_off_conflicts`), or is left out when
+    they cover it all.
 
     ``boundaries`` maps kommun code to (name, boundary, label point); ``conflicts`` is
     (severity, geometry) per conflict of the kommun.
@@ -174,7 +198,13 @@ def kommun_map(
             continue
         main = other == code
         kommuner.append(shape(boundary, frame, "kommun-main" if main else "kommun"))
-        at = label_point if inner.contains(label_point) else _label_inside(boundary, inner)
+        if main:
+            at = label_off_conflicts(boundary.intersection(inner), [g for _, g in conflicts],
+                                     clearance=LABEL_CLEARANCE / frame.scale)  # fmt: skip
+        elif inner.contains(label_point):
+            at = label_point
+        else:
+            at = _label_inside(boundary, inner)
         if at is not None:
             x, y = frame.point(at.x, at.y)
             labels.append(Label(x, y, other_name, main))
