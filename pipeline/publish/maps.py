@@ -63,6 +63,9 @@ PNG_MAX_PLACES = 30
 #: (and tätorter without a population) only when zoomed in.
 HTML_PLACE_MIN_POPULATION = 2_000
 HTML_PLACE_TIERS = (50_000, 10_000)
+#: What the legends say about the blue of the base (the shipped boundaries cover Sweden
+#: only, so a neighbouring country reads as water).
+BASE_TEXT = "Hav och större sjöar (och land utanför Sverige)"
 #: What the legends say about the score (one text for both maps).
 SCORE_TEXT = "Poäng: regelns vikt × yta i km² × värdefaktorer; högre är allvarligare."
 
@@ -156,7 +159,7 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
                               label=f"Tätort med minst {swedish.number(PNG_PLACE_MIN_POPULATION)}"
                               " invånare"))  # fmt: skip
     if not base.empty:
-        handles.append(Patch(facecolor=basemap.LAKE, edgecolor="#b5cde0", label="Hav och sjöar"))
+        handles.append(Patch(facecolor=basemap.LAKE, edgecolor="#b5cde0", label=BASE_TEXT))
     ax.legend(handles=handles, title="Konfliktzoner efter allvarlighetsgrad", loc="upper left",
               fontsize=8, title_fontsize=8, framealpha=0.9)  # fmt: skip
     day = swedish.long_date(run_date(database))
@@ -362,7 +365,8 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
     header.add_child(branca.element.Element(f"<title>{html.escape(title)}</title>"))
     header.add_child(branca.element.Element(f"<style>{style}{MAP_CSS}</style>"))
     header.add_child(branca.element.Element(f"<script>{script}</script>"))
-    _add_base(fmap, basemap.base_in(_bounds(borders)))
+    base = basemap.base_in(_bounds(borders))
+    _add_base(fmap, base)
     if len(kommuner):
         folium.GeoJson(
             kommuner.to_json(drop_id=True), name="Kommungränser",
@@ -421,10 +425,11 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
     root = fmap.get_root().html  # type: ignore[attr-defined]
     root.add_child(branca.element.Element(
         f'<div class="map-title">{html.escape(title)}</div>'))  # fmt: skip
+    water = f" Blått: {BASE_TEXT[0].lower()}{BASE_TEXT[1:]}." if not base.empty else ""
     root.add_child(branca.element.Element(
         f'<div class="map-legend"><b>Allvarlighetsgrad</b>{legend}'
-        f'<div class="map-note">{html.escape(SCORE_TEXT)} Klicka på en konflikt för orsak, '
-        "lagrum och kommunens rapport.</div></div>"))  # fmt: skip
+        f'<div class="map-note">{html.escape(SCORE_TEXT)}{water} Klicka på en konflikt för '
+        "orsak, lagrum och kommunens rapport.</div></div>"))  # fmt: skip
     # kommun names shrink when the whole region is in view and grow when zoomed in
     fmap.get_root().script.add_child(branca.element.Element(  # type: ignore[attr-defined]
         ZOOM_SCRIPT.replace("MAP", fmap.get_name())))  # fmt: skip

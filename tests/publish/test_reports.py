@@ -213,6 +213,9 @@ def test_mölndal_lists_its_conflicts_with_reason_basis_and_authority(published)
         assert expected in page, expected
     assert "74,4 ha" in page  # 0.244 km² + half of 1.0 km², in Swedish
     assert re.search(r'<text class="label main"[^>]*>Mölndal</text>', page)  # named on its map
+    # the base under it: the sea west of Göteborg and the land of the shipped boundaries
+    assert '<rect width="100%" height="100%" class="sea"/>' in page
+    assert re.search(r'<path class="land" fill-rule="evenodd" d="M[0-9]', page)
 
 
 @needs_chromium

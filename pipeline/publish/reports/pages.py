@@ -23,6 +23,7 @@ import jinja2
 import shapely
 
 from pipeline.db import connect, sql
+from pipeline.publish import basemap
 from pipeline.publish.reports import swedish
 from pipeline.publish.reports.svg import kommun_map, trend_chart
 from pipeline.publish.styles import SEVERITY_COLOURS
@@ -183,11 +184,13 @@ def render_kommun(env: jinja2.Environment, data: ReportData, kommun: Row, releas
         [(r["run_date"], r["area_m2"] or 0.0) for r in runs], KOMMUN_TREND_WIDTH,
         text=swedish.area,
     )  # fmt: skip
-    drawing = (
-        kommun_map(code, data.boundaries, data.conflict_shapes.get(code, []))
-        if code in data.boundaries
-        else None
-    )
+    drawing = None
+    if code in data.boundaries:
+        base = basemap.base_in(data.boundaries[code][1].bounds)
+        drawing = kommun_map(
+            code, data.boundaries, data.conflict_shapes.get(code, []),
+            base=(base.land, [lake.geometry for lake in base.lakes]),
+        )  # fmt: skip
     return env.get_template("kommun.html").render(
         release_id=release_id,
         publication=data.publication,

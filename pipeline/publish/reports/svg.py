@@ -77,6 +77,7 @@ class KommunMap:
 
     width: float
     height: float
+    base: tuple[Shape, ...]
     kommuner: tuple[Shape, ...]
     conflicts: tuple[Shape, ...]
     labels: tuple[Label, ...]
@@ -173,11 +174,14 @@ def kommun_map(
     boundaries: dict[str, tuple[str, BaseGeometry, BaseGeometry]],
     conflicts: Sequence[tuple[str, BaseGeometry]],
     width: float = 640.0,
+    base: tuple[BaseGeometry, Sequence[BaseGeometry]] | None = None,
 ) -> KommunMap:
     """The map of kommun ``code``: its neighbours' and its own boundary with names, and its
     conflicts classed ``sev-<severity>`` in the order given (the last on top). The kommun's
     own name sits clear of its conflicts (:func:`label_off_conflicts`), or is left out when
-    they cover it all.
+    they cover it all. ``base`` (land, lakes; :mod:`pipeline.publish.basemap`) is drawn
+    under everything, classed ``land`` and ``lake``, so kommuner outside the study area read
+    as land and the sea and lakes as water.
 
     ``boundaries`` maps kommun code to (name, boundary, label point); ``conflicts`` is
     (severity, geometry) per conflict of the kommun.
@@ -209,9 +213,15 @@ def kommun_map(
             x, y = frame.point(at.x, at.y)
             labels.append(Label(x, y, other_name, main))
     kommuner.sort(key=lambda s: s.css_class == "kommun-main")  # own boundary on top
+    land, lakes = base if base is not None else (shapely.Polygon(), ())
+    underlay = tuple(
+        shape(g.intersection(window), frame, css)
+        for css, g in [("land", land), *(("lake", lake) for lake in lakes)]
+        if g.intersects(window)
+    )
     drawn = tuple(shape(g, frame, f"sev-{severity}") for severity, g in conflicts)
     metres = round_length((frame.xmax - frame.xmin) / 5)
-    return KommunMap(width, frame.height, tuple(kommuner), drawn, tuple(labels),
+    return KommunMap(width, frame.height, underlay, tuple(kommuner), drawn, tuple(labels),
                      ScaleBar(round(metres * frame.scale, 1), metres))  # fmt: skip
 
 
