@@ -447,3 +447,24 @@ def test_the_kommuns_own_name_never_sits_on_a_conflict() -> None:
     assert kommun_map("0001", boundaries, []).labels[0].x == pytest.approx(drawing.width / 2)
     everywhere = kommun_map("0001", boundaries, [("high", own.buffer(10))])
     assert [lab for lab in everywhere.labels if lab.main] == []
+
+
+def test_report_maps_name_the_tatorter_of_the_kommun(published, tmp_path: Path) -> None:
+    """Hand-made tätorter (layer ``tatorter`` as staged): those of at least 1 000
+    inhabitants inside the frame are named on the small map; without the layer, none."""
+    database = Path(shutil.copyfile(published.out_dir / "landuse.duckdb", tmp_path / "p.duckdb"))
+    with connect(database) as con:
+        for name, value, x in (("Kållered", 8_000.0, 315_000), ("Lindome", 11_000.0, 317_000),
+                               ("Hällingsjö", 500.0, 313_000)):  # fmt: skip
+            con.execute(
+                "INSERT INTO staging.features BY NAME SELECT 'tatorter' AS layer, $n AS name, "
+                "$n AS feature_id, $v AS value, ST_Buffer(ST_Point($x, 6405000), 200) AS geometry",
+                {"n": name, "v": value, "x": x},
+            )
+    write_reports(database, tmp_path / REPORTS, release_id="20261202T000000Z-places")
+    page = (tmp_path / REPORTS / "1481.html").read_text(encoding="utf-8")
+    named = re.findall(r'<text class="label place"[^>]*>([^<]+)</text>', page)
+    assert named == ["Lindome", "Kållered"]  # largest first; Hällingsjö has 500 inhabitants
+    assert "tätorter med minst 1\u202f000 invånare" in page
+    plain = (published.out_dir / REPORTS / "1481.html").read_text(encoding="utf-8")
+    assert 'class="label place"' not in plain and "tätorter med minst" not in plain

@@ -36,6 +36,8 @@ TOP_CONFLICTS = 10
 MAX_CHANGES = 15
 #: Simplification tolerance (m, EPSG:3006) of the boundaries and conflicts on the small maps.
 MAP_SIMPLIFY_M = 25.0
+#: Tätorter named on the small maps: at least this many inhabitants (the largest first).
+MAP_PLACE_MIN_POPULATION = 1_000
 #: HTML meta name that carries the release id (as on the HTML map).
 RELEASE_KEY = "release_id"
 
@@ -61,6 +63,7 @@ class ReportData:
     conflict_shapes: dict[str, list[tuple[str, Any]]]
     rule_titles: dict[str, str]
     sensitivity: list[Row]
+    places: list[tuple[str, float, float]]
 
 
 def _records(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> list[Row]:
@@ -78,6 +81,10 @@ def _by_kommun(rows: Iterable[Row]) -> dict[str, list[Row]]:
 
 def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
     """Read what the pages show from ``database`` (opened read-only)."""
+    places = [
+        (p.name, p.x, p.y)
+        for p in basemap.read_places(database, min_population=MAP_PLACE_MIN_POPULATION)
+    ]
     with connect(database, read_only=True) as con:
         tolerance = {"tolerance_m": MAP_SIMPLIFY_M}
         boundaries = {
@@ -104,6 +111,7 @@ def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
             conflict_shapes=dict(shapes),
             rule_titles={r["rule_id"]: r["title"] for r in _records(con, "report_rule_titles")},
             sensitivity=_records(con, "report_sensitivity"),
+            places=places,
         )
 
 
@@ -132,6 +140,7 @@ def environment() -> jinja2.Environment:
         UNIT_STATUS=swedish.UNIT_STATUS,
         RELEASE_KEY=RELEASE_KEY,
         MAX_CHANGES=MAX_CHANGES,
+        MAP_PLACE_MIN_POPULATION=MAP_PLACE_MIN_POPULATION,
     )
     return env
 
@@ -189,7 +198,7 @@ def render_kommun(env: jinja2.Environment, data: ReportData, kommun: Row, releas
         base = basemap.base_in(data.boundaries[code][1].bounds)
         drawing = kommun_map(
             code, data.boundaries, data.conflict_shapes.get(code, []),
-            base=(base.land, [lake.geometry for lake in base.lakes]),
+            base=(base.land, [lake.geometry for lake in base.lakes]), places=data.places,
         )  # fmt: skip
     return env.get_template("kommun.html").render(
         release_id=release_id,

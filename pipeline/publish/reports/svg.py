@@ -64,6 +64,15 @@ class Label:
 
 
 @dataclass(frozen=True)
+class PlaceMark:
+    """A tätort on the map: a dot at ``x, y`` and its name beside it."""
+
+    x: float
+    y: float
+    text: str
+
+
+@dataclass(frozen=True)
 class ScaleBar:
     """A scale bar ``width`` SVG units long standing for ``metres``."""
 
@@ -82,6 +91,7 @@ class KommunMap:
     conflicts: tuple[Shape, ...]
     labels: tuple[Label, ...]
     scale_bar: ScaleBar
+    places: tuple[PlaceMark, ...] = ()
 
 
 def frame_around(bounds: Sequence[float], width: float, pad: float = 0.06) -> Frame:
@@ -175,13 +185,16 @@ def kommun_map(
     conflicts: Sequence[tuple[str, BaseGeometry]],
     width: float = 640.0,
     base: tuple[BaseGeometry, Sequence[BaseGeometry]] | None = None,
+    places: Sequence[tuple[str, float, float]] = (),
+    max_places: int = 12,
 ) -> KommunMap:
     """The map of kommun ``code``: its neighbours' and its own boundary with names, and its
     conflicts classed ``sev-<severity>`` in the order given (the last on top). The kommun's
     own name sits clear of its conflicts (:func:`label_off_conflicts`), or is left out when
     they cover it all. ``base`` (land, lakes; :mod:`pipeline.publish.basemap`) is drawn
     under everything, classed ``land`` and ``lake``, so kommuner outside the study area read
-    as land and the sea and lakes as water.
+    as land and the sea and lakes as water. ``places`` (name, x, y; largest first) are the
+    tätorter to name: the first ``max_places`` inside the frame's inner part.
 
     ``boundaries`` maps kommun code to (name, boundary, label point); ``conflicts`` is
     (severity, geometry) per conflict of the kommun.
@@ -221,8 +234,13 @@ def kommun_map(
     )
     drawn = tuple(shape(g, frame, f"sev-{severity}") for severity, g in conflicts)
     metres = round_length((frame.xmax - frame.xmin) / 5)
+    marks = tuple(
+        PlaceMark(*frame.point(x, y), name)
+        for name, x, y in places
+        if inner.contains(shapely.Point(x, y))
+    )[:max_places]
     return KommunMap(width, frame.height, underlay, tuple(kommuner), drawn, tuple(labels),
-                     ScaleBar(round(metres * frame.scale, 1), metres))  # fmt: skip
+                     ScaleBar(round(metres * frame.scale, 1), metres), marks)  # fmt: skip
 
 
 @dataclass(frozen=True)
