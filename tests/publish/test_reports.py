@@ -468,3 +468,33 @@ def test_report_maps_name_the_tatorter_of_the_kommun(published, tmp_path: Path) 
     assert "tätorter med minst 1\u202f000 invånare" in page
     plain = (published.out_dir / REPORTS / "1481.html").read_text(encoding="utf-8")
     assert 'class="label place"' not in plain and "tätorter med minst" not in plain
+
+
+def test_a_resolved_conflict_is_listed_in_the_kommuner_it_lay_in(published, tmp_path: Path) -> None:
+    """The history keeps where a conflict lay: gone in the latest run, it is listed on the
+    pages of those kommuner (and only there) with the area it last had."""
+    database = Path(shutil.copyfile(published.out_dir / "landuse.duckdb", tmp_path / "r.duckdb"))
+    gone = "Vindbruksområde Ödsmål överlappar Åkermark utan namn med 0,5 km² (MB 3 kap 4 §)"
+    with connect(database) as con:
+        con.execute(
+            "INSERT INTO mart.runs BY NAME SELECT r.* REPLACE ('later' AS run_id, "
+            "(run_date + 1)::DATE AS run_date, started_at + INTERVAL 1 DAY AS started_at) "
+            "FROM mart.runs AS r"
+        )
+        con.execute(
+            "INSERT INTO mart.conflict_changes BY NAME SELECT 'later' AS run_id, "
+            "DATE '2026-11-29' AS run_date, 'c0ffee' AS conflict_id, 'wind_farmland' AS rule_id, "
+            "'resolved' AS change, 500000.0 AS area_m2_before, 3.0 AS score_before, "
+            "$reason AS reason, ['1480', '1481'] AS kommun_codes",
+            {"reason": gone},
+        )
+    write_reports(database, tmp_path / REPORTS, release_id="20261202T000000Z-gone")
+    for code, listed in (("1480", True), ("1481", True), ("1490", False)):
+        page = (tmp_path / REPORTS / f"{code}.html").read_text(encoding="utf-8")
+        item = re.search(r'<li data-change="resolved"><b>Borta</b> \(([^)]*)\):\s*([^<]*)</li>',
+                         page)  # fmt: skip
+        assert (item is not None) == listed, code
+        if item:
+            assert item.group(1) == "Vindbruk på jordbruksmark"
+            assert " ".join(item.group(2).split()) == f"{gone} Yta senast 50,0 ha."
+            assert "0 nya,\n0 ändrade och\n1 borta" in page
