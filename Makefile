@@ -10,7 +10,10 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 DAGSTER_YAML := $(DAGSTER_HOME)/dagster.yaml
 
 .PHONY: run test dev lint format typecheck defs-check bench sample clean system-deps install
-SYSTEM_PACKAGES := chromium python3-gdal
+# Debian packages some tests need: chromium (HTML map and reports), python3-gdal (GeoPackage
+# validator), python3-qgis + xvfb + xauth (QGIS renders every GeoPackage layer under xvfb-run;
+# QGIS's libraries without the desktop app: ~940 MB installed, under a minute from a mirror).
+SYSTEM_PACKAGES := chromium python3-gdal python3-qgis xvfb xauth
 
 # Install once; re-install only when pyproject.toml or constraints.txt change.
 $(STAMP): pyproject.toml constraints.txt
@@ -39,7 +42,7 @@ sample: $(STAMP)
 system-deps:
 	@if ! dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing $(SYSTEM_PACKAGES) (Debian packages for the browser and GeoPackage tests)"; \
+	    echo "Installing $(SYSTEM_PACKAGES) (Debian packages for the browser, GeoPackage and QGIS tests)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
 	  else echo "note: $(SYSTEM_PACKAGES) not installed and not root: the tests that need them are skipped"; fi; \
 	fi
