@@ -2,8 +2,12 @@
 
 QGIS reads ``layer_styles`` (its own schema, written by :mod:`.geopackage`) when a layer is
 opened and applies the row with ``useAsDefault`` set, so the published layers open styled:
-conflicts and zones categorised by severity with names as labels, kommun summaries and H3
-cells graduated by score.
+conflicts and zones categorised by severity (a translucent fill, a hatch of its own and a
+dark outline per severity, so each stays readable over the score choropleth) with names as
+labels from 1:100 000 inwards; kommun summaries (named from 1:1 500 000 inwards) and H3 cells
+graduated by score in blues that the severity reds never resemble. Every layer carries Swedish
+field aliases and a Swedish legend. QGIS itself renders them in
+``tests/publish/test_qgis_render.py``.
 """
 
 from __future__ import annotations
@@ -21,14 +25,28 @@ SEVERITY_COLOURS: dict[str, tuple[int, int, int]] = {
     "medium": (253, 141, 60),
     "low": (255, 225, 60),
 }
-#: Graduated ramp for scores (ColorBrewer YlOrRd, 5 classes).
+#: Hatch per severity (Qt brush patterns of QGIS's simple fill), so severities differ by
+#: pattern as well as colour and a conflict stays readable over the choropleth beneath it.
+SEVERITY_HATCHES: dict[str, str] = {
+    "exclusion": "diagonal_x",
+    "high": "b_diagonal",
+    "medium": "f_diagonal",
+    "low": "horizontal",
+}
+#: Graduated ramp for scores (ColorBrewer PuBu, 5 classes): blues, so the severity reds,
+#: oranges and yellows drawn over a kommun choropleth never blend into it.
 SCORE_RAMP: tuple[tuple[int, int, int], ...] = (
-    (255, 255, 178),
-    (254, 204, 92),
-    (253, 141, 60),
-    (240, 59, 32),
-    (189, 0, 38),
+    (241, 238, 246),
+    (189, 201, 225),
+    (116, 169, 207),
+    (43, 140, 190),
+    (4, 90, 141),
 )
+#: Largest scale denominator at which a layer's labels show (QGIS hides them when zoomed out
+#: further): conflict and zone names from 1:100 000 inwards (a kommun or closer), kommun names
+#: from 1:1 500 000 inwards (the whole region on a screen), so neither buries the regional view.
+CONFLICT_LABEL_SCALE = 100_000
+KOMMUN_LABEL_SCALE = 1_500_000
 _GEOMETRY_TYPE = {"point": 0, "line": 1, "polygon": 2}
 #: Swedish field aliases QGIS shows in the attribute table, forms and identify results
 #: (matched by field name; a field a layer lacks is ignored).
@@ -90,12 +108,48 @@ def _options(props: dict[str, str]) -> str:
     return f'<Option type="Map">{option}</Option>{legacy}'
 
 
-def _symbol(name: str, kind: str, rgb: tuple[int, int, int], alpha: int = 200) -> str:
+def _dark(rgb: tuple[int, int, int], factor: float = 0.6) -> tuple[int, int, int]:
+    return (round(rgb[0] * factor), round(rgb[1] * factor), round(rgb[2] * factor))
+
+
+def _symbol_xml(name: str, symbol_type: str, layers: list[tuple[str, dict[str, str]]]) -> str:
+    """A QML ``<symbol>`` of symbol layers ``(class, properties)``, drawn in order."""
+    body = "".join(
+        f'<layer class="{layer_class}" enabled="1" locked="0" pass="0">{_options(props)}</layer>'
+        for layer_class, props in layers
+    )
+    return (
+        f'<symbol type="{symbol_type}" name="{name}" alpha="1" clip_to_extent="1" '
+        f'force_rhr="0">{body}</symbol>'
+    )
+
+
+def _severity_symbol(name: str, kind: str, severity: str) -> str:
+    """A severity's symbol: polygons a translucent fill, the severity's hatch and a dark
+    outline; lines the colour on a white casing; points a circle with a dark ring."""
+    rgb, dark = SEVERITY_COLOURS[severity], _dark(SEVERITY_COLOURS[severity])
+    if kind == "polygon":
+        fill = {"color": _rgba(rgb, 110), "style": "solid", "outline_color": _rgba(dark),
+                "outline_style": "solid", "outline_width": "0.5", "outline_width_unit": "MM",
+                "joinstyle": "bevel"}  # fmt: skip
+        hatch = {"color": _rgba(dark), "style": SEVERITY_HATCHES[severity],
+                 "outline_style": "no", "outline_color": "0,0,0,0"}  # fmt: skip
+        return _symbol_xml(name, "fill", [("SimpleFill", fill), ("SimpleFill", hatch)])
+    if kind == "line":
+        casing = {"line_color": "255,255,255,255", "line_style": "solid", "line_width": "1.4",
+                  "line_width_unit": "MM", "capstyle": "round", "joinstyle": "round"}  # fmt: skip
+        line = {**casing, "line_color": _rgba(rgb), "line_width": "0.8"}
+        return _symbol_xml(name, "line", [("SimpleLine", casing), ("SimpleLine", line)])
+    return _symbol(name, kind, rgb, alpha=255, outline=dark)
+
+
+def _symbol(name: str, kind: str, rgb: tuple[int, int, int], alpha: int = 200,
+            outline: tuple[int, int, int] = (60, 60, 60)) -> str:  # fmt: skip
     if kind == "polygon":
         props = {
             "color": _rgba(rgb, alpha),
             "style": "solid",
-            "outline_color": "60,60,60,255",
+            "outline_color": _rgba(outline),
             "outline_style": "solid",
             "outline_width": "0.2",
             "outline_width_unit": "MM",
@@ -118,19 +172,17 @@ def _symbol(name: str, kind: str, rgb: tuple[int, int, int], alpha: int = 200) -
             "name": "circle",
             "size": "3",
             "size_unit": "MM",
-            "outline_color": "60,60,60,255",
-            "outline_width": "0.3",
+            "outline_color": _rgba(outline),
+            "outline_width": "0.4",
             "outline_style": "solid",
         }
         layer_class, symbol_type = "SimpleMarker", "marker"
-    return (
-        f'<symbol type="{symbol_type}" name="{name}" alpha="1" clip_to_extent="1" '
-        f'force_rhr="0"><layer class="{layer_class}" enabled="1" locked="0" pass="0">'
-        f"{_options(props)}</layer></symbol>"
-    )
+    return _symbol_xml(name, symbol_type, [(layer_class, props)])
 
 
-def _labeling(field: str | None) -> str:
+def _labeling(field: str | None, max_scale: int) -> str:
+    """Simple labels of ``field`` shown only at scales larger than 1:``max_scale`` (QML's
+    ``scaleMax`` is the most zoomed-out scale denominator, ``scaleMin`` 0 none inwards)."""
     if not field:
         return ""
     return (
@@ -146,7 +198,8 @@ def _labeling(field: str | None) -> str:
         'multilineAlign="3" formatNumbers="0" decimals="3" plussign="0"/>'
         '<placement placement="1" centroidWhole="0" centroidInside="1" fitInPolygonOnly="0" '
         'priority="5" dist="0" distUnits="MM" offsetType="0" quadOffset="4"/>'
-        '<rendering scaleVisibility="0" obstacle="1" obstacleType="1" displayAll="0" '
+        f'<rendering scaleVisibility="1" scaleMin="0" scaleMax="{max_scale}" obstacle="1" '
+        'obstacleType="1" displayAll="0" '
         'upsidedownLabels="0" labelPerPart="0" mergeLines="0" limitNumLabels="0" '
         'maxNumLabels="2000" minFeatureSize="0" drawLabels="1" fontLimitPixelSize="0"/>'
         "</settings></labeling>"
@@ -162,12 +215,12 @@ def _aliases() -> str:
     return f"<aliases>{rows}</aliases>"
 
 
-def _qml(renderer: str, kind: str, label_field: str | None) -> str:
+def _qml(renderer: str, kind: str, label_field: str | None, label_scale: int) -> str:
     labels = "1" if label_field else "0"
     return (
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-        f'<qgis version="3.34.0-Prizren" styleCategories="Symbology|Labeling|Fields" '
-        f'labelsEnabled="{labels}">{renderer}{_labeling(label_field)}{_aliases()}'
+        f'<qgis version="3.22.16-Białowieża" styleCategories="Symbology|Labeling|Fields" '
+        f'labelsEnabled="{labels}">{renderer}{_labeling(label_field, label_scale)}{_aliases()}'
         "<blendMode>0</blendMode><featureBlendMode>0</featureBlendMode>"
         "<layerOpacity>1</layerOpacity>"
         f"<layerGeometryType>{_GEOMETRY_TYPE[kind]}</layerGeometryType></qgis>\n"
@@ -175,26 +228,32 @@ def _qml(renderer: str, kind: str, label_field: str | None) -> str:
 
 
 def categorized_qml(field: str, colours: dict[str, tuple[int, int, int]], kind: str,
-                    label_field: str | None) -> str:  # fmt: skip
-    """QML of a categorised renderer on ``field`` (one category per key of ``colours``,
-    labelled with its Swedish word)."""
+                    label_field: str | None,
+                    label_scale: int = CONFLICT_LABEL_SCALE) -> str:  # fmt: skip
+    """QML of a categorised renderer on severity ``field`` (one category per key of
+    ``colours``, labelled with its Swedish word, drawn by :func:`_severity_symbol`)."""
     categories = "".join(
         f'<category render="true" symbol="{i}" value={quoteattr(value)} '
         f'label={quoteattr(swedish.severity(value))} type="string"/>'
         for i, value in enumerate(colours)
     )
-    symbols = "".join(_symbol(str(i), kind, rgb) for i, rgb in enumerate(colours.values()))
+    symbols = "".join(_severity_symbol(str(i), kind, value) for i, value in enumerate(colours))
     renderer = (
         f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(field)} symbollevels="0" '
         f'enableorderby="0" forceraster="0" referencescale="-1">'
         f"<categories>{categories}</categories><symbols>{symbols}</symbols>"
         "<rotation/><sizescale/></renderer-v2>"
     )
-    return _qml(renderer, kind, label_field)
+    return _qml(renderer, kind, label_field, label_scale)
 
 
 def class_breaks(values: list[float], classes: int = len(SCORE_RAMP)) -> list[float]:
-    """``classes + 1`` increasing quantile breaks of ``values`` (at least two distinct)."""
+    """``classes + 1`` increasing quantile breaks of ``values`` (at least two distinct).
+
+    Every break is one of the values themselves (nearest rank), so the first is exactly the
+    minimum and the last exactly the maximum: no value falls outside the classes. (A
+    classifier library such as mapclassify would bring scikit-learn and networkx for these
+    few lines.)"""
     data = sorted(v for v in values if v is not None)
     if not data:
         return [0.0, 1.0]
@@ -206,14 +265,27 @@ def class_breaks(values: list[float], classes: int = len(SCORE_RAMP)) -> list[fl
     return unique
 
 
-def range_label(lo: float, hi: float) -> str:
-    """A class's legend text in Swedish numbers, e.g. ``1,2 – 40,0``: decimals by the size
-    of the upper bound, never scientific notation."""
-    decimals = 0 if abs(hi) >= 100 else 1 if abs(hi) >= 10 else 2
+def range_label(lo: float, hi: float, decimals: int) -> str:
+    """A class's legend text in Swedish numbers, e.g. ``1,2 – 40,0``; never scientific
+    notation."""
     return f"{swedish.number(lo, decimals)} – {swedish.number(hi, decimals)}"
 
 
-def graduated_qml(field: str, breaks: list[float], kind: str, label_field: str | None) -> str:
+def range_labels(breaks: list[float], max_decimals: int = 8) -> list[str]:
+    """The legend text of each class between ``breaks``: decimals by the size of the largest
+    bound (0 from 100, 1 from 10, else 2), more when needed until successive bounds read
+    differently (``0,81 – 0,82`` rather than ``0,81 – 0,81``), at most ``max_decimals``."""
+    top = max((abs(b) for b in breaks), default=0.0)
+    decimals = 0 if top >= 100 else 1 if top >= 10 else 2
+    while decimals < max_decimals and len({swedish.number(b, decimals) for b in breaks}) < len(
+        set(breaks)
+    ):
+        decimals += 1
+    return [range_label(lo, hi, decimals) for lo, hi in itertools.pairwise(breaks)]
+
+
+def graduated_qml(field: str, breaks: list[float], kind: str, label_field: str | None,
+                  label_scale: int = KOMMUN_LABEL_SCALE) -> str:  # fmt: skip
     """QML of a graduated-colour renderer on ``field`` with ranges between ``breaks``.
 
     Bounds are written at full precision (``repr``), so the smallest and the largest value
@@ -223,8 +295,8 @@ def graduated_qml(field: str, breaks: list[float], kind: str, label_field: str |
     colours = _ramp(len(pairs))
     ranges = "".join(
         f'<range render="true" symbol="{i}" lower="{lo!r}" upper="{hi!r}" '
-        f"label={quoteattr(range_label(lo, hi))}/>"
-        for i, (lo, hi) in enumerate(pairs)
+        f"label={quoteattr(label)}/>"
+        for i, ((lo, hi), label) in enumerate(zip(pairs, range_labels(breaks), strict=True))
     )
     symbols = "".join(_symbol(str(i), kind, rgb, alpha=220) for i, rgb in enumerate(colours))
     renderer = (
@@ -236,7 +308,7 @@ def graduated_qml(field: str, breaks: list[float], kind: str, label_field: str |
         '<labelformat format="%1 - %2" decimalplaces="3" trimtrailingzeroes="1"/>'
         "</renderer-v2>"
     )
-    return _qml(renderer, kind, label_field)
+    return _qml(renderer, kind, label_field, label_scale)
 
 
 def _ramp(n: int) -> list[tuple[int, int, int]]:
@@ -262,14 +334,14 @@ def graduated_sld(layer: str, field: str, breaks: list[float], kind: str) -> str
     """A plain SLD 1.1 of the same ranges as :func:`graduated_qml`."""
     pairs = list(itertools.pairwise(breaks))
     rules = "".join(
-        f"<se:Rule><se:Name>{escape(range_label(lo, hi))}</se:Name><ogc:Filter><ogc:And>"
+        f"<se:Rule><se:Name>{escape(label)}</se:Name><ogc:Filter><ogc:And>"
         f"<ogc:PropertyIsGreaterThanOrEqualTo><ogc:PropertyName>{escape(field)}"
         f"</ogc:PropertyName><ogc:Literal>{lo!r}</ogc:Literal>"
         f"</ogc:PropertyIsGreaterThanOrEqualTo><ogc:PropertyIsLessThanOrEqualTo>"
         f"<ogc:PropertyName>{escape(field)}</ogc:PropertyName><ogc:Literal>{hi!r}</ogc:Literal>"
         f"</ogc:PropertyIsLessThanOrEqualTo></ogc:And></ogc:Filter>"
         f"{_sld_symbolizer(kind, rgb)}</se:Rule>"
-        for (lo, hi), rgb in zip(pairs, _ramp(len(pairs)), strict=True)
+        for (lo, hi), rgb, label in zip(pairs, _ramp(len(pairs)), range_labels(breaks), strict=True)
     )
     return _sld(layer, rules)
 
@@ -303,22 +375,26 @@ def _sld(layer: str, rules: str) -> str:
 
 
 def severity_style(table: str, geometry_column: str, kind: str = "polygon") -> LayerStyle:
-    """Categorised by ``severity`` with the ``label`` column as labels."""
+    """Categorised by ``severity`` (fill, hatch and outline per severity) with the ``label``
+    column as labels from 1::data:`CONFLICT_LABEL_SCALE` inwards."""
     return LayerStyle(
         table=table,
         geometry_column=geometry_column,
         name=f"{table} by severity",
         qml=categorized_qml("severity", SEVERITY_COLOURS, kind, "label"),
         sld=categorized_sld(table, "severity", SEVERITY_COLOURS, kind),
-        description="Categorised by severity (exclusion dark red, high red, medium orange, "
-        "low yellow); labels show feature names.",
+        description="Categorised by severity (exclusion dark red cross-hatched, high red, "
+        "medium orange and low yellow each hatched its own way, dark outlines); labels show "
+        f"feature names from 1:{CONFLICT_LABEL_SCALE:,} inwards.".replace(",", " "),
     )
 
 
 def score_style(
     table: str, geometry_column: str, scores: list[float], label_field: str | None
 ) -> LayerStyle:
-    """Graduated by ``score`` in quantile classes of ``scores``."""
+    """Graduated by ``score`` in quantile classes of ``scores`` (the layer's own values, so
+    its minimum and maximum are class bounds); ``label_field`` labels from
+    1::data:`KOMMUN_LABEL_SCALE` inwards."""
     breaks = class_breaks(scores)
     return LayerStyle(
         table=table,
@@ -326,6 +402,10 @@ def score_style(
         name=f"{table} by score",
         qml=graduated_qml("score", breaks, "polygon", label_field),
         sld=graduated_sld(table, "score", breaks, "polygon"),
-        description="Graduated by score (quantiles, yellow to dark red)"
-        + (f"; labels show {label_field}." if label_field else "."),
+        description="Graduated by score (quantiles, light to dark blue)"
+        + (
+            f"; labels show {label_field} from 1:{KOMMUN_LABEL_SCALE:,} inwards.".replace(",", " ")
+            if label_field
+            else "."
+        ),
     )
