@@ -76,6 +76,44 @@ FIELD_ALIASES: dict[str, str] = {
     "status": "Läge",
     "conflicts": "Konflikter",
     "label": "Etikett",
+    "conflict_id": "Konflikt-id",
+    "zone_id": "Zon-id",
+    "feature_id_a": "Objekt-id A",
+    "feature_id_b": "Objekt-id B",
+    "kommun_codes": "Kommunkoder",
+    "features_a": "Objekt A",
+    "features_b": "Objekt B",
+    "names_a": "Namn A",
+    "names_b": "Namn B",
+    "top_conflict_id": "Största konflikt (id)",
+    "top_conflict_reason": "Största konfliktens orsak",
+    "cells": "H3-celler",
+    "h3": "H3-cell",
+    "h3_hex": "H3-cell (hex)",
+    "coverage_a": "Täckning A",
+    "coverage_b": "Täckning B",
+    "overlap_estimate_m2": "Uppskattad överlappning (m²)",
+    "line_length_m": "Linjelängd (m)",
+    "rank_median": "Rang (median)",
+    "rank_p05": "Rang (5:e percentil)",
+    "rank_p95": "Rang (95:e percentil)",
+    "top10_share": "Andel i topp 10",
+    "top100_share": "Andel i topp 100",
+    "score_rank": "Poängrang",
+    "score_rank_p05": "Poängrang (5:e percentil)",
+    "score_rank_p95": "Poängrang (95:e percentil)",
+    "rank_stable": "Stabil rang",
+    "cross_border_conflicts": "Konflikter över kommungräns",
+    "unknown_rules": "Okända regler",
+    **{
+        field.format(s=severity): text.format(s=swedish.severity(severity).lower())
+        for severity in SEVERITY_COLOURS
+        for field, text in (
+            ("conflicts_{s}", "Konflikter ({s})"),
+            ("area_{s}_m2", "Yta {s} (m²)"),
+            ("score_{s}", "Poäng ({s})"),
+        )
+    },
 }
 
 
