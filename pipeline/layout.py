@@ -9,6 +9,7 @@ The data folder (``LANDUSE_DATA_DIR``, default ``data/``) holds::
     cells/<layer>__b<buffer>.shapes.parquet  the shapes as indexed (buffered)
     cells/<layer>.index.json        the key the layer's cells were made from
     cells/cache/                    per-feature coverage cache of the indexer
+    cells/cache/engine.json         this machine's in-process/dask calibration of the indexer
     cache/                          HTTP cache and assembled service responses
     work/<run id>/landuse.duckdb    one run's build, before publication
     history/history.duckdb          runs and conflict history across publications
@@ -120,6 +121,11 @@ class DataLayout:
     def index_cache_stem(self, layer: str, resolution: int, buffer_m: float) -> Path:
         """Path prefix of a layer's cache files at one resolution and buffer."""
         return self.index_cache / f"{_checked(layer)}__r{resolution}__{buffer_tag(buffer_m)}"
+
+    @property
+    def index_engine_calibration(self) -> Path:
+        """This machine's in-process/dask calibration of the indexer (``engine.Calibration``)."""
+        return self.index_cache / "engine.json"
 
     # -- conflicts and publish -----------------------------------------------------------
     def run_build(self, run_id: str) -> Path:

@@ -8,6 +8,8 @@ measured in EPSG:3006 (SWEREF 99 TM). Points get the cells holding them (area an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import h3.api.basic_int as h3
 import numpy as np
@@ -61,13 +63,16 @@ SEGMENTIZE_M = 50.0
 #: point is then within 0.6 edge of a sample; points closer than one edge to a cell lie in it
 #: or in a neighbour, so ``grid_disk(k=1)`` of the samples' cells holds the whole boundary.
 SAMPLE_SPACING = 1.2
-#: Layers with at least this many polygons go to the dask cluster (see ``engine``).
-PARALLEL_MIN_FEATURES = 20_000
+#: Polygons in the sample chunk that calibrates in-process against dask (see ``engine``).
+CALIBRATION_FEATURES = 1_000
 #: Features per chunk: bounds memory per task (about 0.2 GB at resolution 9).
 CHUNK_FEATURES = 5_000
 #: A feature whose cell areas do not sum to its own area within this relative tolerance is
 #: recomputed on the slow reference path (a safety net; it has not triggered in tests).
 SELF_CHECK_RTOL = 1e-9
+#: A clipped area within this relative distance of its hexagon's area is the whole hexagon
+#: (about 1e-7 m² at resolution 9, below ``SLIVER_M2``: rounding, not geometry).
+FULL_CELL_RTOL = 1e-12
 
 
 @dataclass(frozen=True)
@@ -520,6 +525,11 @@ def _cover_polygons_fast(
     band_area = clip_areas(
         pf, pc, feature_rings, ring_offsets, rx, ry, ring_bounds, c_off, cvx, cvy
     )
+    # A band cell the feature covers wholly gets the hexagon's area bit for bit, as an
+    # interior cell does: the result is then independent of how the layer was chunked
+    # (the band depends on the chunk's local edge) and a full cell's fraction is exactly 1.
+    whole = np.abs(band_area - areas_cell[pc]) <= FULL_CELL_RTOL * areas_cell[pc]
+    band_area[whole] = areas_cell[pc][whole]
     jf = (int_keys // nc).astype(np.int64)
     jc = (int_keys % nc).astype(np.int64)
     fidx = np.concatenate([pf, jf])
@@ -553,8 +563,27 @@ def _cover_chunk(wkb: np.ndarray, resolution: int) -> Coverage:
     return _finish(f, c, a, np.zeros(len(f), dtype=bool), resolution, full)
 
 
+def _calibration_sample() -> tuple[Any, np.ndarray, tuple[int]]:
+    """What :func:`engine.calibrate` times: one chunk of seeded stress polygons at res 9."""
+    from pipeline.index.stress import stress_polygons
+
+    return _cover_chunk, shapely.to_wkb(stress_polygons(CALIBRATION_FEATURES, seed=0)), (9,)
+
+
+def choose_polygon_engine(n_polygons: int, calibration_file: Path | None) -> engine.Decision:
+    """The engine for ``n_polygons`` polygons cut into ``CHUNK_FEATURES`` chunks
+    (:func:`engine.decide`; measures this machine once when ``calibration_file`` is given
+    and has no calibration of it)."""
+    n_chunks = -(-n_polygons // CHUNK_FEATURES)
+    return engine.decide(n_chunks, calibration_file, _calibration_sample)
+
+
 def cover_geometries(
-    geometries: np.ndarray, resolution: int, *, parallel: bool | None = None
+    geometries: np.ndarray,
+    resolution: int,
+    *,
+    parallel: bool | None = None,
+    calibration_file: Path | None = None,
 ) -> Coverage:
     """Exact coverage of each geometry by the H3 cells it overlaps.
 
@@ -581,10 +610,14 @@ def cover_geometries(
     Other Parameters
     ----------------
     parallel
-        ``None`` (default): polygon chunks go to the dask cluster
-        (:mod:`pipeline.index.engine`) when there are at least ``PARALLEL_MIN_FEATURES``
-        polygons and ``LANDUSE_INDEX_PARALLEL`` is not ``0``; ``True``/``False`` force
-        either way. Points and lines are always covered in-process.
+        ``None`` (default): :func:`engine.choose_engine` decides: the cluster at
+        ``LANDUSE_DASK_SCHEDULER`` when set, else a LocalCluster only when this machine's
+        calibration (``calibration_file``) predicts a speed-up, else in-process;
+        ``True``/``False`` force either way. Points and lines are always covered in-process.
+    calibration_file
+        Where this machine's engine calibration is cached
+        (``DataLayout.index_engine_calibration``); ``None``: no calibration, so without a
+        scheduler every layer runs in-process.
 
     Notes
     -----
@@ -599,7 +632,7 @@ def cover_geometries(
     use_dask = (
         parallel
         if parallel is not None
-        else len(poly_idx) >= PARALLEL_MIN_FEATURES and engine.parallel_enabled()
+        else choose_polygon_engine(len(poly_idx), calibration_file).engine == "cluster"
     )
     parts: list[Coverage] = []
     if len(poly_idx):

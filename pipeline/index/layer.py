@@ -144,6 +144,7 @@ def index_layer(
     resolution: int,
     buffer_m: float,
     cache_stem: Path | None,
+    calibration_file: Path | None = None,
 ) -> IndexedLayer:
     """Buffer a layer, compute its exact H3 coverage, and reuse cached unchanged features.
 
@@ -166,6 +167,10 @@ def index_layer(
         (layer, feature_hash, resolution, buffer_m); ``None`` disables caching. Only
         features whose hash is not cached are buffered and indexed; the cache is rewritten
         with this run's hashes only.
+    calibration_file
+        This machine's in-process/dask calibration (``DataLayout.index_engine_calibration``),
+        which decides where the polygons are covered (:mod:`pipeline.index.engine`);
+        ``None``: in-process unless ``LANDUSE_DASK_SCHEDULER`` is set.
 
     Returns
     -------
@@ -190,7 +195,7 @@ def index_layer(
     new_geoms = features.geometry.to_numpy()[np.flatnonzero(new_mask)[first]]
     shapes_new = buffer_geometries(new_geoms, buffer_m)
     try:
-        cov = cover_geometries(shapes_new, resolution)
+        cov = cover_geometries(shapes_new, resolution, calibration_file=calibration_file)
     except GeometryError as exc:
         feature = features["feature_id"].to_numpy()[np.flatnonzero(new_mask)[first]][exc.position]
         raise LayerIndexError(layer, f"feature {feature!r} {exc.problem}") from None

@@ -218,6 +218,7 @@ def _index_at(
         resolution=resolution,
         buffer_m=buffer_m,
         cache_stem=layout.index_cache_stem(layer, resolution, buffer_m),
+        calibration_file=layout.index_engine_calibration,
     )
     write_indexed(layout, layer, buffer_m, result.cells, result.shapes)
     stats = result.stats
