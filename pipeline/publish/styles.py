@@ -218,7 +218,13 @@ def _symbol(name: str, kind: str, rgb: tuple[int, int, int], alpha: int = 200,
     return _symbol_xml(name, symbol_type, [(layer_class, props)])
 
 
-def _labeling(field: str | None, max_scale: int) -> str:
+#: QGIS label placement per geometry kind: over the centroid (inside) for polygons, around
+#: the symbol for points (not over it), horizontal at the middle for lines (a label along a
+#: line is dropped when the name is longer than the line, as most conflict lines are).
+_LABEL_PLACEMENT = {"polygon": 1, "point": 0, "line": 4}
+
+
+def _labeling(field: str | None, max_scale: int, kind: str) -> str:
     """Simple labels of ``field`` shown only at scales larger than 1:``max_scale`` (QML's
     ``scaleMax`` is the most zoomed-out scale denominator, ``scaleMin`` 0 none inwards)."""
     if not field:
@@ -234,8 +240,8 @@ def _labeling(field: str | None, max_scale: int) -> str:
         'bufferJoinStyle="128" bufferBlendMode="0"/></text-style>'
         '<text-format wrapChar="" autoWrapLength="24" useMaxLineLengthForAutoWrap="1" '
         'multilineAlign="3" formatNumbers="0" decimals="3" plussign="0"/>'
-        '<placement placement="1" centroidWhole="0" centroidInside="1" fitInPolygonOnly="0" '
-        'priority="5" dist="0" distUnits="MM" offsetType="0" quadOffset="4"/>'
+        f'<placement placement="{_LABEL_PLACEMENT[kind]}" centroidWhole="0" centroidInside="1" '
+        'fitInPolygonOnly="0" priority="5" dist="0" distUnits="MM" offsetType="0" quadOffset="4"/>'
         f'<rendering scaleVisibility="1" scaleMin="0" scaleMax="{max_scale}" obstacle="1" '
         'obstacleType="1" displayAll="0" '
         'upsidedownLabels="0" labelPerPart="0" mergeLines="0" limitNumLabels="0" '
@@ -258,7 +264,8 @@ def _qml(renderer: str, kind: str, label_field: str | None, label_scale: int) ->
     return (
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
         f'<qgis version="3.22.16-Białowieża" styleCategories="Symbology|Labeling|Fields" '
-        f'labelsEnabled="{labels}">{renderer}{_labeling(label_field, label_scale)}{_aliases()}'
+        f'labelsEnabled="{labels}">{renderer}'
+        f"{_labeling(label_field, label_scale, kind)}{_aliases()}"
         "<blendMode>0</blendMode><featureBlendMode>0</featureBlendMode>"
         "<layerOpacity>1</layerOpacity>"
         f"<layerGeometryType>{_GEOMETRY_TYPE[kind]}</layerGeometryType></qgis>\n"

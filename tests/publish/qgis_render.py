@@ -206,8 +206,13 @@ def check_layer(gpkg: Path, name: str, top_kommun: str | None, out: Path) -> dic
 
 
 def top_kommun(gpkg: Path) -> str | None:
-    """The code of the kommun with the most conflicts (ties: the first)."""
+    """The code of the kommun with the most conflicts (ties: the first); None without a
+    ``kommun_summary`` table."""
     with sqlite3.connect(gpkg) as con:
+        if not con.execute(
+            "SELECT 1 FROM gpkg_contents WHERE table_name = 'kommun_summary'"
+        ).fetchone():
+            return None
         row = con.execute(
             "SELECT kommun_code FROM kommun_summary ORDER BY conflicts DESC, kommun_code LIMIT 1"
         ).fetchone()

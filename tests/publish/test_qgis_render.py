@@ -1,9 +1,10 @@
 """QGIS itself draws every feature of every GeoPackage layer in its class (issue 13, item 3).
 
-The published tiny-world GeoPackage and a copy whose ``kommun_summary`` style has the old gap
-(the last upper bound just below the maximum) are rendered by ``qgis_render.py`` in one QGIS
-process (Debian's ``python3-qgis`` under ``xvfb-run -a``); the copy proves the checks fail
-when a style leaves a feature out.
+The published tiny-world GeoPackage, a copy whose ``kommun_summary`` style has the old gap
+(the last upper bound just below the maximum) and a small file of line and point conflicts
+(the tiny world has none, so their styles would otherwise go unrendered) are rendered by
+``qgis_render.py`` in one QGIS process (Debian's ``python3-qgis`` under ``xvfb-run -a``); the
+gapped copy proves the checks fail when a style leaves a feature out.
 """
 
 from __future__ import annotations
@@ -16,10 +17,21 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pyarrow as pa
+import pyogrio
 import pytest
+import shapely
 from PIL import Image
 
-from pipeline.publish.styles import CONFLICT_LABEL_SCALE, KOMMUN_LABEL_SCALE, SCORE_RAMP
+from pipeline import TARGET_CRS
+from pipeline.publish.geopackage import GEOMETRY_COLUMN, styles_table
+from pipeline.publish.styles import (
+    CONFLICT_LABEL_SCALE,
+    KOMMUN_LABEL_SCALE,
+    SCORE_RAMP,
+    SEVERITY_COLOURS,
+    severity_style,
+)
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 SCRIPT = Path(__file__).with_name("qgis_render.py")
@@ -56,16 +68,45 @@ def _with_gap(gpkg: Path, target: Path) -> Path:
     return target
 
 
+def _lines_and_points(target: Path) -> Path:
+    """A GeoPackage of one line and one point conflict per severity, styled as published."""
+    severities = list(SEVERITY_COLOURS)
+    x = [320_000.0 + 400 * i for i in range(len(severities))]
+    geometries = {
+        "conflict_lines": ("MultiLineString", [shapely.MultiLineString(
+            [[(v, 6_400_000), (v + 300, 6_400_300)]]) for v in x]),
+        "conflict_points": ("MultiPoint", [shapely.MultiPoint([(v, 6_401_000)]) for v in x]),
+    }  # fmt: skip
+    for i, (layer, (geometry_type, shapes)) in enumerate(geometries.items()):
+        table = pa.table({
+            "severity": severities,
+            "score": [40.00000000000058, 2.4, 1.2217059447615592, 6.62e-09],
+            "label": [f"{layer} {s}" for s in severities],
+            "kommun_codes": ["1438"] * len(severities),
+            "geometry": pa.array(list(shapely.to_wkb(shapes)), pa.binary()),
+        })  # fmt: skip
+        pyogrio.write_arrow(table, target, layer=layer, driver="GPKG", geometry_name="geometry",
+                            geometry_type=geometry_type, crs=TARGET_CRS, append=i > 0,
+                            layer_options={"GEOMETRY_NAME": GEOMETRY_COLUMN})  # fmt: skip
+    styles = [severity_style("conflict_lines", GEOMETRY_COLUMN, kind="line"),
+              severity_style("conflict_points", GEOMETRY_COLUMN, kind="point")]  # fmt: skip
+    pyogrio.write_arrow(styles_table(styles), target, layer="layer_styles", driver="GPKG",
+                        append=True, layer_options={"FID": "id"})  # fmt: skip
+    return target
+
+
 @pytest.fixture(scope="module")
 def rendered(published, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    """QGIS's report on the published GeoPackage and on its gapped copy (in that order)."""
+    """QGIS's report on the published GeoPackage, its gapped copy and the line and point
+    file (in that order)."""
     out = tmp_path_factory.mktemp("qgis")
     gpkg = published.out_dir / "conflicts.gpkg"
     gapped = _with_gap(gpkg, out / "gapped.gpkg")
     # QGIS opens the file read-write and may touch it: render a copy, never the release.
     copy = shutil.copyfile(gpkg, out / "conflicts.gpkg")
     xvfb = shutil.which("xvfb-run")
-    command = [SYSTEM_PYTHON, str(SCRIPT), str(out), str(copy), str(gapped)]
+    lines = _lines_and_points(out / "lines_points.gpkg")
+    command = [SYSTEM_PYTHON, str(SCRIPT), str(out), str(copy), str(gapped), str(lines)]
     env = {**os.environ, "XDG_RUNTIME_DIR": str(out)}
     if xvfb is None:
         env["QT_QPA_PLATFORM"] = "offscreen"
@@ -137,3 +178,13 @@ def test_legends_and_fields_read_swedish(rendered) -> None:
         missing = [f for f, alias in layer["aliases"].items() if not alias and f != "fid"]
         assert missing == [], name
     assert layers["kommun_summary"]["aliases"]["kommun_name"] == "Kommun"
+
+
+def test_line_and_point_conflicts_are_drawn_in_their_class(rendered) -> None:
+    report = rendered[2]
+    assert report["tables"] == report["styled"] == ["conflict_lines", "conflict_points"]
+    for name, layer in report["layers"].items():
+        assert layer["renderer"] == "categorizedSymbol", name
+        assert layer["features"] == 4 and layer["unsymbolled"] == layer["unlegended"] == [], name
+        assert layer["drawn_pixels"] > 20 and layer["max_score"]["drawn"], name
+        assert layer["labels"]["shown"] == {"inside": True, "outside": False}, name
