@@ -2,17 +2,23 @@
 
 Same seeded stress layer, same process, medians of ``--runs`` runs:
 
-* ours: ``pipeline.index.cover_geometries`` (exact coverage; dask LocalCluster for large
-  layers, the cluster is started once before timing and its start-up reported apart);
+* ours: ``pipeline.index.cover_geometries`` (exact coverage), in-process and on a dask
+  LocalCluster (started once before timing, its start-up reported apart);
 * baseline: ``geopandas.overlay(layer, hexgrid, how="intersection")`` with the H3 hexagons
   projected to EPSG:3006 (the grid is the set of cells the layer touches, built outside the
   timing, which favours the baseline);
+* baseline: h3ronpy centre containment (``h3ronpy.vector.wkb_to_cells`` with
+  ``ContainmentMode.ContainsCentroid``) of the layer transformed to EPSG:4326 (transform
+  included): cells only, no areas, and not exact (polygons smaller than a cell get none);
 * incremental: ``index_layer`` with a cache, full run vs a run after 1 % of features changed;
 * the embedded sample (``pipeline.sample.ensure_sample``) when that package exists;
 * a line layer (seeded random walks, 20 vertices, about 2.4 km each): ours (exact length
   per cell) against ``geopandas.overlay`` of the lines with their hexagon grid.
 
-Peak memory is the largest summed RSS of this process and all its children (dask workers),
+Every approach runs once per round, rounds alternate (``--runs``), medians are reported.
+CPU time is the process tree's (this process and its children, the dask workers included:
+``psutil`` user + system times), so a loaded shared machine inflates wall time more than
+CPU time. Peak memory is the largest summed RSS of this process and all its children,
 sampled every 20 ms. Usage::
 
     .venv/bin/python bench/index_bench.py            # 50,000 polygons, res 9, 3 runs
@@ -48,7 +54,13 @@ from pipeline.index import (  # noqa: E402
     engine,
     index_layer,
 )
-from pipeline.index.h3grid import cell_polygons  # noqa: E402
+from pipeline.index.h3grid import (  # noqa: E402
+    PROJECT_CRS,
+    WGS84,
+    cell_polygons,
+    transformer,
+    wkb_centroid_cells,
+)
 from pipeline.index.stress import stress_polygons  # noqa: E402
 
 
@@ -81,6 +93,37 @@ class PeakRSS:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._t.join()
+
+
+def tree_cpu() -> float:
+    """User + system CPU seconds of this process and its live children so far."""
+    me = psutil.Process()
+    total = 0.0
+    for p in [me, *me.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            t = p.cpu_times()
+            total += t.user + t.system
+    return total
+
+
+def timed_cpu(fn: Callable[[], Any]) -> tuple[float, float, int, Any]:
+    """One run of ``fn``: wall s, process-tree CPU s, peak RSS of the tree, result."""
+    with PeakRSS() as mem:
+        c = tree_cpu()
+        t = time.perf_counter()
+        out = fn()
+        wall = time.perf_counter() - t
+        cpu = tree_cpu() - c
+    return wall, cpu, mem.peak, out
+
+
+def h3ronpy_centroid(geoms: np.ndarray, res: int) -> tuple[np.ndarray, np.ndarray]:
+    """h3ronpy centre containment of EPSG:3006 polygons: (position, cell)."""
+    to_wgs = transformer(PROJECT_CRS, WGS84)
+    g4326 = shapely.transform(
+        geoms, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1]))
+    )
+    return wkb_centroid_cells(shapely.to_wkb(g4326), res)
 
 
 def timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], int, Any]:
@@ -137,83 +180,118 @@ def main() -> int:
         f"generated in {gen_s:.1f} s; resolution {res}."
     )
 
-    # Warm-up: numba compile cache and (for large layers) the dask cluster.
+    # Warm-up: numba compile cache, the dask LocalCluster and its workers' kernels.
     cover_geometries(geoms[:50], res, parallel=False)
-    uses_dask = n >= 20_000 and engine.parallel_enabled()
-    if uses_dask:
-        t = time.perf_counter()
-        client = engine.get_client()
-        client.run(lambda: None)
-        say(
-            f"dask LocalCluster start-up (once per process, not in the timings): "
-            f"{time.perf_counter() - t:.2f} s, {len(client.scheduler_info()['workers'])} workers"
-        )
-        cover_geometries(geoms[: 2 * 5_000], res)  # compile in the workers too
+    load_before = os.getloadavg()
+    t = time.perf_counter()
+    client = engine.get_client()
+    client.run(lambda: None)
+    n_workers = len(client.scheduler_info()["workers"])
+    say(
+        f"dask LocalCluster start-up (once per process, not in the timings): "
+        f"{time.perf_counter() - t:.2f} s, {n_workers} workers"
+    )
+    cover_geometries(geoms[: 2 * 5_000], res, parallel=True)  # compile in the workers too
 
     # The grid the analyst overlays: exactly the cells the layer touches, built outside the
     # timings (this favours the baseline); the untimed run also warms our indexer up.
-    cells = np.unique(cover_geometries(geoms, res).h3)
+    cells = np.unique(cover_geometries(geoms, res, parallel=False).h3)
     grid = gpd.GeoDataFrame({"h3": cells}, geometry=cell_polygons(cells), crs="EPSG:3006")
     layer = gpd.GeoDataFrame({"fid": np.arange(n)}, geometry=geoms, crs="EPSG:3006")
+    h3ronpy_centroid(geoms[:50], res)
 
-    def ours() -> Any:
-        return cover_geometries(geoms, res)
-
-    def overlay() -> Any:
-        return gpd.overlay(layer, grid, how="intersection", keep_geom_type=True)
-
-    # The two approaches run alternately (ours, overlay, ours, overlay, ...) so that load
-    # changes on a shared machine hit both alike.
-    ours_t: list[float] = []
-    base_t: list[float] = []
-    ours_mem = base_mem = 0
-    cov: Any = None
-    ov_area = np.empty(0)
+    approaches: dict[str, Callable[[], Any]] = {
+        "in-process": lambda: cover_geometries(geoms, res, parallel=False),
+        "dask": lambda: cover_geometries(geoms, res, parallel=True),
+        "centre": lambda: h3ronpy_centroid(geoms, res),
+    }
+    if not args.no_baseline:
+        approaches["overlay"] = lambda: gpd.overlay(
+            layer, grid, how="intersection", keep_geom_type=True
+        )
+    # Every approach once per round, rounds alternating, so load changes on a shared
+    # machine hit all alike.
+    wall: dict[str, list[float]] = {k: [] for k in approaches}
+    cpu: dict[str, list[float]] = {k: [] for k in approaches}
+    peak: dict[str, int] = dict.fromkeys(approaches, 0)
+    out: dict[str, Any] = {}
     for _ in range(args.runs):
-        cov = None  # free the previous result before measuring the next run's peak memory
-        times, mem, cov = timed(ours, 1)
-        ours_t += times
-        ours_mem = max(ours_mem, mem)
-        if not args.no_baseline:
-            cov_kept, cov = cov, None
-            times, mem, ov = timed(overlay, 1)
-            base_t += times
-            base_mem = max(base_mem, mem)
-            ov_area = ov.geometry.area.to_numpy()
-            del ov
-            cov = cov_kept
-    ours_med = statistics.median(ours_t)
+        for name, fn in approaches.items():
+            out.pop(name, None)  # free the previous result before measuring the next peak
+            w, c, m, result = timed_cpu(fn)
+            wall[name].append(w)
+            cpu[name].append(c)
+            peak[name] = max(peak[name], m)
+            out[name] = result if name != "overlay" else result.geometry.area.to_numpy()
+    load_after = os.getloadavg()
+    med_w = {k: statistics.median(v) for k, v in wall.items()}
+    med_c = {k: statistics.median(v) for k, v in cpu.items()}
+    cov = out["in-process"]
     pairs = len(cov)
     ours_area = float(cov.area_m2.sum())
-    say()
-    say("| approach | median wall time | pairs | cell-fractions/s | peak RSS (tree) |")
-    say("| --- | --- | --- | --- | --- |")
-    say(
-        f"| ours (`cover_geometries`, {'dask 2 workers' if uses_dask else 'in-process'}) | "
-        f"{fmt_times(ours_t)} | {pairs:,} | {pairs / ours_med:,.0f} | "
-        f"{ours_mem / 2**30:.2f} GiB |"
+    dask_same = all(
+        np.array_equal(getattr(cov, f), getattr(out["dask"], f))
+        for f in ("feature_index", "h3", "area_m2", "coverage")
     )
+    say(
+        f"Load average (1, 5, 15 min) before: {', '.join(f'{x:.1f}' for x in load_before)}; "
+        f"after: {', '.join(f'{x:.1f}' for x in load_after)} (2 cores; other helpers' work)."
+    )
+    say()
+    say(
+        "| approach | median wall s (runs) | median CPU s (runs) | pairs / cells | "
+        "pairs/s (wall) | peak RSS (tree) |"
+    )
+    say("| --- | --- | --- | --- | --- | --- |")
 
-    base_area = None
-    if not args.no_baseline:
-        base_med = statistics.median(base_t)
-        base_area = float(ov_area[ov_area > 1e-6].sum())
-        base_pairs = int((ov_area > 1e-6).sum())
+    def row(label: str, key: str, count: int) -> None:
         say(
-            f"| analyst: `geopandas.overlay` with the hexagon grid ({len(cells):,} cells) | "
-            f"{fmt_times(base_t)} | {base_pairs:,} | {base_pairs / base_med:,.0f} | "
-            f"{base_mem / 2**30:.2f} GiB |"
+            f"| {label} | {fmt_times(wall[key])} | {fmt_times(cpu[key])} | {count:,} | "
+            f"{count / med_w[key]:,.0f} | {peak[key] / 2**30:.2f} GiB |"
         )
-        say()
-        say(f"**Speed-up at resolution {res}: {base_med / ours_med:.1f}×** (target ≥ 5×).")
+
+    row("ours, in-process (`cover_geometries(parallel=False)`)", "in-process", pairs)
+    row(f"ours, dask LocalCluster ({n_workers} workers)", "dask", len(out["dask"]))
+    pos, centre_cells = out["centre"]
+    row("h3ronpy centre containment (cells only, not exact)", "centre", len(centre_cells))
+    if not args.no_baseline:
+        ov_area = out["overlay"]
+        row(
+            f"`geopandas.overlay` with the hexagon grid ({len(cells):,} cells)",
+            "overlay",
+            int((ov_area > 1e-6).sum()),
+        )
+    say()
+    best = min(("in-process", "dask"), key=lambda k: med_w[k])
+    say(
+        f"Ratios in this run (medians; wall / CPU): ours in-process vs h3ronpy centre "
+        f"{med_w['in-process'] / med_w['centre']:.2f}× / "
+        f"{med_c['in-process'] / med_c['centre']:.2f}× (target ≤ 1.5×); dask vs in-process "
+        f"{med_w['dask'] / med_w['in-process']:.2f}× / {med_c['dask'] / med_c['in-process']:.2f}×."
+    )
+    no_cell = n - len(np.unique(pos))
+    say(
+        f"h3ronpy centre containment gives {no_cell:,} of the {n:,} polygons no cell; its "
+        f"cells hold {len(centre_cells) / pairs:.1%} of our pairs. Dask cells equal the "
+        f"in-process cells bit for bit: {dask_same}."
+    )
+    if not args.no_baseline:
+        base_area = float(ov_area[ov_area > 1e-6].sum())
+        say(
+            f"**Speed-up over `geopandas.overlay` at resolution {res}** (ours best of "
+            f"in-process/dask = {best}): wall {med_w['overlay'] / med_w[best]:.1f}×, CPU "
+            f"{med_c['overlay'] / med_c[best]:.1f}×; in-process: wall "
+            f"{med_w['overlay'] / med_w['in-process']:.1f}×, CPU "
+            f"{med_c['overlay'] / med_c['in-process']:.1f}× (target ≥ 6×)."
+        )
         say(
             f"Total area: ours {ours_area:,.1f} m², overlay {base_area:,.1f} m², source "
             f"{src_area:,.1f} m²; ours − overlay = {100 * (ours_area / base_area - 1):+.2e} %, "
             f"ours − source = {100 * (ours_area / src_area - 1):+.2e} % (target within 0.01 %)."
         )
     else:
-        say()
         say(f"Total area: ours − source = {100 * (ours_area / src_area - 1):+.2e} %.")
+    out.clear()
 
     # Incremental re-index through the feature cache.
     ids = np.array([f"f{i}" for i in range(n)])
@@ -258,10 +336,11 @@ def main() -> int:
 
     say()
     say(
-        "How to read this: ours and the overlay run alternately, so load changes on the shared "
-        "machine hit both alike. Peak RSS is the summed RSS of the process tree (for ours the "
-        "caller, the dask scheduler and 2 workers) and includes the inputs both approaches "
-        "share in the caller (the layer, and the hexagon grid built for the overlay). Ours "
+        "How to read this: the approaches run alternately, so load changes on the shared "
+        "machine hit all alike; CPU is the whole process tree's (dask workers included). Peak "
+        "RSS is the summed RSS of the process tree (always the caller, the idle or busy dask "
+        "scheduler and workers) and includes the inputs the approaches share in the caller "
+        "(the layer, and the hexagon grid built for the overlay). Ours "
         "validates every polygon; the overlay does not. The grid is exactly the cells the layer "
         "touches, built outside the timings, which favours the overlay."
     )
