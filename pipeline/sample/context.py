@@ -169,9 +169,12 @@ class SampleContext:
         return field
 
     def town_points(self) -> dict[str, tuple[str, float, float, float]]:
-        """Real towns in EPSG:3006, snapped into their kommun where the coast cuts them off."""
+        """Real towns in EPSG:3006, snapped into their kommun where the coast cuts them off
+        (only those of kommuner in :attr:`bounds`)."""
         out = {}
         for code, (name, lon, lat, weight) in places.TOWNS.items():
+            if code not in self.names:
+                continue
             x, y = TO_3006.transform(lon, lat)
             pt = shapely.Point(x, y)
             geom = self.bounds.kommuner.geometry[self.bounds.kommuner["kommun_kod"] == code]
