@@ -9,7 +9,7 @@ export LANDUSE_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 DAGSTER_YAML := $(DAGSTER_HOME)/dagster.yaml
 
-.PHONY: run test dev lint format typecheck defs-check bench sample clean system-deps install
+.PHONY: run test dev lint format typecheck defs-check bench sample clean system-deps install bench-sweden
 # Debian packages some tests need: chromium (HTML map and reports), python3-gdal (GeoPackage
 # validator), python3-qgis + xvfb + xauth (QGIS renders every GeoPackage layer under xvfb-run;
 # QGIS's libraries without the desktop app: ~940 MB installed, under a minute from a mirror).
@@ -78,6 +78,12 @@ dev: $(STAMP) $(DAGSTER_YAML)
 bench: $(STAMP)
 	$(BIN)/python bench/index_bench.py
 	$(BIN)/python bench/run_bench.py --repeats 3
+
+## The synthetic Sweden (~1 M features, study_area {sweden: true}) end to end, in a data
+## folder outside the repository (SWEDEN_BENCH_DIR); results in docs/benchmarks.md.
+SWEDEN_BENCH_DIR ?= /tmp/landuse-sweden
+bench-sweden: $(STAMP)
+	$(BIN)/python bench/sweden_bench.py --root $(SWEDEN_BENCH_DIR) --write docs/benchmarks.md
 
 clean:
 	rm -rf data .dagster_home
