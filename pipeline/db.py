@@ -27,12 +27,22 @@ def spatial_extension_path() -> Path:
     return path
 
 
-def connect(path: Path | str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open ``path`` with the spatial extension loaded and autoinstall switched off."""
+def connect(
+    path: Path | str = ":memory:",
+    *,
+    read_only: bool = False,
+    settings: dict[str, str] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open ``path`` with the spatial extension loaded and autoinstall switched off;
+    ``settings`` are further DuckDB options (e.g. ``memory_limit``, ``temp_directory``)."""
     con = duckdb.connect(
         str(path),
         read_only=read_only,
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            **(settings or {}),
+        },
     )
     con.execute(f"LOAD {sql_literal(str(spatial_extension_path()))}")
     return con

@@ -41,3 +41,18 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         rules_path=Path(env.get("LANDUSE_RULES", PROJECT_ROOT / "config" / "rules.yaml")).resolve(),
         data_dir=Path(env.get("LANDUSE_DATA_DIR", PROJECT_ROOT / "data")).resolve(),
     )
+
+
+#: Environment variables that bound the conflict build's DuckDB (docs/catalogue.md,
+#: Environment): its memory limit (DuckDB syntax, e.g. ``8GiB``) and the folder it spills to.
+DUCKDB_SETTINGS = {
+    "LANDUSE_DUCKDB_MEMORY_LIMIT": "memory_limit",
+    "LANDUSE_DUCKDB_TEMP_DIR": "temp_directory",
+}
+
+
+def duckdb_limits(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """DuckDB settings from :data:`DUCKDB_SETTINGS` that the environment sets (none set:
+    DuckDB's defaults, 80 % of RAM and a ``.tmp`` folder beside the database)."""
+    env = os.environ if environ is None else environ
+    return {key: env[var] for var, key in DUCKDB_SETTINGS.items() if env.get(var)}

@@ -17,6 +17,7 @@ import pandas as pd
 from pipeline.config.loading import select_layers
 from pipeline.config.models import Catalogue, RuleSet, check_identifier, resolve_path
 from pipeline.config.plan import layer_buffers, side_buffer
+from pipeline.config.settings import duckdb_limits
 from pipeline.conflicts.rules import predicate
 from pipeline.conflicts.zones import zone_components
 from pipeline.db import connect, run_sql, sql
@@ -69,11 +70,15 @@ def build_conflicts(
     (:data:`RULE_TYPES`) → per-kommun shares, ``mart.conflicts``, cells, zones → rule
     status and the summaries per reporting unit → ``mart.layer_status`` → the trust tables
     (rank stability, sensitivity, back-test: :func:`pipeline.trust.build_trust`).
+
+    DuckDB's ``memory_limit`` and ``temp_directory`` come from ``LANDUSE_DUCKDB_MEMORY_LIMIT``
+    and ``LANDUSE_DUCKDB_TEMP_DIR`` (:func:`pipeline.config.settings.duckdb_limits`): joins and
+    aggregates beyond the limit spill to that folder instead of growing the process.
     """
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (db_path, db_path.with_suffix(db_path.suffix + ".wal")):
         stale.unlink(missing_ok=True)
-    with connect(db_path) as con:
+    with connect(db_path, settings=duckdb_limits()) as con:
         con.execute(sql("conflicts/create_schemas"))
         _load_inputs(con, catalogue, rules, layout, indexed)
         _select_rule_features(con, catalogue, rules)
