@@ -16,7 +16,15 @@ from assets_defs.common import (
 from pipeline.conflicts.stage import BUILT_TABLES
 from pipeline.layout import DATABASE
 from pipeline.publish.maps import png_preview_markdown
-from pipeline.publish.outputs import GEOPACKAGE, MAP_HTML, MAP_PNG, REPORTS, SUMMARY_JSON
+from pipeline.publish.outputs import (
+    CONFLICTS_PARQUET,
+    GEOPACKAGE,
+    MAP_HTML,
+    MAP_PNG,
+    REPORTS,
+    SUMMARY_JSON,
+    ZONES_PARQUET,
+)
 from pipeline.publish.reports.pages import INDEX
 from pipeline.publish.stage import run_publish
 from pipeline.versioning import source_fingerprint
@@ -30,6 +38,9 @@ _SPECS = {
     "conflicts_gpkg": ({"geopackage"}, f"``out/{GEOPACKAGE}``: conflicts, zones, H3 cells as "
                        "hexagons, kommun summary (EPSG:3006) and status tables, with default "
                        "QGIS styles in ``layer_styles``."),
+    "conflicts_geoparquet": ({"geoparquet"}, f"``out/{CONFLICTS_PARQUET}`` and ``out/"
+                            f"{ZONES_PARQUET}``: mart.conflicts and mart.conflict_zones as "
+                            "GeoParquet 1.1 (WKB, EPSG:3006, bbox covering column)."),
     "conflict_map": ({"matplotlib", "folium"}, f"``out/{MAP_PNG}`` (EPSG:3006, top ten zones "
                      f"labelled) and ``out/{MAP_HTML}`` (offline Leaflet, one toggle per rule)."),
     "run_summary": ({"json"}, f"``out/{SUMMARY_JSON}``: release id, counts per severity and "
@@ -90,6 +101,12 @@ def published_release(context: dg.AssetExecutionContext) -> Iterator[dg.Material
         "conflicts_gpkg": {
             "path": dg.MetadataValue.path(str(out / GEOPACKAGE)),
             "layers": dg.MetadataValue.json(counts),
+        },
+        "conflicts_geoparquet": {
+            "path": dg.MetadataValue.path(str(out / CONFLICTS_PARQUET)),
+            "zones_path": dg.MetadataValue.path(str(out / ZONES_PARQUET)),
+            "dagster/row_count": release.rows(CONFLICTS_PARQUET),
+            "zones": release.rows(ZONES_PARQUET),
         },
         "conflict_map": {
             "png": dg.MetadataValue.path(str(out / MAP_PNG)),

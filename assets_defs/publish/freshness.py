@@ -21,7 +21,13 @@ from assets_defs.common import layout
 from pipeline.history.store import last_checked_and_rebuilt
 
 FRESH_WITHIN = timedelta(hours=36)
-PUBLISHED = ("landuse_duckdb", "conflicts_gpkg", "conflict_map", "run_summary")
+PUBLISHED = (
+    "landuse_duckdb",
+    "conflicts_gpkg",
+    "conflicts_geoparquet",
+    "conflict_map",
+    "run_summary",
+)
 
 
 def freshness(

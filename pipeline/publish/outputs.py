@@ -22,6 +22,7 @@ from pipeline import TARGET_CRS
 from pipeline.layout import DATABASE
 from pipeline.publish.database import write_analyst_database
 from pipeline.publish.geopackage import geopackage_release_id, write_geopackage
+from pipeline.publish.geoparquet import GEOPARQUET_FILES, geoparquet_release_id, write_geoparquet
 from pipeline.publish.maps import html_release_id, png_release_id, write_html, write_png
 from pipeline.publish.release import (
     clean_leftovers,
@@ -36,6 +37,8 @@ from pipeline.publish.reports.pages import INDEX, reports_release_id, write_repo
 from pipeline.publish.summary import summary_document, write_summary_json
 
 GEOPACKAGE = "conflicts.gpkg"
+#: GeoParquet 1.1 copies of mart.conflicts and mart.conflict_zones (:mod:`.geoparquet`).
+CONFLICTS_PARQUET, ZONES_PARQUET = GEOPARQUET_FILES
 MAP_PNG = "conflict_map.png"
 MAP_HTML = "conflict_map.html"
 SUMMARY_JSON = "run_summary.json"
@@ -64,6 +67,8 @@ class Output:
 #: summary last because it hashes every other file). A new output is one entry here.
 DERIVED_OUTPUTS: tuple[Output, ...] = (
     Output(GEOPACKAGE, "geopackage", write_geopackage, geopackage_release_id),
+    Output(CONFLICTS_PARQUET, "conflicts_parquet", write_geoparquet, geoparquet_release_id),
+    Output(ZONES_PARQUET, "zones_parquet", write_geoparquet, geoparquet_release_id),
     Output(MAP_PNG, "png", write_png, png_release_id),
     Output(MAP_HTML, "html", write_html, html_release_id),
     Output(REPORTS, "reports", write_reports, reports_release_id, opens=INDEX),
@@ -101,6 +106,11 @@ class Release:
         """Report pages written (the index and one per kommun of the study area)."""
         written = self.results.get(REPORTS)
         return int(written.get("pages", 0)) if isinstance(written, dict) else 0
+
+    def rows(self, name: str) -> int:
+        """Rows written to the GeoParquet output ``name`` (0 when it has no count)."""
+        written = self.results.get(name)
+        return int(written.get("rows", 0)) if isinstance(written, dict) else 0
 
 
 def published_outputs(out_dir: Path) -> list[Path]:
