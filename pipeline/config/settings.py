@@ -56,3 +56,46 @@ def duckdb_limits(environ: dict[str, str] | None = None) -> dict[str, str]:
     DuckDB's defaults, 80 % of RAM and a ``.tmp`` folder beside the database)."""
     env = os.environ if environ is None else environ
     return {key: env[var] for var, key in DUCKDB_SETTINGS.items() if env.get(var)}
+
+
+@dataclass(frozen=True)
+class ConflictPartitioning:
+    """How the conflict build partitions its pair steps by H3 cell (docs/scale-out.md).
+
+    ``resolution``: the H3 resolution of the parent cells partitions are cut at (0 to the
+    rules' ``h3_resolution``); ``max_cells``: the most (feature, cell) rows of the rules' sides
+    a partition takes. A build with no more rows than that runs as one partition.
+    """
+
+    resolution: int = 4
+    max_cells: int = 4_000_000
+
+
+#: Environment variables of :class:`ConflictPartitioning` (unset: its defaults).
+PARTITION_SETTINGS = {
+    "LANDUSE_CONFLICT_PARTITION_RES": "resolution",
+    "LANDUSE_CONFLICT_PARTITION_CELLS": "max_cells",
+}
+
+
+def conflict_partitioning(environ: dict[str, str] | None = None) -> ConflictPartitioning:
+    """:class:`ConflictPartitioning` from :data:`PARTITION_SETTINGS` in the environment;
+    a value that is not a whole number in range is a ``ValueError`` naming the variable, the
+    value and what is allowed."""
+    env = os.environ if environ is None else environ
+    allowed = {"resolution": (0, 15), "max_cells": (1, None)}
+    values: dict[str, int] = {}
+    for var, field in PARTITION_SETTINGS.items():
+        text = env.get(var, "").strip()
+        if not text:
+            continue
+        low, high = allowed[field]
+        span = f"{low} to {high}" if high is not None else f"{low} or more"
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError:
+            raise ValueError(f"{var}={text!r}: expected a whole number, {span}") from None
+        if value < low or (high is not None and value > high):
+            raise ValueError(f"{var}={text!r}: expected a whole number, {span}")
+        values[field] = value
+    return ConflictPartitioning(**values)
