@@ -46,7 +46,8 @@ def check_identifier(name: str) -> str:
 
 #: What a layer is about; rule sides select layers by theme (docs/catalogue.md): wind,
 #: agriculture, forestry, nature, development, boundaries, infrastructure (roads, railways,
-#: power lines) and water (watercourses, lakes, shoreline).
+#: power lines, public-transport stops), water (watercourses, lakes, shoreline) and
+#: settlement (existing settlement and population: tätorter, the population grid).
 Theme = Literal[
     "wind",
     "agriculture",
@@ -56,6 +57,7 @@ Theme = Literal[
     "boundaries",
     "infrastructure",
     "water",
+    "settlement",
 ]
 Severity = Literal["exclusion", "high", "medium", "low"]
 Operator = Literal["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte"]
@@ -184,11 +186,18 @@ class ReadKeys(SourceKeys):
     wkt_column: str | None = None
     x_column: str | None = None
     y_column: str | None = None
+    #: How to read the file when its ending does not say: ``gtfs`` reads a GTFS zip as one
+    #: point per stop with its morning-peak departures (:mod:`pipeline.sources.gtfs`).
+    format: Literal["gtfs"] | None = None
 
     @model_validator(mode="after")
     def _xy_pair(self) -> Self:
         if bool(self.x_column) != bool(self.y_column):
             raise ValueError("'x_column' and 'y_column' go together")
+        if self.format == "gtfs":
+            other = [k for k in ("member", "layer", "wkt_column", "x_column") if getattr(self, k)]
+            if other:
+                raise ValueError(f"'{other[0]}' does not apply to format 'gtfs' (a GTFS zip)")
         return self
 
 

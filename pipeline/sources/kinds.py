@@ -24,6 +24,7 @@ from pipeline.sources.atom import fetch_atom
 from pipeline.sources.download import fetch_http
 from pipeline.sources.fetched import FetchContext, FetchedSource
 from pipeline.sources.formats import ReadProblem, read_path
+from pipeline.sources.gtfs import read_gtfs
 from pipeline.sources.httpcache import DEFAULT_POLICY, HttpPolicy
 from pipeline.sources.local import fetch_file
 from pipeline.sources.ogcapi import collect_ogcapi
@@ -52,10 +53,18 @@ def read_as_published(path: Path, spec: SourceKeys) -> gpd.GeoDataFrame:
     return read_path(path, AS_PUBLISHED)
 
 
+def read_file(path: Path, spec: ReadKeys) -> gpd.GeoDataFrame:
+    """A file as the catalogue's ``format`` says (``gtfs``: :func:`read_gtfs`), else by its
+    ending (:func:`read_path`)."""
+    if spec.format == "gtfs":
+        return read_gtfs(path, spec)
+    return read_path(path, spec)
+
+
 KINDS: Mapping[str, Kind[Any]] = {
-    "file": Kind(fetch_file, read_path),
-    "http": Kind(over_http(fetch_http), read_path),
-    "atom": Kind(over_http(fetch_atom), read_path),
+    "file": Kind(fetch_file, read_file),
+    "http": Kind(over_http(fetch_http), read_file),
+    "atom": Kind(over_http(fetch_atom), read_file),
     "wfs": Kind(over_http(fetch_wfs), read_as_published),
     "ogcapi": Kind(over_http(assembling(collect_ogcapi)), read_as_published),
     "arcgis": Kind(over_http(assembling(collect_arcgis)), read_as_published),
