@@ -445,7 +445,8 @@ def _water_filled(
     prev_w = cum_w[k] - w[k]
     need_k = need[k]
     levels[has] = (need_k - prev_cap) / (total_w[k] - prev_w)
-    placed_sorted = np.minimum(cap, levels[g] * w)
+    with np.errstate(invalid="ignore"):  # inf × 0 for cells without weight: nothing placed
+        placed_sorted = np.where(w > 0, np.minimum(cap, levels[g] * w), 0.0)
     placed = np.empty_like(placed_sorted)
     placed[order] = placed_sorted
     return placed
