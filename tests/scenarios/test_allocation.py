@@ -324,3 +324,28 @@ def test_wind_targets_fill_preferred_land_first_and_report_what_is_unmet() -> No
         11: 4.0,
         12: 2.0,
     }
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_proportional_is_water_filling(seed: int) -> None:
+    """Every cell with room left gets the same amount per unit weight λ; every full cell
+    would have wanted at least its capacity (capacity / weight <= λ): the optimality
+    conditions of min Σ x²/w s.t. Σ x = demand, 0 <= x <= capacity."""
+    world = _random_world(seed, 300)
+    demand = pd.Series({"1480": 1_500.0, "1401": 2_000.0, "1490": 2_500.0})
+    result = allocate(world, demand, UTSPRIDD, persons_per_dwelling=2.1)
+    assert (result.regions["unmet"] == 0).all()
+    weight = world["population"] * suitability(world, UTSPRIDD)
+    capacity = capacity_inhabitants(world, UTSPRIDD, 2.1)
+    table = world.assign(w=weight, cap=capacity).merge(
+        result.cells, on=["h3", "region"], how="left"
+    )
+    table["x"] = table["new_inhabitants"].fillna(0.0)
+    table = table[(table["w"] > 0) & (table["cap"] > 0)]
+    for _, cells in table.groupby("region"):
+        partial = cells[cells["x"] < cells["cap"] * (1 - 1e-12)]
+        full = cells[cells["x"] >= cells["cap"] * (1 - 1e-12)]
+        assert len(partial) > 0 and len(full) > 0
+        level = partial["x"] / partial["w"]
+        assert level.max() == pytest.approx(level.min(), rel=1e-9)
+        assert (full["cap"] / full["w"] <= level.min() * (1 + 1e-9)).all()

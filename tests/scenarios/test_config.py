@@ -107,6 +107,16 @@ def test_a_third_scenario_is_one_more_entry(tmp_path: Path, catalogue: Catalogue
     assert scenarios.scenario("stationsnara").weights.tatort_size == 0.0
 
 
+def test_the_guide_s_third_scenario_loads(tmp_path: Path, catalogue: Catalogue) -> None:
+    guide = (PROJECT_ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    section = guide.split("## Adding a third scenario", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (entry,) = yaml.safe_load(block)
+    path = _write(tmp_path, lambda d: d["scenarios"].append(entry))
+    scenarios = load_scenarios(path, catalogue)
+    assert scenarios.names[-1] == entry["name"] == "stationsnara"
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
