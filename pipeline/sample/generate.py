@@ -3,7 +3,9 @@
 ``generate_sample`` writes every layer in its publisher's format under ``out_dir`` and a
 ``manifest.json`` with content hashes; ``ensure_sample`` does so only when the folder does not
 already hold a complete sample of the same seed, scale and generator version. All layers are
-EPSG:3006 except ``natura2000`` (GeoJSON, EPSG:4326, as the WFS serves it).
+EPSG:3006 except ``natura2000`` (GeoJSON, EPSG:4326, as the WFS serves it) and the GTFS feed
+``hallplatser`` (WGS 84 coordinates, as GTFS defines them). Besides the catalogue's layers the
+sample holds :data:`EXTRA_FILES` (the population projection), listed in the manifest too.
 """
 
 from __future__ import annotations
@@ -18,23 +20,26 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 from filelock import FileLock
 
 from pipeline.fileio import sha256_file
-from pipeline.sample import agriculture, development, forestry, nature, wind
+from pipeline.sample import agriculture, development, forestry, nature, settlement, transit, wind
 from pipeline.sample.boundaries import load_boundaries
 from pipeline.sample.context import SampleContext
+from pipeline.sample.population import build_befolkningsprognos
 from pipeline.sample.writers import (
     DbfField,
     write_geojson_4326,
     write_gpkg,
     write_parquet,
+    write_zip,
     write_zipped_gpkg,
     write_zipped_shapefile,
 )
 
 #: Bump when any output would change for the same seed and scale.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 MANIFEST = "manifest.json"
 
 #: Naturvårdsverket NR/NP shapefile attribute table (DBF names ≤ 10 characters).
@@ -67,6 +72,8 @@ class Output:
     format: str
     layer: str | None = None
     member: str | None = None
+    #: Name of the geometry column where the publisher's differs from GDAL's default.
+    geometry_name: str | None = None
 
 
 OUTPUTS: list[Output] = [
@@ -179,7 +186,73 @@ OUTPUTS: list[Output] = [
         "GeoPackage",
         layer="detaljplan",
     ),
+    Output("tatorter", "settlement", "scb/Tatorter_2023.gpkg", "GeoPackage", layer="Tatorter_2023"),
+    Output(
+        "befolkningsrutor",
+        "settlement",
+        "scb/befolkning_1km_2025.gpkg",
+        "GeoPackage",
+        layer="befolkning_1km_2025",
+        geometry_name="sp_geometry",
+    ),
+    Output("hallplatser", "infrastructure", "samtrafiken/vt.zip", "GTFS"),
 ]
+#: Files of the sample that are no catalogue layer: name -> path under the sample folder.
+EXTRA_FILES = {"befolkningsprognos": "scb/befolkningsprognos.csv"}
+
+
+@dataclass(frozen=True)
+class ContextData:
+    """The context layers of one generation: tätorter and population grid (EPSG:3006), the
+    GTFS feed's tables and the population projection (one row per kommun and year)."""
+
+    tatorter: gpd.GeoDataFrame
+    befolkningsrutor: gpd.GeoDataFrame
+    feed: dict[str, pd.DataFrame]
+    befolkningsprognos: pd.DataFrame
+
+    @property
+    def frames(self) -> dict[str, gpd.GeoDataFrame]:
+        """The context layers written as features, keyed by catalogue layer name."""
+        return {"tatorter": self.tatorter, "befolkningsrutor": self.befolkningsrutor}
+
+
+def build_context(ctx: SampleContext) -> ContextData:
+    """Tätorter, the 1 km population grid, the GTFS feed and the projection, all derived
+    from :data:`pipeline.sample.population.KOMMUN_POPULATION` (they do not scale)."""
+    tatorter = settlement.build_tatorter(ctx)
+    return ContextData(
+        tatorter=tatorter,
+        befolkningsrutor=settlement.build_befolkningsrutor(ctx, tatorter),
+        feed=transit.build_feed(tatorter, ctx.rng("hallplatser")),
+        befolkningsprognos=build_befolkningsprognos(ctx.names, ctx.rng("befolkningsprognos")),
+    )
+
+
+def write_context(context: ContextData, root: Path) -> list[dict[str, Any]]:
+    """Write the GTFS feed and :data:`EXTRA_FILES`; return the manifest entries of the
+    extra files (the tätorter and grid are written by :func:`write_layer`)."""
+    spec = next(o for o in OUTPUTS if o.name == "hallplatser")
+    write_zip(root / spec.path, transit.feed_members(context.feed))
+    path = root / EXTRA_FILES["befolkningsprognos"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(context.befolkningsprognos.to_csv(index=False, lineterminator="\n").encode())
+    return [
+        {
+            "name": "befolkningsprognos",
+            "path": EXTRA_FILES["befolkningsprognos"],
+            "format": "CSV",
+            "rows": len(context.befolkningsprognos),
+            "sha256": sha256_file(path),
+        }
+    ]
+
+
+def feature_count(name: str, frames: dict[str, gpd.GeoDataFrame], context: ContextData) -> int:
+    """Features of one output: rows of its frame; for the GTFS feed its boarding stops."""
+    if name == "hallplatser":
+        return int((context.feed["stops.txt"]["location_type"] == "0").sum())
+    return len(frames[name])
 
 
 def build_layers(ctx: SampleContext) -> dict[str, gpd.GeoDataFrame]:
@@ -223,7 +296,9 @@ def write_layer(frame: gpd.GeoDataFrame, spec: Output, root: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     writers: dict[str, Callable[[], None]] = {
         "GeoParquet": lambda: write_parquet(frame, path),
-        "GeoPackage": lambda: write_gpkg(frame, path, str(spec.layer)),
+        "GeoPackage": lambda: write_gpkg(
+            frame, path, str(spec.layer), geometry_name=spec.geometry_name
+        ),
         "GeoPackage (zip)": lambda: write_zipped_gpkg(
             frame, path, str(spec.member), str(spec.layer)
         ),
@@ -266,10 +341,13 @@ def generate_sample(out_dir: Path, *, seed: int = 14, scale: float = 1.0) -> dic
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = SampleContext(seed=seed, scale=scale, bounds=load_boundaries())
-    frames = build_layers(ctx)
+    context = build_context(ctx)
+    frames = {**build_layers(ctx), **context.frames}
+    files = write_context(context, out_dir)
     layers = []
     for spec in OUTPUTS:
-        write_layer(frames[spec.name], spec, out_dir)
+        if spec.format != "GTFS":
+            write_layer(frames[spec.name], spec, out_dir)
         layers.append(
             {
                 "name": spec.name,
@@ -278,7 +356,7 @@ def generate_sample(out_dir: Path, *, seed: int = 14, scale: float = 1.0) -> dic
                 "format": spec.format,
                 "layer": spec.layer,
                 "member": spec.member,
-                "features": len(frames[spec.name]),
+                "features": feature_count(spec.name, frames, context),
                 "sha256": sha256_file(out_dir / spec.path),
             }
         )
@@ -288,6 +366,7 @@ def generate_sample(out_dir: Path, *, seed: int = 14, scale: float = 1.0) -> dic
         "seed": seed,
         "scale": scale,
         "layers": layers,
+        "files": files,
     }
     (out_dir / MANIFEST).write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -313,10 +392,11 @@ def is_complete(out_dir: Path, *, seed: int, scale: float) -> bool:
         manifest.get("scale"),
     ) != (GENERATOR_VERSION, seed, scale):
         return False
-    layers = {entry.get("name"): entry for entry in manifest.get("layers", [])}
-    for spec in OUTPUTS:
-        entry = layers.get(spec.name)
-        path = Path(out_dir) / spec.path
+    entries = {e.get("name"): e for e in [*manifest.get("layers", []), *manifest.get("files", [])]}
+    paths = {**{spec.name: spec.path for spec in OUTPUTS}, **EXTRA_FILES}
+    for name, relative in paths.items():
+        entry = entries.get(name)
+        path = Path(out_dir) / relative
         if entry is None or not path.is_file() or sha256_file(path) != entry.get("sha256"):
             return False
     return True

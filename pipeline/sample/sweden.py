@@ -43,7 +43,16 @@ from pipeline.config.settings import PROJECT_ROOT
 from pipeline.fileio import sha256_file
 from pipeline.sample.boundaries import LAN_CODE, Boundaries
 from pipeline.sample.context import SampleContext
-from pipeline.sample.generate import GENERATOR_VERSION, MANIFEST, OUTPUTS, build_layers, write_layer
+from pipeline.sample.generate import (
+    GENERATOR_VERSION,
+    MANIFEST,
+    OUTPUTS,
+    build_context,
+    build_layers,
+    feature_count,
+    write_context,
+    write_layer,
+)
 
 #: Bump when the national output would change for the same seed and target.
 SWEDEN_VERSION = 1
@@ -249,12 +258,16 @@ def generate_sweden(out_dir: Path, *, target: int = 1_000_000, seed: int = 14) -
     its ``manifest.json``; return the manifest."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    frames = build_sweden(target, seed=seed)
+    # the context layers (tätorter, population grid, GTFS) exist for län 14 only
+    context = build_context(LanContext(seed=seed, scale=1.0, bounds=lan_boundaries(LAN_CODE)))
+    frames = {**build_sweden(target, seed=seed), **context.frames}
+    files = write_context(context, out_dir)
     layers = []
     for spec in OUTPUTS:
-        if spec.name not in frames:
-            raise KeyError(f"the national sample has no layer {spec.name!r}")
-        write_layer(frames[spec.name], spec, out_dir)
+        if spec.format != "GTFS":  # the feed is written by write_context
+            if spec.name not in frames:
+                raise KeyError(f"the national sample has no layer {spec.name!r}")
+            write_layer(frames[spec.name], spec, out_dir)
         layers.append(
             {
                 "name": spec.name,
@@ -263,11 +276,12 @@ def generate_sweden(out_dir: Path, *, target: int = 1_000_000, seed: int = 14) -
                 "format": spec.format,
                 "layer": spec.layer,
                 "member": spec.member,
-                "features": len(frames[spec.name]),
+                "features": feature_count(spec.name, frames, context),
                 "sha256": sha256_file(out_dir / spec.path),
             }
         )
     manifest = {
+        "files": files,
         "generator": "pipeline.sample.sweden",
         "generator_version": GENERATOR_VERSION,
         "sweden_version": SWEDEN_VERSION,

@@ -42,9 +42,13 @@ def write_parquet(frame: gpd.GeoDataFrame, path: Path) -> None:
     frame.to_parquet(path, index=False, compression="zstd")
 
 
-def write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
-    """One GeoPackage layer; mixed Polygon/MultiPolygon stay mixed (geometry type Unknown)."""
+def write_gpkg(
+    frame: gpd.GeoDataFrame, path: Path, layer: str, *, geometry_name: str | None = None
+) -> None:
+    """One GeoPackage layer; mixed Polygon/MultiPolygon stay mixed (geometry type Unknown).
+    ``geometry_name`` names the geometry column (GDAL's default ``geom`` otherwise)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    options = {"GEOMETRY_NAME": geometry_name} if geometry_name else {}
     with pinned_gdal_date():
         pyogrio.write_dataframe(
             frame,
@@ -53,6 +57,7 @@ def write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
             driver="GPKG",
             promote_to_multi=False,
             geometry_type=_gpkg_geometry_type(frame),
+            layer_options=options,
         )
 
 

@@ -9,14 +9,18 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
 
+from pipeline.config.models import ReadKeys
 from pipeline.config.settings import PROJECT_ROOT
 from pipeline.fileio import sha256_file
 from pipeline.sample import OUTPUTS, ensure_sample, generate_sample
-from pipeline.sample.generate import is_complete
+from pipeline.sample.generate import EXTRA_FILES, is_complete
+from pipeline.sample.population import GOTEBORGSREGIONEN, KOMMUN_POPULATION
+from pipeline.sources.gtfs import read_gtfs
 
 SCALE = 0.05
 SPECS = {o.name: o for o in OUTPUTS}
@@ -293,3 +297,106 @@ def test_lan_and_fa_regions(sample: Path) -> None:
     assert 23_000 < area < 26_000  # Västra Götaland is about 24,000 km² of land
     fa = read(sample, "fa_regioner")
     assert {"Göteborg", "Borås", "Trollhättan-Vänersborg", "Skövde-Skara"} <= set(fa["fa_namn"])
+
+
+# ---------------------------------------------------------------- context layers
+
+
+def test_kommun_populations_have_real_magnitudes() -> None:
+    assert len(KOMMUN_POPULATION) == 49 and set(KOMMUN_POPULATION) == {
+        k for k in KOMMUN_POPULATION if k.startswith("14")
+    }
+    total = sum(KOMMUN_POPULATION.values())
+    assert abs(total - 1_700_000) / 1_700_000 < 0.05  # about 1.74 million in 2023
+    assert min(KOMMUN_POPULATION.items(), key=lambda kv: kv[1]) == ("1438", 4_800)  # Dals-Ed
+    assert 590_000 <= KOMMUN_POPULATION["1480"] <= 610_000
+
+
+@pytest.fixture(scope="module")
+def tatorter(sample: Path) -> gpd.GeoDataFrame:
+    return read(sample, "tatorter")
+
+
+def test_tatorter_as_scb_publishes_them(tatorter: gpd.GeoDataFrame) -> None:
+    assert list(tatorter.columns) == ["tatortskod", "tatort", "bef", "kommun", "lan", "geometry"]
+    assert tatorter.crs.to_epsg() == 3006
+    assert tatorter["tatortskod"].str.fullmatch(r"14\d\dTC\d{3}").all()
+    assert tatorter["tatortskod"].is_unique
+    assert (tatorter["tatortskod"].str[:4] == tatorter["kommun"]).all()
+    assert set(tatorter["lan"]) == {"14"}
+    assert tatorter.geometry.is_valid.all() and (tatorter["bef"] >= 200).all()
+    per_kommun = tatorter.groupby("kommun").size()
+    assert len(per_kommun) == 49 and per_kommun.min() >= 2  # the centralort and more
+    share = tatorter["bef"].sum() / sum(KOMMUN_POPULATION.values())
+    assert 0.85 <= share <= 0.91  # about 88 % of the län lives in tätorter
+    density = tatorter["bef"] / (tatorter.area / 1e6)
+    assert density.between(1_200, 3_300).all()
+
+
+def test_the_largest_tatort_of_each_kommun_is_its_centralort(
+    sample: Path, tatorter: gpd.GeoDataFrame
+) -> None:
+    largest = tatorter.sort_values("bef").groupby("kommun").tail(1).set_index("kommun")
+    assert largest.loc["1480", "tatort"] == "Göteborg"
+    assert 570_000 <= largest.loc["1480", "bef"] <= 590_000
+    assert largest.loc["1490", "tatort"] == "Borås" and largest.loc["1438", "tatort"] == "Ed"
+    kommuner = read(sample, "kommuner").set_index("kommun_kod")
+    points = largest.geometry.representative_point()
+    inside = [kommuner.geometry[code].contains(p) for code, p in points.items()]
+    assert all(inside)
+
+
+def test_population_grid_sums_to_each_kommun(sample: Path, tatorter: gpd.GeoDataFrame) -> None:
+    grid = read(sample, "befolkningsrutor")
+    info = pyogrio.read_info(sample / SPECS["befolkningsrutor"].path)
+    assert info["geometry_name"] == "sp_geometry"  # as SCB's WFS names it
+    assert (grid["beftotalt"] > 0).all() and set(grid["referenstid"]) == {"20251231"}
+    x0, y0 = grid.bounds["minx"].round(), grid.bounds["miny"].round()
+    assert (x0 % 1000 == 0).all() and (y0 % 1000 == 0).all()
+    assert np.allclose(grid.area, 1e6)
+    ids = x0.astype(int).astype(str).str.zfill(6) + y0.astype(int).astype(str).str.zfill(7)
+    assert (grid["rutid_scb"] == ids).all() and grid["rutid_scb"].is_unique
+    assert grid["rutid_scb"].iloc[0] == f"{int(x0.iloc[0])}{int(y0.iloc[0])}"
+    # every square counts for the kommun its centre lies in (the nearest one at sea)
+    centres = gpd.GeoDataFrame(grid[["beftotalt"]], geometry=grid.centroid, crs=grid.crs)
+    kommuner = read(sample, "kommuner")[["kommun_kod", "geometry"]]
+    owner = gpd.sjoin_nearest(centres, kommuner, how="left").groupby(level=0).first()
+    sums = owner.groupby("kommun_kod")["beftotalt"].sum()
+    assert sums.to_dict() == KOMMUN_POPULATION
+    # Göteborg's central tätort's squares hold its people
+    gbg = tatorter.loc[tatorter["tatort"] == "Göteborg", "geometry"].iloc[0]
+    covered = grid[grid.intersects(gbg)]["beftotalt"].sum()
+    assert covered >= 570_000
+
+
+def test_gtfs_feed_has_frequent_service_in_goteborg(sample: Path) -> None:
+    path = sample / SPECS["hallplatser"].path
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        header = archive.read("stop_times.txt").decode("utf-8").split("\n", 1)[0]
+    required = {"agency.txt", "routes.txt", "stops.txt", "trips.txt", "stop_times.txt",
+                "calendar.txt"}  # fmt: skip
+    assert required <= names
+    assert header.startswith("trip_id,arrival_time,departure_time,stop_id,stop_sequence")
+    stops = read_gtfs(path, ReadKeys(format="gtfs"))
+    town = stops["stop_name"].str.split(", ").str[1]
+    gbg = stops[town == "Göteborg"]
+    assert (gbg["peak_departures"] >= 4).sum() >= 300
+    assert stops["service_date"].iloc[0] == "2026-01-13"  # 6 January is a holiday
+    tatorter = read(sample, "tatorter").set_index("tatort")["bef"]
+    small = stops[town.map(tatorter) < 1_000]
+    assert len(small) and small["peak_departures"].max() <= 2
+    lon, lat = stops.geometry.x, stops.geometry.y
+    assert lon.between(10.9, 14.9).all() and lat.between(57.1, 59.4).all()
+
+
+def test_population_projection(sample: Path) -> None:
+    frame = pd.read_csv(sample / EXTRA_FILES["befolkningsprognos"], dtype={"kommun_kod": str})
+    assert list(frame.columns) == ["kommun_kod", "kommun_namn", "ar", "folkmangd"]
+    assert len(frame) == 2 * 49 and set(frame["ar"]) == {2025, 2040}
+    wide = frame.pivot(index="kommun_kod", columns="ar", values="folkmangd")
+    growth = wide[2040] / wide[2025] - 1
+    assert 0.10 <= growth["1480"] <= 0.20  # Göteborgsregionen grows fastest
+    assert growth["1438"] <= 0.0 and (growth < 0).any()  # small Dalsland kommuner shrink
+    assert growth[sorted(GOTEBORGSREGIONEN)].min() > growth.drop(sorted(GOTEBORGSREGIONEN)).max()
+    assert frame.loc[frame["kommun_kod"] == "1480", "kommun_namn"].iloc[0] == "Göteborg"
