@@ -193,16 +193,24 @@ def suitability(cells: pd.DataFrame, scenario: Scenario) -> pd.Series:
         Aligned with ``cells``, float >= 0, name ``suitability``.
     """
     _check_cells(cells, SETTLEMENT_CELLS, "settlement")
+    group, names = pd.factorize(cells["region"].astype(str))
+    score = _scores(cells, group, len(names), scenario)
+    return pd.Series(score, index=cells.index, name="suitability")
+
+
+def _scores(cells: pd.DataFrame, group: np.ndarray, regions: int, scenario: Scenario) -> np.ndarray:
+    """:func:`suitability` on numpy arrays; ``group`` is each cell's region as 0..regions-1."""
     factor = cells["suitability_factor"].to_numpy(dtype=float)
     candidate = (cells["capacity_m2"].to_numpy(dtype=float) > 0) & (factor > 0)
     tatort = cells["tatort_population"].to_numpy(dtype=float)
-    largest = cells.groupby("region", sort=False)["tatort_population"].transform("max")
-    largest_np = largest.to_numpy(dtype=float)
+    largest_of_region = np.zeros(regions)
+    np.maximum.at(largest_of_region, group, tatort)
+    largest = largest_of_region[group]
     if scenario.min_tatort_population is not None:
-        threshold = np.minimum(float(scenario.min_tatort_population), largest_np)
+        threshold = np.minimum(float(scenario.min_tatort_population), largest)
         candidate &= (tatort > 0) & (tatort >= threshold)
     with np.errstate(divide="ignore", invalid="ignore"):
-        size = np.where(largest_np > 0, np.log1p(tatort) / np.log1p(largest_np), 0.0)
+        size = np.where(largest > 0, np.log1p(tatort) / np.log1p(largest), 0.0)
     distance = cells["tatort_distance_m"].to_numpy(dtype=float)
     if scenario.max_distance_m > 0:
         closeness = np.clip(1.0 - distance / scenario.max_distance_m, 0.0, 1.0)
@@ -216,7 +224,7 @@ def suitability(cells: pd.DataFrame, scenario: Scenario) -> pd.Series:
         + weights.tatort_size * size
         + weights.tatort_distance * closeness
     )
-    return pd.Series(np.where(candidate, score, 0.0), index=cells.index, name="suitability")
+    return np.where(candidate, score, 0.0)
 
 
 def allocate(
@@ -247,29 +255,32 @@ def allocate(
         Cells with new inhabitants and their developed land; per region demand, capacity,
         allocated and unmet. The same rows in any input order (ties broken by ``h3``).
     """
-    cells = _sorted_cells(cells, SETTLEMENT_CELLS, "settlement")
+    table = _prepare(cells, SETTLEMENT_CELLS, "settlement")
+    frame, group = table.frame, table.group
     demand = _checked_targets(demand_by_region, "demand_by_region")
-    score = suitability(cells, scenario).to_numpy()
-    capacity = capacity_inhabitants(cells, scenario, persons_per_dwelling).to_numpy()
+    need = table.per_row(demand)
+    score = _scores(frame, group, len(table.names), scenario)
+    capacity = capacity_inhabitants(frame, scenario, persons_per_dwelling).to_numpy()
     capacity = np.where(score > 0, capacity, 0.0)
     if scenario.method == "ranked":
-        placed = _ranked(cells, capacity, score, demand)
+        placed = _ranked(group, capacity, score, need)
     else:
-        weight = cells["population"].to_numpy(dtype=float) * score
-        placed = _water_filled(cells, np.where(weight > 0, capacity, 0.0), weight, demand)
+        weight = frame["population"].to_numpy(dtype=float) * score
+        capacity = np.where(weight > 0, capacity, 0.0)
+        placed = _water_filled(group, len(table.names), capacity, weight, need)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(capacity > 0, placed / capacity, 0.0)
-    developed = share * cells["capacity_m2"].to_numpy(dtype=float)
+    developed = share * frame["capacity_m2"].to_numpy(dtype=float)
+    kept = placed > 0
     out = pd.DataFrame(
         {
-            "h3": cells["h3"].to_numpy(dtype=np.uint64),
-            "region": cells["region"].to_numpy(),
-            "new_inhabitants": placed,
-            "developed_m2": developed,
+            "h3": table.h3[kept],
+            "region": table.names[group[kept]],
+            "new_inhabitants": placed[kept],
+            "developed_m2": developed[kept],
         }
     )
-    out = out[out["new_inhabitants"] > 0].reset_index(drop=True)
-    regions = _summary(cells, demand, capacity, placed, REGION_SUMMARY)
+    regions = _summary(table, demand, capacity, placed, REGION_SUMMARY)
     return Allocation(cells=out, regions=regions)
 
 
@@ -306,33 +317,34 @@ def allocate_wind(
         raise ValueError(f"mw_per_km2 must be > 0, got {mw_per_km2}")
     if preferred_bonus < 0:
         raise ValueError(f"preferred_bonus must be >= 0, got {preferred_bonus}")
-    cells = _sorted_cells(cells, WIND_CELLS, "wind")
+    table = _prepare(cells, WIND_CELLS, "wind")
+    frame, group = table.frame, table.group
     targets = _checked_targets(pd.Series(targets_mw_by_region, dtype=float), "targets_mw")
-    eligible = cells["eligible_m2"].to_numpy(dtype=float)
-    preferred = cells["preferred"].to_numpy(dtype=float)
-    if ((preferred < 0) | (preferred > 1)).any():
+    eligible = frame["eligible_m2"].to_numpy(dtype=float)
+    preferred = frame["preferred"].to_numpy(dtype=float)
+    if not ((preferred >= 0) & (preferred <= 1)).all():
         raise ValueError("wind cells: 'preferred' must lie in [0, 1]")
-    factor = cells["suitability_factor"].to_numpy(dtype=float)
+    factor = frame["suitability_factor"].to_numpy(dtype=float)
     score = np.where((eligible > 0) & (factor > 0), factor * (1 + preferred_bonus * preferred), 0)
     capacity = np.where(score > 0, eligible / M2_PER_KM2 * mw_per_km2, 0.0)
-    placed = _ranked(cells, capacity, score, targets)
+    placed = _ranked(group, capacity, score, table.per_row(targets))
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(capacity > 0, placed / capacity, 0.0)
+    kept = placed > 0
     out = pd.DataFrame(
         {
-            "h3": cells["h3"].to_numpy(dtype=np.uint64),
-            "region": cells["region"].to_numpy(),
-            "wind_m2": share * eligible,
-            "wind_mw": placed,
+            "h3": table.h3[kept],
+            "region": table.names[group[kept]],
+            "wind_m2": (share * eligible)[kept],
+            "wind_mw": placed[kept],
         }
     )
-    out = out[out["wind_mw"] > 0].reset_index(drop=True)
-    regions = _summary(cells, targets, capacity, placed, WIND_REGION_SUMMARY)
+    regions = _summary(table, targets, capacity, placed, WIND_REGION_SUMMARY)
     return WindAllocation(cells=out, regions=regions)
 
 
 def _check_cells(cells: pd.DataFrame, schema: dict[str, Column], what: str) -> None:
-    """Refuse a cell table without the schema's columns, with repeated cells or bad areas."""
+    """Refuse a cell table without the schema's columns, with repeated cells or bad values."""
     missing = [name for name in schema if name not in cells.columns]
     if missing:
         raise ValueError(
@@ -341,21 +353,47 @@ def _check_cells(cells: pd.DataFrame, schema: dict[str, Column], what: str) -> N
         )
     if cells["h3"].duplicated().any():
         raise ValueError(f"{what} cells: h3 occurs more than once (one row per cell)")
-    for name in ("capacity_m2", "eligible_m2", "population", "suitability_factor"):
+    for name in (
+        "capacity_m2",
+        "eligible_m2",
+        "population",
+        "tatort_population",
+        "suitability_factor",
+    ):
         if name in schema:
             values = cells[name].to_numpy(dtype=float)
             if not np.isfinite(values).all() or (values < 0).any():
                 raise ValueError(f"{what} cells: '{name}' must be finite and >= 0")
 
 
-def _sorted_cells(cells: pd.DataFrame, schema: dict[str, Column], what: str) -> pd.DataFrame:
-    """The schema's columns, region as text, rows ordered by (region, h3): the one order all
-    later steps start from, so the result does not depend on the input's order."""
+@dataclass(frozen=True)
+class _Table:
+    """A checked cell table in the one order every later step starts from, (region, h3), so
+    results do not depend on the input's order; regions as integer codes."""
+
+    #: The schema's columns, rows in (region, h3) order, index 0..n-1.
+    frame: pd.DataFrame
+    #: ``h3`` as uint64.
+    h3: np.ndarray
+    #: Each row's region as 0..len(names)-1, ascending with the region's name.
+    group: np.ndarray
+    #: Region names (text) by code, ascending.
+    names: np.ndarray
+
+    def per_row(self, values: pd.Series) -> np.ndarray:
+        """Each row's value of its region (0 for a region ``values`` lacks)."""
+        by_code = values.reindex(self.names).fillna(0.0).to_numpy(dtype=float)
+        return by_code[self.group]
+
+
+def _prepare(cells: pd.DataFrame, schema: dict[str, Column], what: str) -> _Table:
+    """Check ``cells`` and order them by (region, h3)."""
     _check_cells(cells, schema, what)
-    out = cells[list(schema)].copy()
-    out["h3"] = out["h3"].astype(np.uint64)
-    out["region"] = out["region"].astype(str)
-    return out.sort_values(["region", "h3"], kind="mergesort").reset_index(drop=True)
+    codes, names = pd.factorize(cells["region"].astype(str), sort=True)
+    h3 = cells["h3"].to_numpy(dtype=np.uint64)
+    order = np.lexsort((h3, codes))
+    frame = cells[list(schema)].iloc[order].reset_index(drop=True)
+    return _Table(frame=frame, h3=h3[order], group=codes[order], names=np.asarray(names, str))
 
 
 def _checked_targets(targets: pd.Series, what: str) -> pd.Series:
@@ -369,17 +407,6 @@ def _checked_targets(targets: pd.Series, what: str) -> pd.Series:
     return values
 
 
-def _region_codes(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Region of each cell as an integer code (cells sorted by region) and the code's names."""
-    codes, names = pd.factorize(cells["region"], sort=True)
-    return codes, np.asarray(names)
-
-
-def _demand_per_cell(cells: pd.DataFrame, demand: pd.Series) -> np.ndarray:
-    """Each cell's region demand (0 for a region without demand)."""
-    return demand.reindex(cells["region"]).fillna(0.0).to_numpy(dtype=float)
-
-
 def _group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     """Cumulative sum of ``values`` restarting at each group (rows grouped contiguously)."""
     total = np.cumsum(values)
@@ -391,60 +418,59 @@ def _group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
 
 
 def _ranked(
-    cells: pd.DataFrame, capacity: np.ndarray, score: np.ndarray, demand: pd.Series
+    group: np.ndarray, capacity: np.ndarray, score: np.ndarray, need: np.ndarray
 ) -> np.ndarray:
     """UPlan ranked fill: per region, cells by suitability descending (ties by h3 ascending)
-    filled to capacity until the demand is placed. ``cells`` sorted by (region, h3)."""
-    group, _ = _region_codes(cells)
-    # lexsort: last key is primary; rows are already in h3 order within a region, so a stable
-    # sort on (-score within region) keeps h3 ascending among ties.
-    order = np.lexsort((np.arange(len(cells)), -score, group))
+    filled to capacity until the region's ``need`` is placed.
+
+    Rows are in (region, h3) order, so the row number breaks ties by h3.
+    """
+    order = np.lexsort((np.arange(len(group)), -score, group))
     cap = capacity[order]
     before = _group_cumsum(cap, group[order]) - cap
-    need = _demand_per_cell(cells, demand)[order]
-    placed_sorted = np.clip(need - before, 0.0, cap)
-    placed = np.empty_like(placed_sorted)
-    placed[order] = placed_sorted
+    placed = np.empty_like(cap)
+    placed[order] = np.clip(need[order] - before, 0.0, cap)
     return placed
 
 
 def _water_filled(
-    cells: pd.DataFrame, capacity: np.ndarray, weight: np.ndarray, demand: pd.Series
+    group: np.ndarray,
+    regions: int,
+    capacity: np.ndarray,
+    weight: np.ndarray,
+    need: np.ndarray,
 ) -> np.ndarray:
-    """Water-filling per region: ``x = min(capacity, λ·weight)`` with ``Σ x = demand``.
+    """Water-filling per region: ``x = min(capacity, λ·weight)`` with ``Σ x = need``.
 
     Cells are sorted by the level at which they fill (``capacity / weight``); with ``C_k`` and
     ``W_k`` the sums of capacity and weight up to and including the k-th, the placed total at
     level ``r_k`` is ``C_k + r_k (W − W_k)``, non-decreasing in k. The first k where it reaches
     the demand fixes ``λ = (demand − C_{k−1}) / (W − W_{k−1})``; no such k: every cell is full.
+    Rows are in (region, h3) order.
     """
-    group, names = _region_codes(cells)
+    n = len(group)
     active = (weight > 0) & (capacity > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         level = np.where(active, capacity / weight, np.inf)
-    order = np.lexsort((np.arange(len(cells)), level, group))
+    order = np.lexsort((np.arange(n), level, group))
     g = group[order]
     cap = np.where(active, capacity, 0.0)[order]
     w = np.where(active, weight, 0.0)[order]
     lev = level[order]
     cum_cap = _group_cumsum(cap, g)
     cum_w = _group_cumsum(w, g)
-    total_w = np.bincount(g, weights=w, minlength=len(names))[g]
-    need = _demand_per_cell(cells, demand)[order]
+    total_w = np.bincount(g, weights=w, minlength=regions)[g]
+    demand = need[order]
     with np.errstate(invalid="ignore"):
-        reached = np.where(np.isfinite(lev), cum_cap + lev * (total_w - cum_w), np.inf)
-    reached = np.where(w > 0, reached, np.inf)
-    enough = (reached >= need) & (w > 0)
-    position = np.arange(len(cells))
-    first = np.full(len(names), len(cells))
+        reached = cum_cap + lev * (total_w - cum_w)
+    enough = (w > 0) & (reached >= demand)
+    position = np.arange(n)
+    first = np.full(regions, n)
     np.minimum.at(first, g[enough], position[enough])
-    levels = np.full(len(names), np.inf)
-    has = first < len(cells)
+    levels = np.full(regions, np.inf)
+    has = first < n
     k = first[has]
-    prev_cap = cum_cap[k] - cap[k]
-    prev_w = cum_w[k] - w[k]
-    need_k = need[k]
-    levels[has] = (need_k - prev_cap) / (total_w[k] - prev_w)
+    levels[has] = (demand[k] - (cum_cap[k] - cap[k])) / (total_w[k] - (cum_w[k] - w[k]))
     with np.errstate(invalid="ignore"):  # inf × 0 for cells without weight: nothing placed
         placed_sorted = np.where(w > 0, np.minimum(cap, levels[g] * w), 0.0)
     placed = np.empty_like(placed_sorted)
@@ -453,7 +479,7 @@ def _water_filled(
 
 
 def _summary(
-    cells: pd.DataFrame,
+    table: _Table,
     demand: pd.Series,
     capacity: np.ndarray,
     placed: np.ndarray,
@@ -461,22 +487,25 @@ def _summary(
 ) -> pd.DataFrame:
     """One row per region of the demand or the cells: demand, capacity, allocated, unmet."""
     region_col, demand_col, capacity_col, allocated_col, unmet_col = schema
-    sums = (
-        pd.DataFrame({"region": cells["region"], "capacity": capacity, "placed": placed})
-        .groupby("region", sort=True)[["capacity", "placed"]]
-        .sum()
+    n = len(table.names)
+    sums = pd.DataFrame(
+        {
+            "capacity": np.bincount(table.group, weights=capacity, minlength=n),
+            "placed": np.bincount(table.group, weights=placed, minlength=n),
+        },
+        index=pd.Index(table.names, dtype=str),
     )
-    regions = sorted(set(sums.index) | set(demand.index))
+    regions = sorted(set(table.names.tolist()) | set(demand.index))
     sums = sums.reindex(regions, fill_value=0.0)
     wanted = demand.reindex(regions, fill_value=0.0).to_numpy(dtype=float)
-    allocated = sums["placed"].to_numpy(dtype=float)
+    room = sums["capacity"].to_numpy(dtype=float)
     return pd.DataFrame(
         {
             region_col: regions,
             demand_col: wanted,
-            capacity_col: sums["capacity"].to_numpy(dtype=float),
-            allocated_col: allocated,
+            capacity_col: room,
+            allocated_col: sums["placed"].to_numpy(dtype=float),
             # both methods place min(demand, capacity): what is left is exactly the shortfall
-            unmet_col: np.maximum(wanted - sums["capacity"].to_numpy(dtype=float), 0.0),
+            unmet_col: np.maximum(wanted - room, 0.0),
         }
     )

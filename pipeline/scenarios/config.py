@@ -108,6 +108,18 @@ class Wind(Strict):
     preferred_bonus: float = Field(default=1.0, ge=0)
 
 
+class EvaluatedAs(Strict):
+    """``evaluated_as``: which layers a scenario's new land stands in for in the conflict rules.
+
+    Every rule with a side selecting one of ``development``'s layers is evaluated with the
+    scenario's new settlement on that side instead (the side's filter kept); likewise
+    ``wind`` for the scenario's new wind land.
+    """
+
+    development: Selector
+    wind: Selector
+
+
 class Weights(Strict):
     """``weights`` of the suitability terms of a scenario (all >= 0, absent = 0).
 
@@ -163,6 +175,11 @@ class ScenarioSet(Strict):
     #: Hard: nothing is ever allocated in a cell any of these touches.
     exclusions: list[Selector] = Field(default_factory=list)
     suitability_factors: list[SuitabilityFactor] = Field(default_factory=list)
+    #: High-class farmland, counted as "farmland taken" where a scenario develops it.
+    farmland: Selector
+    #: Riksintressen, counted as "area in riksintressen" where a scenario develops it.
+    riksintressen: Selector
+    evaluated_as: EvaluatedAs
     wind: Wind = Field(default_factory=Wind)
     scenarios: list[Scenario] = Field(min_length=1)
     #: Folder of the scenarios file; ``growth.projection`` resolves against it.
@@ -257,6 +274,12 @@ def _selectors(scenarios: ScenarioSet) -> list[tuple[str, Selector]]:
     found += [
         (f"suitability_factors[{i}].select", f.select)
         for i, f in enumerate(scenarios.suitability_factors)
+    ]
+    found += [
+        ("farmland", scenarios.farmland),
+        ("riksintressen", scenarios.riksintressen),
+        ("evaluated_as.development", scenarios.evaluated_as.development),
+        ("evaluated_as.wind", scenarios.evaluated_as.wind),
     ]
     wind = scenarios.wind
     found += [

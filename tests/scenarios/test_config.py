@@ -189,6 +189,14 @@ def test_invalid_values_are_named_with_file_and_key(
             "wind.setbacks[0].select.layers[0]: unknown layer 'tatort'",
         ),
         (
+            lambda d: d["evaluated_as"]["wind"].update({"layers": ["vindbruksplan"]}),
+            "evaluated_as.wind.layers[0]: unknown layer 'vindbruksplan'",
+        ),
+        (
+            lambda d: d.update({"farmland": {"layers": ["akermark"]}}),
+            "farmland.layers[0]: unknown layer 'akermark'",
+        ),
+        (
             lambda d: d["context"].update({"stops": "hallplats"}),
             "context.stops: unknown layer 'hallplats'",
         ),
