@@ -17,7 +17,7 @@ import pandas as pd
 from pipeline.config.loading import select_layers
 from pipeline.config.models import Catalogue, RuleSet, check_identifier, resolve_path
 from pipeline.config.plan import layer_buffers, side_buffer
-from pipeline.config.settings import duckdb_limits
+from pipeline.config.settings import ConflictPartitioning, conflict_partitioning, duckdb_limits
 from pipeline.conflicts.rules import predicate
 from pipeline.conflicts.zones import zone_components
 from pipeline.db import connect, run_sql, sql
@@ -29,15 +29,23 @@ from pipeline.study_area import kommunalforbund_table, study_area_kommuner
 from pipeline.trust import build_trust
 
 #: How each rule type is evaluated: the SQL steps (``sql/conflicts/<step>.sql``, run with
-#: ``$rule_type`` bound) that turn its rules into ``staging.conflict_pairs`` rows; every step
-#: after them is shared by all types. A new rule type is one entry here plus its SQL.
-#: ``overlap``: H3 prefilter (side A at its rule buffer, side B as is, sharing a cell), then
-#: the exact test: a rule with ``distance_m`` keeps pairs whose unbuffered shapes lie within
-#: it (ST_Distance), a rule without keeps areal overlaps above ``min_conflict_area_m2``,
-#: lines inside polygons and any point or line contact.
+#: ``$rule_type`` bound) that turn its rules into ``staging.conflict_pairs`` rows, appending to
+#: the tables ``pair_tables.sql`` creates; every step after them is shared by all types. A
+#: step whose SQL takes ``$cell_lo`` / ``$cell_hi`` runs once per partition of H3 cells
+#: (:func:`cell_partitions`), the others once. A new rule type is one entry here plus its SQL.
+#: ``overlap``: H3 prefilter (side A at its rule buffer, side B as is, sharing a cell; per
+#: partition), the pairs deduplicated over all partitions (each pair assigned to the
+#: partition of its smallest shared cell), then the exact test of each partition's pairs: a
+#: rule with ``distance_m`` keeps pairs whose unbuffered shapes lie within it (ST_Distance),
+#: a rule without keeps areal overlaps above ``min_conflict_area_m2``, lines inside polygons
+#: and any point or line contact.
 RULE_TYPES: dict[str, tuple[str, ...]] = {
-    "overlap": ("candidate_cells", "conflict_pairs"),
+    "overlap": ("candidate_cells", "candidate_pairs", "conflict_pairs"),
 }
+
+#: The smallest and the largest H3 ``UBIGINT``: the bounds of the one partition of an
+#: unpartitioned build.
+H3_MIN, H3_MAX = 0, 2**64 - 1
 
 #: Overlaps at or below this area are clipping slivers, not conflicts (h3-indexing-notes.md).
 MIN_AREA_M2 = 1e-6
@@ -53,6 +61,8 @@ class BuildSummary:
     zones: int
     conflict_cells: int
     rules_unknown: list[str]
+    #: partitions of H3 cells the pair steps ran in (1: unpartitioned)
+    partitions: int = 1
 
 
 def build_conflicts(
@@ -73,7 +83,11 @@ def build_conflicts(
 
     DuckDB's ``memory_limit`` and ``temp_directory`` come from ``LANDUSE_DUCKDB_MEMORY_LIMIT``
     and ``LANDUSE_DUCKDB_TEMP_DIR`` (:func:`pipeline.config.settings.duckdb_limits`): joins and
-    aggregates beyond the limit spill to that folder instead of growing the process.
+    aggregates beyond the limit spill to that folder instead of growing the process. The
+    pair steps run in partitions of H3 cells (:func:`cell_partitions`, sized by
+    ``LANDUSE_CONFLICT_PARTITION_CELLS`` at ``LANDUSE_CONFLICT_PARTITION_RES``:
+    :func:`pipeline.config.settings.conflict_partitioning`), so their memory grows with the
+    largest partition rather than with the study area; the tables are the same either way.
     """
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (db_path, db_path.with_suffix(db_path.suffix + ".wal")):
@@ -85,9 +99,14 @@ def build_conflicts(
         params = _params(rules)
         run_sql(con, "conflicts/study_area", params)
         run_sql(con, "conflicts/kommun_cells", params)
+        run_sql(con, "conflicts/pair_tables", params)
+        partitions = cell_partitions(con, rules.h3_resolution, conflict_partitioning())
         for rule_type, steps in RULE_TYPES.items():
             for step in steps:
-                run_sql(con, f"conflicts/{step}", {**params, "rule_type": rule_type})
+                bounds = partitions if _per_partition(step) else [(H3_MIN, H3_MAX)]
+                for lo, hi in bounds:
+                    step_params = {**params, "rule_type": rule_type, "cell_lo": lo, "cell_hi": hi}
+                    run_sql(con, f"conflicts/{step}", step_params)
         for step in (
             "clip_to_study_area",
             "conflict_kommuner",
@@ -110,7 +129,51 @@ def build_conflicts(
         ):
             run_sql(con, f"conflicts/{step}", params)
         build_trust(con, rules)
-        return _summary(con)
+        return _summary(con, len(partitions))
+
+
+def cell_partitions(
+    con: duckdb.DuckDBPyConnection, resolution: int, plan: ConflictPartitioning
+) -> list[tuple[int, int]]:
+    """Ranges ``(lo, hi)`` of H3 cells (``UBIGINT``, inclusive) that together hold every cell
+    once, in H3 order: the pair steps run once per range.
+
+    One range, ``(H3_MIN, H3_MAX)``, when the rules' sides have at most ``plan.max_cells``
+    (feature, cell) rows in ``staging.cells`` (the embedded default: partitions would only
+    add statements). Otherwise the H3 parents at ``plan.resolution`` (``sql/conflicts/
+    cell_parents.sql``), in H3 order, are cut into runs of at most ``plan.max_cells`` rows
+    (a parent with more is a run of its own): a run of parents is a range of cells at the
+    rule set's ``resolution``, and neighbouring parents are near each other, so each range is
+    a compact region whose features' shapes the exact step reads together.
+    """
+    if not 0 <= plan.resolution <= resolution:
+        raise ValueError(
+            f"LANDUSE_CONFLICT_PARTITION_RES: {plan.resolution} is not an H3 resolution "
+            f"from 0 to the rules' h3_resolution {resolution}"
+        )
+    shift = 3 * (15 - plan.resolution)
+    parents = con.execute(sql("conflicts/cell_parents"), {"shift": shift}).fetchall()
+    if sum(n for _, n in parents) <= plan.max_cells:
+        return [(H3_MIN, H3_MAX)]
+    cuts: list[int] = []  # the first parent of every run but the first
+    rows = 0
+    for parent, n in parents:
+        if rows and rows + n > plan.max_cells:
+            cuts.append(parent)
+            rows = 0
+        rows += n
+    starts = [H3_MIN, *(parent << shift for parent in cuts)]
+    ends = [start - 1 for start in starts[1:]] + [H3_MAX]
+    return list(zip(starts, ends, strict=True))
+
+
+def _per_partition(step: str) -> bool:
+    """Whether ``sql/conflicts/<step>.sql`` runs once per partition of cells (it takes the
+    partition's bounds ``$cell_lo`` and ``$cell_hi``)."""
+    named = set().union(
+        *(s.named_parameters for s in duckdb.extract_statements(sql(f"conflicts/{step}")))
+    )
+    return {"cell_lo", "cell_hi"} <= named
 
 
 def _params(rules: RuleSet) -> dict[str, object]:
@@ -279,7 +342,7 @@ def _build_zones(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE staging.zone_cells ALTER h3 TYPE UBIGINT")
 
 
-def _summary(con: duckdb.DuckDBPyConnection) -> BuildSummary:
+def _summary(con: duckdb.DuckDBPyConnection, partitions: int) -> BuildSummary:
     def one(query: str) -> int:
         row = con.execute(query).fetchone()
         return int(row[0]) if row else 0
@@ -292,6 +355,7 @@ def _summary(con: duckdb.DuckDBPyConnection) -> BuildSummary:
         zones=one("SELECT count(*) FROM mart.conflict_zones"),
         conflict_cells=one("SELECT count(*) FROM mart.conflict_cells"),
         rules_unknown=[r[0] for r in unknown],
+        partitions=partitions,
     )
 
 

@@ -1,9 +1,12 @@
--- staging.candidate_cells: one (rule, H3 cell, side-A feature, side-B feature) where both
--- features are found in the cell; side A at its rule buffer (grown by the rule's distance),
--- side B at its catalogue buffer. base_a is side A's own shape (its catalogue buffer), the
--- one distance rules measure from. Coverage and area are 0 for points and lines; length is
--- a line's length in the cell (0 for points and polygons). Rules of type $rule_type only.
-CREATE OR REPLACE TABLE staging.candidate_cells AS
+-- staging.candidate_cells, one partition: one (rule, H3 cell, side-A feature, side-B feature)
+-- where both features are found in the cell, for the cells from $cell_lo to $cell_hi (a run
+-- of H3 parents, build.cell_partitions; every cell is in exactly one partition, so the
+-- partitions' rows together are the whole join). Side A at its rule buffer (grown by the
+-- rule's distance), side B at its catalogue buffer. base_a is side A's own shape (its
+-- catalogue buffer), the one distance rules measure from. Coverage and area are 0 for points
+-- and lines; length is a line's length in the cell (0 for points and polygons). Rules of
+-- type $rule_type only.
+INSERT INTO staging.candidate_cells BY NAME
 SELECT fa.rule_id, ca.h3,
        fa.layer AS layer_a, fa.feature_id AS feature_id_a, la.buffer_m AS buffer_a,
        la.base_buffer_m AS base_a,
@@ -26,4 +29,6 @@ JOIN staging.rule_features AS fb
  AND fb.feature_id = cb.feature_id
 WHERE fa.side = 'a'
   AND fa.rule_id IN (SELECT rule_id FROM staging.rules WHERE rule_type = $rule_type)
-  AND NOT (fa.layer = fb.layer AND fa.feature_id = fb.feature_id);
+  AND NOT (fa.layer = fb.layer AND fa.feature_id = fb.feature_id)
+  AND ca.h3 BETWEEN $cell_lo::UBIGINT AND $cell_hi::UBIGINT
+  AND cb.h3 BETWEEN $cell_lo::UBIGINT AND $cell_hi::UBIGINT;

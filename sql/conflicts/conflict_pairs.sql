@@ -1,5 +1,7 @@
--- staging.conflict_pairs: one (rule, side-A feature, side-B feature) that is a conflict,
--- measured exactly in EPSG:3006 from the shapes of each candidate pair. dim_a / dim_b: the
+-- staging.conflict_pairs, one partition: one (rule, side-A feature, side-B feature) that is
+-- a conflict, measured exactly in EPSG:3006 from the shapes of each candidate pair whose
+-- first shared cell lies from $cell_lo to $cell_hi (each pair is in exactly one partition:
+-- candidate_pairs.sql). Rules of type $rule_type only. dim_a / dim_b: the
 -- topological dimension of each side's own shape (0 points, 1 lines, 2 polygons).
 --   geometry    (side A at its rule buffer) ∩ side B; for a distance rule whose pair lies
 --               exactly at the distance with no overlap, the point of B nearest to A
@@ -14,12 +16,13 @@
 -- more than $min_conflict_area_m2 (digitising noise between layers), a line runs inside a
 -- polygon for more than $min_length_m, or any other pair meets (a point in or on a shape,
 -- lines that cross).
-CREATE OR REPLACE TABLE staging.conflict_pairs AS
+INSERT INTO staging.conflict_pairs BY NAME
 WITH pairs AS (
     SELECT rule_id, layer_a, feature_id_a, buffer_a, base_a, layer_b, feature_id_b, buffer_b,
-           count(*) AS candidate_cells
-    FROM staging.candidate_cells
-    GROUP BY ALL
+           candidate_cells
+    FROM staging.candidate_pairs
+    WHERE first_h3 BETWEEN $cell_lo::UBIGINT AND $cell_hi::UBIGINT
+      AND rule_id IN (SELECT rule_id FROM staging.rules WHERE rule_type = $rule_type)
 ), shapes AS (
     SELECT p.*, r.distance_m AS rule_distance_m,
            sa.geometry AS shape_a, a0.geometry AS own_a, sb.geometry AS shape_b
