@@ -7,21 +7,24 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
 from pipeline.config import ConfigError, LayerSpec, load_catalogue
 from pipeline.config.models import Catalogue
+from pipeline.config.reporting import sweden_kommuner
 from pipeline.config.settings import PROJECT_ROOT
 from pipeline.scenarios.config import ScenarioSet, load_scenarios
+from pipeline.scenarios.demand import demand_from_projection, read_projection
 
 CONTEXT_LAYERS = ("tatorter", "befolkningsrutor", "hallplatser")
 
 
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:
-    """The shipped catalogue, with the three context layers added when it lacks them (they
-    are being added to the embedded default; the scenarios need only their names)."""
+    """The shipped catalogue, with the three context layers added should it lack them (a
+    catalogue of one's own may; the scenarios need only their names)."""
     shipped = load_catalogue(PROJECT_ROOT / "config" / "catalogue.yaml")
     extra = [
         LayerSpec.model_validate(
@@ -77,18 +80,35 @@ def test_shipped_scenarios_load_against_the_catalogue(tmp_path: Path, catalogue:
     }
     assert (
         scenarios.projection_path
-        == (tmp_path / "data" / "sample" / "befolkningsprognos.csv").resolve()
+        == (tmp_path / "data" / "sample" / "scb" / "befolkningsprognos.csv").resolve()
     )
     factors = {f.select.layers[0]: f.factor for f in scenarios.suitability_factors}
     assert factors["akermark_klass"] == 0.3
 
 
-def test_shipped_projection_path_points_into_the_sample_folder() -> None:
+def test_shipped_projection_is_the_one_the_sample_generator_writes(tmp_path: Path) -> None:
+    """The path in scenarios.yaml is where the embedded default's projection is written, and
+    the generator's table yields a demand for every kommun of län 14 at the file's years."""
     from pipeline.sample import SAMPLE_DIR
+    from pipeline.sample.generate import EXTRA_FILES
+    from pipeline.sample.population import build_befolkningsprognos
 
     data = yaml.safe_load((PROJECT_ROOT / "config" / "scenarios.yaml").read_text("utf-8"))
     resolved = (PROJECT_ROOT / "config" / data["growth"]["projection"]).resolve()
-    assert resolved == (Path(SAMPLE_DIR) / "befolkningsprognos.csv").resolve()
+    assert resolved == (Path(SAMPLE_DIR) / EXTRA_FILES["befolkningsprognos"]).resolve()
+    lan = {code: name for code, name in sweden_kommuner().items() if code.startswith("14")}
+    table = build_befolkningsprognos(lan, np.random.default_rng(0))
+    path = tmp_path / "befolkningsprognos.csv"
+    table.to_csv(path, index=False)
+    demand = demand_from_projection(
+        read_projection(path),
+        lan,
+        base_year=data["base_year"],
+        horizon_year=data["horizon_year"],
+        source=path,
+    )
+    assert len(demand) == 49
+    assert (demand >= 0).all() and demand.sum() > 0
 
 
 def test_a_third_scenario_is_one_more_entry(tmp_path: Path, catalogue: Catalogue) -> None:
