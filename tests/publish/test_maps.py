@@ -6,6 +6,7 @@ import io
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import shapely
@@ -13,9 +14,19 @@ from browser import chromium_path, open_page
 from PIL import Image
 
 from pipeline.boundaries import TO_3006
+from pipeline.config.loading import load_catalogue
+from pipeline.config.settings import PROJECT_ROOT
 from pipeline.db import connect
-from pipeline.publish.basemap import base_in, read_places, sweden_land_and_lakes
+from pipeline.ingest import run_ingest
+from pipeline.layout import DataLayout
+from pipeline.publish.basemap import PLACES_LAYER, base_in, read_places, sweden_land_and_lakes
 from pipeline.publish.maps import png_preview_markdown, png_release_id, write_html, write_png
+from pipeline.sample import OUTPUTS
+from pipeline.sample.boundaries import load_boundaries
+from pipeline.sample.context import SampleContext
+from pipeline.sample.generate import write_layer
+from pipeline.sample.settlement import build_tatorter
+from pipeline.schemas import STAGED_FEATURES
 
 needs_chromium = pytest.mark.skipif(
     chromium_path() is None,
@@ -284,3 +295,66 @@ def test_html_map_names_tatorter_by_size_and_the_lakes(published, tmp_path: Path
     with Image.open(io.BytesIO(report.screenshot)) as image:
         counts = dict((rgb, n) for n, rgb in image.convert("RGB").getcolors(1 << 20) or [])
     assert counts.get(SEA_RGB, 0) > 1000 and counts.get(LAND_RGB, 0) > 1000
+
+
+# ---------------------------------------------------------------- the embedded default's tätorter
+
+
+@pytest.fixture(scope="module")
+def default_tatorter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded default's ``tatorter`` layer staged as the ingest stages it: the
+    generator's GeoPackage, read through ``config/catalogue.yaml``'s entry (name ← tatort,
+    value ← bef). Tätorter do not depend on the scale, so no other layer is generated."""
+    root = tmp_path_factory.mktemp("default_tatorter")
+    spec = next(o for o in OUTPUTS if o.name == PLACES_LAYER)
+    ctx = SampleContext(seed=14, scale=1.0, bounds=load_boundaries())
+    write_layer(build_tatorter(ctx), spec, root / "data" / "sample")
+    layer = load_catalogue(PROJECT_ROOT / "config" / "catalogue.yaml").layer(PLACES_LAYER)
+    layout = DataLayout(root / "work")
+    (root / "config").mkdir()
+    report = run_ingest(layer, base_dir=root / "config", layout=layout)
+    assert report.status == "fresh", report.lines
+    return layout.staged_features(PLACES_LAYER)
+
+
+def _with_default_places(published: Any, staged: Path, tmp_path: Path) -> Path:
+    database = Path(shutil.copyfile(published.out_dir / "landuse.duckdb", tmp_path / "d.duckdb"))
+    columns = ", ".join(f"{name}::{dtype} AS {name}" for name, dtype in STAGED_FEATURES.items())
+    with connect(database) as con:
+        con.execute(
+            f"INSERT INTO staging.features BY NAME SELECT {columns} FROM read_parquet($path)",
+            {"path": str(staged)},
+        )
+    return database
+
+
+def test_the_default_tatorter_are_the_places(
+    published, default_tatorter: Path, tmp_path: Path
+) -> None:
+    database = _with_default_places(published, default_tatorter, tmp_path)
+    places = read_places(database, min_population=1_000)
+    assert places[0].name == "Göteborg" and 570_000 <= (places[0].population or 0) <= 590_000
+    assert {"Borås", "Trollhättan", "Skövde", "Uddevalla", "Mölndal"} <= {p.name for p in places}
+    assert all((p.population or 0) >= 1_000 for p in places)
+    populations = [p.population or 0 for p in places]
+    assert populations == sorted(populations, reverse=True)
+
+
+@needs_chromium
+def test_html_map_names_the_default_tatorter(
+    published, default_tatorter: Path, tmp_path: Path
+) -> None:
+    """The tiny world lies at Göteborg: with the default's tätorter staged, the map names
+    Göteborg and Mölndal (real centralorter of the embedded default)."""
+    database = _with_default_places(published, default_tatorter, tmp_path)
+    target = write_html(database, tmp_path / "map.html", release_id="20261202T000000Z-default")
+    report = open_page(
+        target,
+        {
+            "names": "[...document.querySelectorAll('.place-name')]"
+            ".filter(e => e.offsetParent !== null).map(e => e.textContent)",
+        },
+    )
+    assert report.errors == []
+    names = report.values["names"]
+    assert isinstance(names, list) and names[0] == "Göteborg" and "Mölndal" in names
