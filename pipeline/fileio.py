@@ -17,15 +17,18 @@ def sha256_file(path: Path) -> str:
 
 
 @contextmanager
-def atomic_write(path: Path) -> Iterator[Path]:
+def atomic_write(path: Path, *, keep_suffix: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``.
 
     The temporary name is hidden and unique (``.<name>.<uuid>.tmp``), so two writers never
     share it and a reader never sees a half-written file. On an exception the temporary
     file is removed and ``path`` is left as it was. The parent folder is created.
+    ``keep_suffix`` ends the temporary name with ``path``'s suffix (``….tmp.gpkg``), for
+    writers that choose the format by it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    suffix = path.suffix if keep_suffix else ""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp{suffix}")
     try:
         yield tmp
         os.replace(tmp, path)

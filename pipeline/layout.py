@@ -12,6 +12,8 @@ The data folder (``LANDUSE_DATA_DIR``, default ``data/``) holds::
     cells/cache/engine.json         this machine's in-process/dask calibration of the indexer
     cache/                          HTTP cache and assembled service responses
     work/<run id>/landuse.duckdb    one run's build, before publication
+    work/<run id>/scenario_<name>.duckdb   one scenario's conflict build in that run
+    scenarios/<layer>.gpkg          a scenario's allocated land (footprints), ingested as a layer
     history/history.duckdb          runs and conflict history across publications
     releases/<release id>/          one published release (every output file)
     out -> releases/<release id>    the current release (a symlink swapped atomically)
@@ -90,6 +92,11 @@ class DataLayout:
         return self.root / "history"
 
     @property
+    def scenarios(self) -> Path:
+        """The footprints of each scenario's allocated land, one GeoPackage per layer."""
+        return self.root / "scenarios"
+
+    @property
     def releases(self) -> Path:
         return self.root / RELEASES
 
@@ -133,6 +140,14 @@ class DataLayout:
         if not re.fullmatch(r"[A-Za-z0-9_-]+", run_id):
             raise ValueError(f"run id {run_id!r} is not a plain token")
         return self.work / run_id / DATABASE
+
+    def scenario_build(self, run_id: str, scenario: str) -> Path:
+        """The conflict build of one scenario's new land use in run ``run_id``."""
+        return self.run_build(run_id).parent / f"scenario_{_checked(scenario)}.duckdb"
+
+    def scenario_footprints(self, layer: str) -> Path:
+        """The GeoPackage a scenario layer (its allocated cells' footprints) is read from."""
+        return self.scenarios / f"{_checked(layer)}.gpkg"
 
     @property
     def history_db(self) -> Path:

@@ -9,6 +9,7 @@ import yaml
 from tiny_world import write_world
 
 from pipeline.config import Catalogue, RuleSet, Settings, layer_buffers
+from pipeline.config.scenarios import ScenarioSet
 from pipeline.conflicts.build import BuildSummary, build_conflicts
 from pipeline.db import connect
 from pipeline.index import run_index
@@ -62,14 +63,14 @@ def with_rules(world: World, **changes: object) -> World:
     return load_world(world.root, world.settings.catalogue_path, path)
 
 
-def run_stages(world: World) -> BuildSummary:
+def run_stages(world: World, *, scenarios: ScenarioSet | None = None) -> BuildSummary:
     """Ingest, index and build conflicts with the stage entry points (no Dagster).
 
     The build goes to ``work/landuse.duckdb`` under the world's data folder (no history)."""
     layout, catalogue, rules = world.settings.layout, world.catalogue, world.rules
     for spec in catalogue.layers:
         run_ingest(spec, base_dir=catalogue.base_dir, layout=layout)
-    buffers = layer_buffers(catalogue, rules)
+    buffers = layer_buffers(catalogue, rules, scenarios)
     for name, distances in buffers.items():
         run_index(layout, name, buffers=distances, resolution=rules.h3_resolution)
     return build_conflicts(

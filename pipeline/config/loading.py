@@ -109,7 +109,8 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return models[0] if len(set(models)) == 1 else None
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
+    """The top-level mapping of a YAML configuration file (``ConfigError`` naming the file)."""
     if not path.is_file():
         raise ConfigError(path, ["file not found"])
     try:
@@ -121,7 +122,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _validate(model: type[M], data: dict[str, Any], path: Path) -> M:
+def validate_config(model: type[M], data: dict[str, Any], path: Path) -> M:
+    """``data`` as ``model`` with ``base_dir`` the file's folder; errors name file and key."""
     try:
         return model.model_validate({**data, "base_dir": path.parent.resolve()})
     except ValidationError as exc:
@@ -131,19 +133,19 @@ def _validate(model: type[M], data: dict[str, Any], path: Path) -> M:
 def load_catalogue(path: Path) -> Catalogue:
     """Read ``catalogue.yaml``; relative source paths resolve against its folder."""
     path = Path(path)
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if "base_dir" in data:
         raise ConfigError(path, ["base_dir: unknown key (it is always the file's folder)"])
-    return _validate(Catalogue, data, path)
+    return validate_config(Catalogue, data, path)
 
 
 def load_rules(path: Path, catalogue: Catalogue) -> RuleSet:
     """Read ``rules.yaml`` and check that every rule selects layers the catalogue has."""
     path = Path(path)
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if "base_dir" in data:
         raise ConfigError(path, ["base_dir: unknown key (it is always the file's folder)"])
-    rules = _validate(RuleSet, data, path)
+    rules = validate_config(RuleSet, data, path)
     problems: list[str] = []
     known = set(catalogue.names)
     for i, rule in enumerate(rules.rules):

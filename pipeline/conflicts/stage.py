@@ -9,6 +9,7 @@ the publish stage finds no build to publish.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from pipeline.config.models import Catalogue, RuleSet
 from pipeline.config.plan import layer_buffers
+from pipeline.config.scenarios import ScenarioSet
 from pipeline.conflicts.build import build_conflicts, inputs_key
 from pipeline.conflicts.columns import MART
 from pipeline.history.store import apply_history, last_published_inputs_key
@@ -35,9 +37,9 @@ CONFLICTS_CODE_VERSION = source_fingerprint(
 #: covers the publish stage's code too.
 BUILD_AND_PUBLISH_VERSION = source_fingerprint(
     "pipeline/conflicts", "pipeline/history", "pipeline/publish", "pipeline/config",
-    "pipeline/trust", "pipeline/study_area.py", "pipeline/boundaries.py",
+    "pipeline/trust", "pipeline/scenarios", "pipeline/study_area.py", "pipeline/boundaries.py",
     "pipeline/db.py", "pipeline/layout.py", "pipeline/schemas.py",
-    "sql/conflicts", "sql/history", "sql/checks", "sql/publish", "sql/trust",
+    "sql/conflicts", "sql/history", "sql/checks", "sql/publish", "sql/trust", "sql/scenarios",
 )  # fmt: skip
 #: The mart tables this stage builds (``publication`` is added by the publish stage).
 BUILT_TABLES = tuple(name for name in MART if name != "publication")
@@ -94,22 +96,42 @@ def _pause_for_kill_test() -> None:
             time.sleep(3600)
 
 
-def current_inputs_key(layout: DataLayout, catalogue: Catalogue, rules: RuleSet) -> str:
-    """The inputs key of what is on disk now (see the module doc)."""
-    buffers = layer_buffers(catalogue, rules)
+def current_inputs_key(
+    layout: DataLayout,
+    catalogue: Catalogue,
+    rules: RuleSet,
+    scenarios: ScenarioSet | None = None,
+) -> str:
+    """The inputs key of what is on disk now (see the module doc); with ``scenarios``, their
+    file's settings and the population projection they read are part of it, so a changed
+    scenario rebuilds the release."""
+    buffers = layer_buffers(catalogue, rules, scenarios)
     index_keys = {name: current_index_key(layout, name) for name in buffers}
-    return inputs_key(catalogue, rules, layout, BUILD_AND_PUBLISH_VERSION, index_keys)
+    key = inputs_key(catalogue, rules, layout, BUILD_AND_PUBLISH_VERSION, index_keys)
+    if scenarios is None:
+        return key
+    digest = hashlib.sha256(key.encode())
+    digest.update(scenarios.model_dump_json().encode())
+    projection = scenarios.projection_path
+    if projection is not None and projection.is_file():
+        digest.update(projection.read_bytes())
+    return digest.hexdigest()
 
 
 def run_conflicts(
-    layout: DataLayout, catalogue: Catalogue, rules: RuleSet, *, run_id: str
+    layout: DataLayout,
+    catalogue: Catalogue,
+    rules: RuleSet,
+    *,
+    run_id: str,
+    scenarios: ScenarioSet | None = None,
 ) -> ConflictsReport:
     """Build every mart table into ``layout.run_build(run_id)``, with this run's history.
 
     The caller holds the writer lock from here to the end of the run's history step, so the
     history this run's changes are computed against cannot move underneath it.
     """
-    key = current_inputs_key(layout, catalogue, rules)
+    key = current_inputs_key(layout, catalogue, rules, scenarios)
     if layout.published_db.exists() and last_published_inputs_key(layout.history_db) == key:
         return ConflictsReport(
             status="unchanged",
@@ -127,7 +149,7 @@ def run_conflicts(
             catalogue=catalogue,
             rules=rules,
             layout=layout,
-            indexed=present_indexed(layout, layer_buffers(catalogue, rules)),
+            indexed=present_indexed(layout, layer_buffers(catalogue, rules, scenarios)),
         )
         _pause_for_kill_test()
         changes = apply_history(

@@ -1,11 +1,13 @@
 """Growth scenarios: configuration, demand per region and allocation to H3 cells.
 
-``config`` reads ``config/scenarios.yaml``; ``demand`` turns a population projection (or a
-total for the study area) into new inhabitants per region; ``allocation`` places them, and
-each scenario's wind target, on H3 cells (EPSG:3006 areas, the index's resolution).
+:mod:`pipeline.config.scenarios` reads ``config/scenarios.yaml``; ``demand`` turns a
+population projection (or a total for the study area) into new inhabitants per region;
+``allocation`` places them, and each scenario's wind target, on H3 cells (EPSG:3006 areas,
+the index's resolution); ``cells``, ``footprints`` and ``stage`` run them in the pipeline.
 Described in ``docs/scenarios.md``.
 """
 
+from pipeline.config.scenarios import Scenario, ScenarioSet, load_scenarios
 from pipeline.scenarios.allocation import (
     Allocation,
     WindAllocation,
@@ -14,7 +16,6 @@ from pipeline.scenarios.allocation import (
     capacity_inhabitants,
     suitability,
 )
-from pipeline.scenarios.config import Scenario, ScenarioSet, load_scenarios
 from pipeline.scenarios.demand import (
     aggregate_demand,
     demand_from_projection,

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.scenarios.config import Scenario
+from pipeline.config.scenarios import Scenario
 
 M2_PER_HA = 10_000.0
 M2_PER_KM2 = 1_000_000.0
@@ -408,13 +408,12 @@ def _checked_targets(targets: pd.Series, what: str) -> pd.Series:
 
 
 def _group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Cumulative sum of ``values`` restarting at each group (rows grouped contiguously)."""
-    total = np.cumsum(values)
-    if len(values) == 0:
-        return total
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    offset = np.repeat(total[starts] - values[starts], np.diff(np.r_[starts, len(values)]))
-    return total - offset
+    """Cumulative sum of ``values`` restarting at each group (rows grouped contiguously).
+
+    Summed within each group (not one running total less an offset), so a region's sums
+    carry no rounding from the regions before it: a region with no demand gets exactly 0.
+    """
+    return pd.Series(values).groupby(group, sort=False).cumsum().to_numpy(dtype=float)
 
 
 def _ranked(

@@ -14,8 +14,8 @@ import yaml
 from pipeline.config import ConfigError, LayerSpec, load_catalogue
 from pipeline.config.models import Catalogue
 from pipeline.config.reporting import sweden_kommuner
+from pipeline.config.scenarios import ScenarioSet, load_scenarios
 from pipeline.config.settings import PROJECT_ROOT
-from pipeline.scenarios.config import ScenarioSet, load_scenarios
 from pipeline.scenarios.demand import demand_from_projection, read_projection
 
 CONTEXT_LAYERS = ("tatorter", "befolkningsrutor", "hallplatser")

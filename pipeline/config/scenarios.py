@@ -11,14 +11,23 @@ way :func:`pipeline.config.loading.load_rules` checks rules. Every key is descri
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from pipeline.config.errors import ConfigError
-from pipeline.config.loading import _read_yaml, _validate, select_layers
-from pipeline.config.models import Catalogue, Identifier, Selector, Strict, resolve_path
+from pipeline.config.loading import read_yaml, select_layers, validate_config
+from pipeline.config.models import (
+    Catalogue,
+    Identifier,
+    RuleSet,
+    Selector,
+    Strict,
+    resolve_path,
+)
 from pipeline.config.reporting import KOMMUNALFORBUND_TABLE, read_kommunalforbund
 
 #: Allocation methods: ``ranked`` (UPlan: most suitable cells filled to capacity first) and
@@ -237,10 +246,10 @@ def load_scenarios(
         Naming the file and, per problem, the key path and what is allowed.
     """
     path = Path(path)
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if "base_dir" in data:
         raise ConfigError(path, ["base_dir: unknown key (it is always the file's folder)"])
-    scenarios = _validate(ScenarioSet, data, path)
+    scenarios = validate_config(ScenarioSet, data, path)
     known = set(catalogue.names)
     problems: list[str] = []
     for key, selector in _selectors(scenarios):
@@ -307,3 +316,62 @@ def _selector_problems(key: str, selector: Selector, catalogue: Catalogue) -> li
             f"layers {selector.layers})"
         )
     return problems
+
+
+#: Selection name of the frequent stops in ``staging.scenario_selected``.
+FREQUENT_STOPS = "frequent_stops"
+
+
+def selections(scenarios: ScenarioSet) -> list[tuple[str, Selector, float]]:
+    """Every selection of the scenario set whose cells are read: (name, selector, distance)."""
+    rows: list[tuple[str, Selector, float]] = []
+    threshold = scenarios.frequent_stop.min_departures_per_hour
+    stops = Selector.model_validate(
+        {
+            "layers": [scenarios.context.stops],
+            "filter": [{"field": "value", "op": "gte", "value": threshold}],
+        }
+    )
+    rows.append((FREQUENT_STOPS, stops, scenarios.frequent_stop.distance_m))
+    rows += [(f"exclusion_{i}", s, 0.0) for i, s in enumerate(scenarios.exclusions)]
+    rows += [(f"factor_{i}", f.select, 0.0) for i, f in enumerate(scenarios.suitability_factors)]
+    rows += [(f"wind_exclusion_{i}", s, 0.0) for i, s in enumerate(scenarios.wind.exclusions)]
+    rows += [(f"wind_preferred_{i}", s, 0.0) for i, s in enumerate(scenarios.wind.preferred)]
+    rows += [("farmland", scenarios.farmland, 0.0), ("riksintressen", scenarios.riksintressen, 0.0)]
+    rows += [
+        (f"wind_setback_{i}", b.select, b.distance_m)
+        for i, b in enumerate(scenarios.wind.setbacks)
+        if b.select is not None
+    ]
+    return rows
+
+
+#: Environment variable naming the scenarios file; ``none`` switches scenarios off.
+SCENARIOS_ENV = "LANDUSE_SCENARIOS"
+
+
+def scenarios_path(rules_path: Path, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The scenarios file a run reads: ``LANDUSE_SCENARIOS`` when set (``none`` or empty: no
+    scenarios), else ``scenarios.yaml`` beside the rules file when there is one, else none.
+
+    So the embedded default (``config/rules.yaml``) runs ``config/scenarios.yaml``, and a
+    kommun's own rules run scenarios only when it puts a scenarios file beside them.
+    """
+    env = os.environ if environ is None else environ
+    named = env.get(SCENARIOS_ENV)
+    if named is not None:
+        return None if named.strip().lower() in ("", "none") else Path(named).resolve()
+    beside = Path(rules_path).resolve().parent / "scenarios.yaml"
+    return beside if beside.is_file() else None
+
+
+def load_configured_scenarios(
+    rules_path: Path, catalogue: Catalogue, rules: RuleSet, environ: Mapping[str, str] | None = None
+) -> ScenarioSet | None:
+    """The scenario set :func:`scenarios_path` names, checked against the catalogue and the
+    rules' kommunalförbund table; ``None`` when there is none."""
+    path = scenarios_path(rules_path, environ)
+    if path is None:
+        return None
+    table = resolve_path(rules.reporting_units.kommunalforbund_table, rules.base_dir)
+    return load_scenarios(path, catalogue, kommunalforbund_table=table)
