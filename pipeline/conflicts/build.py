@@ -139,11 +139,12 @@ def cell_partitions(
     once, in H3 order: the pair steps run once per range.
 
     One range, ``(H3_MIN, H3_MAX)``, when the rules' sides have at most ``plan.max_cells``
-    (feature, cell) rows in ``staging.cells`` (the embedded default: partitions would only
-    add statements). Otherwise the H3 parents at ``plan.resolution`` (``sql/conflicts/
-    cell_parents.sql``), in H3 order, are cut into runs of at most ``plan.max_cells`` rows
-    (a parent with more is a run of its own): a run of parents is a range of cells at the
-    rule set's ``resolution``, and neighbouring parents are near each other, so each range is
+    (feature, cell) rows in ``staging.cells``, or the whole table has (a count DuckDB keeps,
+    so the embedded default, about 0.9 M rows, pays nothing for partitioning). Otherwise the
+    H3 parents at ``plan.resolution`` (``sql/conflicts/cell_parents.sql``), in H3 order, are
+    cut into runs of at most ``plan.max_cells`` rows (a parent with more is a run of its
+    own): a run of parents is a range of cells at the rule set's ``resolution``, and
+    neighbouring parents are near each other, so each range is
     a compact region whose features' shapes the exact step reads together.
     """
     if not 0 <= plan.resolution <= resolution:
@@ -151,6 +152,9 @@ def cell_partitions(
             f"LANDUSE_CONFLICT_PARTITION_RES: {plan.resolution} is not an H3 resolution "
             f"from 0 to the rules' h3_resolution {resolution}"
         )
+    total = con.execute("SELECT count(*) FROM staging.cells").fetchone()
+    if total is None or total[0] <= plan.max_cells:
+        return [(H3_MIN, H3_MAX)]
     shift = 3 * (15 - plan.resolution)
     parents = con.execute(sql("conflicts/cell_parents"), {"shift": shift}).fetchall()
     if sum(n for _, n in parents) <= plan.max_cells:
