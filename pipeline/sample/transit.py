@@ -234,141 +234,106 @@ def _hms(seconds: np.ndarray) -> list[str]:
     ]
 
 
-def build_feed(tatorter: gpd.GeoDataFrame, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    """The GTFS tables of the feed (file name -> table, every value text)."""
-    areas = stop_areas(tatorter, rng)
-    lines = town_lines(tatorter, areas, rng) + regional_lines(tatorter, areas, rng)
-    all_areas = sorted(
-        {a.number: a for v in areas.values() for a in v}.values(), key=lambda a: a.number
-    )
-    lon, lat = TO_4326.transform([a.x for a in all_areas], [a.y for a in all_areas])
-    stops = []
-    for area, lo, la in zip(all_areas, lon, lat, strict=True):
-        where = {"stop_lat": f"{la:.6f}", "stop_lon": f"{lo:.6f}"}
-        stops.append(
-            {
-                "stop_id": area.station_id,
-                "stop_name": area.name,
-                **where,
-                "location_type": "1",
-                "parent_station": "",
-                "platform_code": "",
-            }
-        )
+#: Columns of the written ``stop_times.txt``.
+STOP_TIME_COLUMNS = [
+    "trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence", "pickup_type",
+    "drop_off_type",
+]  # fmt: skip
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def stops_table(areas: list[StopArea]) -> pd.DataFrame:
+    """``stops.txt``: each stop area (``location_type`` 1) followed by its two boarding
+    stops (``location_type`` 0, platforms A and B), WGS 84 coordinates to 6 decimals."""
+    lon, lat = TO_4326.transform([a.x for a in areas], [a.y for a in areas])
+    rows = []
+    for area, lo, la in zip(areas, lon, lat, strict=True):
+        common = {"stop_name": area.name, "stop_lat": f"{la:.6f}", "stop_lon": f"{lo:.6f}"}
+        rows.append({"stop_id": area.station_id, **common, "location_type": "1",
+                     "parent_station": "", "platform_code": ""})  # fmt: skip
         for d in (0, 1):
-            stops.append(
-                {
-                    "stop_id": area.stop_id(d),
-                    "stop_name": area.name,
-                    **where,
-                    "location_type": "0",
-                    "parent_station": area.station_id,
-                    "platform_code": "AB"[d],
-                }
-            )
-    routes, trips, times = [], [], []
-    for n, line in enumerate(lines):
-        route_id = f"9011014{5000 + n:04d}00000"
-        routes.append(
-            {
-                "route_id": route_id,
-                "agency_id": "1",
-                "route_short_name": line.name,
-                "route_long_name": line.long_name,
-                "route_type": str(line.route_type),
-            }
-        )
-        xs = np.array([s.x for s in line.stops])
-        ys = np.array([s.y for s in line.stops])
-        hop = np.hypot(np.diff(xs), np.diff(ys)) * 1.3 / (line.speed / 3.6) + 30
-        offsets = np.concatenate([[0.0], np.cumsum(np.round(hop / 60) * 60)])
-        for service, weekend in (("1", False), ("2", True)):
-            for direction in (0, 1):
-                order = (
-                    range(len(line.stops)) if direction == 0 else range(len(line.stops) - 1, -1, -1)
-                )
-                offs = offsets if direction == 0 else offsets[-1] - offsets[::-1]
-                for k, start in enumerate(first_departures(line, weekend)):
-                    trip_id = f"14{5000 + n:04d}{service}{direction}{k:04d}"
-                    trips.append(
-                        {
-                            "route_id": route_id,
-                            "service_id": service,
-                            "trip_id": trip_id,
-                            "trip_headsign": line.stops[list(order)[-1]].name.split(",")[0],
-                            "direction_id": str(direction),
-                        }
-                    )
-                    clock = _hms(start * 60 + offs)
-                    last = len(line.stops) - 1
-                    for seq, (i, t) in enumerate(zip(order, clock, strict=True)):
-                        times.append(
-                            (
-                                trip_id,
-                                t,
-                                t,
-                                line.stops[i].stop_id(direction),
-                                str(seq + 1),
-                                "1" if seq == last else "0",
-                                "1" if seq == 0 else "0",
-                            )
-                        )
-    stop_times = pd.DataFrame(
-        times,
-        columns=[
-            "trip_id",
-            "arrival_time",
-            "departure_time",
-            "stop_id",
-            "stop_sequence",
-            "pickup_type",
-            "drop_off_type",
-        ],
-    )
-    week = {"monday": "1", "tuesday": "1", "wednesday": "1", "thursday": "1", "friday": "1"}
-    end = {"saturday": "1", "sunday": "1"}
-    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+            rows.append({"stop_id": area.stop_id(d), **common, "location_type": "0",
+                         "parent_station": area.station_id, "platform_code": "AB"[d]})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def line_trips(
+    line: Line, number: int, route_id: str
+) -> tuple[list[dict[str, str]], list[tuple[str, ...]]]:
+    """The trips of one line (both services, both directions) and their stop times: the
+    ride between stops at the line's speed over 1.3 times the straight distance plus 30 s,
+    rounded to whole minutes; no boarding at a trip's last stop, no alighting at its
+    first."""
+    xs = np.array([s.x for s in line.stops])
+    ys = np.array([s.y for s in line.stops])
+    hop = np.hypot(np.diff(xs), np.diff(ys)) * 1.3 / (line.speed / 3.6) + 30
+    offsets = np.concatenate([[0.0], np.cumsum(np.round(hop / 60) * 60)])
+    last = len(line.stops) - 1
+    trips: list[dict[str, str]] = []
+    times: list[tuple[str, ...]] = []
+    for service, weekend in (("1", False), ("2", True)):
+        for direction in (0, 1):
+            order = list(range(last + 1)) if direction == 0 else list(range(last, -1, -1))
+            offs = offsets if direction == 0 else offsets[-1] - offsets[::-1]
+            for k, start in enumerate(first_departures(line, weekend)):
+                trip_id = f"14{5000 + number:04d}{service}{direction}{k:04d}"
+                trips.append({"route_id": route_id, "service_id": service, "trip_id": trip_id,
+                              "trip_headsign": line.stops[order[-1]].name.split(",")[0],
+                              "direction_id": str(direction)})  # fmt: skip
+                for seq, (i, clock) in enumerate(zip(order, _hms(start * 60 + offs), strict=True)):
+                    times.append((trip_id, clock, clock, line.stops[i].stop_id(direction),
+                                  str(seq + 1), "1" if seq == last else "0",
+                                  "1" if seq == 0 else "0"))  # fmt: skip
+    return trips, times
+
+
+def calendar_tables() -> dict[str, pd.DataFrame]:
+    """``calendar.txt`` (weekdays ``1``, weekends ``2``), ``calendar_dates.txt`` (no
+    weekday service on :data:`HOLIDAYS`), ``agency.txt`` and ``feed_info.txt``."""
+    flags = {"1": WEEKDAYS[:5], "2": WEEKDAYS[5:]}
     calendar = pd.DataFrame(
-        [
-            {
-                "service_id": s,
-                **{d: flags.get(d, "0") for d in days},
-                "start_date": FEED_START,
-                "end_date": FEED_END,
-            }
-            for s, flags in (("1", week), ("2", end))
-        ]
-    )
+        [{"service_id": service, **{d: "1" if d in days else "0" for d in WEEKDAYS},
+          "start_date": FEED_START, "end_date": FEED_END} for service, days in flags.items()]
+    )  # fmt: skip
+    agency = {"agency_id": "1", "agency_name": "Västtrafik", "agency_url":
+              "https://www.vasttrafik.se", "agency_timezone": "Europe/Stockholm",
+              "agency_lang": "sv"}  # fmt: skip
+    info = {"feed_publisher_name": "Samtrafiken i Sverige AB",
+            "feed_publisher_url": "https://www.samtrafiken.se", "feed_lang": "sv",
+            "feed_version": "2026-01-02"}  # fmt: skip
     return {
-        "agency.txt": pd.DataFrame(
-            [
-                {
-                    "agency_id": "1",
-                    "agency_name": "Västtrafik",
-                    "agency_url": "https://www.vasttrafik.se",
-                    "agency_timezone": "Europe/Stockholm",
-                    "agency_lang": "sv",
-                }
-            ]
-        ),
-        "routes.txt": pd.DataFrame(routes),
-        "stops.txt": pd.DataFrame(stops),
-        "trips.txt": pd.DataFrame(trips),
-        "stop_times.txt": stop_times,
+        "agency.txt": pd.DataFrame([agency]),
         "calendar.txt": calendar,
         "calendar_dates.txt": pd.DataFrame(
             {"service_id": "1", "date": list(HOLIDAYS), "exception_type": "2"}
         ),
-        "feed_info.txt": pd.DataFrame(
-            [
-                {
-                    "feed_publisher_name": "Samtrafiken i Sverige AB",
-                    "feed_publisher_url": "https://www.samtrafiken.se",
-                    "feed_lang": "sv",
-                    "feed_version": "2026-01-02",
-                }
-            ]
-        ),
+        "feed_info.txt": pd.DataFrame([info]),
+    }
+
+
+def build_feed(tatorter: gpd.GeoDataFrame, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """The GTFS tables of the feed (file name -> table, every value text)."""
+    areas = stop_areas(tatorter, rng)
+    lines = town_lines(tatorter, areas, rng) + regional_lines(tatorter, areas, rng)
+    routes, trips, times = [], [], []
+    for n, line in enumerate(lines):
+        route_id = f"9011014{5000 + n:04d}00000"
+        routes.append({"route_id": route_id, "agency_id": "1", "route_short_name": line.name,
+                       "route_long_name": line.long_name,
+                       "route_type": str(line.route_type)})  # fmt: skip
+        line_trip_rows, line_times = line_trips(line, n, route_id)
+        trips += line_trip_rows
+        times += line_times
+    tables = calendar_tables()
+    return {
+        "agency.txt": tables["agency.txt"],
+        "routes.txt": pd.DataFrame(routes),
+        "stops.txt": stops_table([a for town in areas.values() for a in town]),
+        "trips.txt": pd.DataFrame(trips),
+        "stop_times.txt": pd.DataFrame(times, columns=STOP_TIME_COLUMNS),
+        "calendar.txt": tables["calendar.txt"],
+        "calendar_dates.txt": tables["calendar_dates.txt"],
+        "feed_info.txt": tables["feed_info.txt"],
     }
 
 
