@@ -8,15 +8,14 @@ gets two messages). Channels and secrets come from the environment only
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 
 import dagster as dg
 
-from assets_defs.common import layout
 from assets_defs.jobs import nightly_job
+from assets_defs.resources import LanduseSettings
 from assets_defs.runs import CLI_RUN_TAG
-from pipeline.alerts import alert_settings, failed_night, notify
+from pipeline.alerts import failed_night, notify
 
 #: The events that say why a run failed.
 FAILURE_EVENTS = {dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION}
@@ -42,10 +41,11 @@ def failure_lines(events: Iterable[dg.DagsterEvent]) -> list[str]:
     return lines
 
 
-def alert_failed_night(run_id: str, lines: list[str], *, data_dir: str) -> list[str]:
-    """Send the alert of a failed night on every configured channel; return the delivery
-    lines (none when no channel is configured)."""
-    return notify(alert_settings(os.environ), failed_night(run_id, lines, data_dir=data_dir))
+def alert_failed_night(run_id: str, lines: list[str], landuse: LanduseSettings) -> list[str]:
+    """Send the alert of a failed night on every channel ``landuse`` configures; return the
+    delivery lines (none when no channel is configured)."""
+    alert = failed_night(run_id, lines, data_dir=str(landuse.layout.root))
+    return notify(landuse.alerts(), alert)
 
 
 @dg.run_failure_sensor(
@@ -54,7 +54,7 @@ def alert_failed_night(run_id: str, lines: list[str], *, data_dir: str) -> list[
     description="Posts a failed or blocked nightly run to the webhook and/or e-mails it "
     "(LANDUSE_ALERT_* environment variables; README, Alerts).",
 )
-def failed_night_alert(context: dg.RunFailureSensorContext) -> None:
+def failed_night_alert(context: dg.RunFailureSensorContext, landuse: LanduseSettings) -> None:
     """Alert on a failed nightly run the daemon launched, naming each failed step and check."""
     run = context.dagster_run
     if CLI_RUN_TAG in run.tags:
@@ -63,6 +63,6 @@ def failed_night_alert(context: dg.RunFailureSensorContext) -> None:
     records = context.instance.get_records_for_run(run.run_id, of_type=FAILURE_EVENTS).records
     events = [r.event_log_entry.dagster_event for r in records]
     lines = failure_lines(e for e in events if e is not None)
-    delivered = alert_failed_night(run.run_id, lines, data_dir=str(layout().root))
+    delivered = alert_failed_night(run.run_id, lines, landuse)
     for line in delivered or ["no alert channel configured (LANDUSE_ALERT_* unset)"]:
         context.log.info(line)

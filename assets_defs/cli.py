@@ -24,6 +24,7 @@ import dagster as dg
 
 from assets_defs.alerts import alert_failed_night, failure_lines
 from assets_defs.common import PLAIN_PROGRESS_ENV, configured
+from assets_defs.resources import landuse_settings
 from assets_defs.runs import cli_run_tags, fail_dead_runs
 from pipeline.alerts import AlertDeliveryError
 from pipeline.config.errors import ConfigError
@@ -69,17 +70,19 @@ def run() -> int:
     except ConfigError as exc:
         print(config_error_line(exc))
         return EXIT_CONFIG
+    # the job reads the same settings as the `landuse` resource of the definitions
+    landuse = landuse_settings(os.environ, as_env_vars=False)
     print(f"Catalogue: {settings.catalogue_path} ({len(catalogue.layers)} layers)")
     print(
         f"Rules:     {settings.rules_path} ({len(rules.rules)} rules, H3 res {rules.h3_resolution})"
     )
-    print(f"Data:      {settings.data_dir}")
+    print(f"Data:      {landuse.layout.root}")
     _prepare_sample()
     from pipeline.definitions import defs
 
     job = defs().resolve_job_def("nightly")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    layout = settings.layout
+    layout = landuse.layout
     started = time.monotonic()
     started_at = datetime.now(UTC)
     try:
@@ -117,7 +120,7 @@ def run() -> int:
         for line in lines:
             print(line)
         try:
-            for line in alert_failed_night(result.run_id, lines, data_dir=str(layout.root)):
+            for line in alert_failed_night(result.run_id, lines, landuse):
                 print(f"  {line}")
         except (AlertDeliveryError, ValueError) as exc:  # the night's own failure comes first
             print(f"  {exc}")

@@ -26,19 +26,22 @@ STEP_LOCK_WAIT_S = 3600.0
 
 @cache
 def configured() -> tuple[Settings, Catalogue, RuleSet]:
-    """Settings, catalogue and rules as the environment names them (read once per process)."""
+    """Settings, catalogue and rules as the environment names them (read once per process,
+    when the definitions load: the asset graph is made of the catalogue and rules). What a
+    run reads at run time, the data folder among it, comes from the ``landuse`` resource
+    (:mod:`assets_defs.resources`)."""
     settings = load_settings()
     return settings, *load_configuration(settings.catalogue_path, settings.rules_path)
-
-
-def layout() -> DataLayout:
-    """The data folder of this process's configuration."""
-    return configured()[0].layout
 
 
 def features_key(layer: str) -> dg.AssetKey:
     """Asset key of a layer's staged features, e.g. ``naturreservat_features``."""
     return dg.AssetKey(f"{layer}_features")
+
+
+def source_key(layer: str) -> dg.AssetKey:
+    """Asset key of a layer's source (observed, never materialized): ``<layer>_source``."""
+    return dg.AssetKey(f"{layer}_source")
 
 
 def cells_key(layer: str) -> dg.AssetKey:
@@ -48,11 +51,11 @@ def cells_key(layer: str) -> dg.AssetKey:
 
 @contextmanager
 def step_lock(
-    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, data: DataLayout
 ) -> Iterator[None]:
-    """Hold the writer lock for one step; while another run holds it, say so and wait
-    (at most :data:`STEP_LOCK_WAIT_S`), instead of failing the night or waiting silently."""
-    with writer_lock(layout(), wait_s=STEP_LOCK_WAIT_S, on_wait=lambda line: warn(context, line)):
+    """Hold the writer lock of ``data`` for one step; while another run holds it, say so and
+    wait (at most :data:`STEP_LOCK_WAIT_S`), instead of failing the night or waiting silently."""
+    with writer_lock(data, wait_s=STEP_LOCK_WAIT_S, on_wait=lambda line: warn(context, line)):
         yield
 
 

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from assets_defs.common import layout
 from assets_defs.jobs import nightly_job
+from assets_defs.resources import LanduseSettings
 from pipeline.conflicts.stage import remove_run_build
 from pipeline.history.quiet import record_failed_night
 from pipeline.layout import DataLayout
@@ -83,7 +83,7 @@ def fail_dead_runs(instance: dg.DagsterInstance, data: DataLayout) -> list[str]:
     description="Removes the build database of a failed nightly run, so failed nights do not "
     "fill the disk, and records the night as failed in the run history and mart.runs.",
 )
-def failed_run_cleanup(context: dg.RunFailureSensorContext) -> None:
+def failed_run_cleanup(context: dg.RunFailureSensorContext, landuse: LanduseSettings) -> None:
     """Remove the failed run's build folder under ``work/`` and record the night as
     ``failed`` in the run history and the current release's ``mart.runs``.
 
@@ -92,7 +92,7 @@ def failed_run_cleanup(context: dg.RunFailureSensorContext) -> None:
     run = context.dagster_run
     if CLI_RUN_TAG in run.tags:
         return
-    data = layout()
+    data = landuse.layout
     with writer_lock(data, wait_s=SENSOR_LOCK_WAIT_S, on_wait=context.log.warning):
         if remove_run_build(data, run.run_id):
             context.log.info(f"removed the build of failed run {run.run_id}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import warnings
 from datetime import datetime
@@ -47,7 +48,47 @@ def test_graph_has_one_ingest_and_index_asset_per_layer(
     assert "fa_regioner_cells" not in keys
     assert {"conflicts", "conflict_zones", "kommun_summary", "landuse_duckdb"} <= keys
     job = tiny_defs.resolve_job_def("nightly")
-    assert len(job.asset_layer.executable_asset_keys) >= len(keys) - 1
+    sources = {f"{name}_source" for name in world.catalogue.names}
+    assert sources <= keys  # observed sources (tests/e2e/test_sources.py), never executed
+    assert len(job.asset_layer.executable_asset_keys) >= len(keys - sources) - 1
+
+
+def test_runs_from_the_ui_and_the_schedule_execute_in_process(tiny_defs: dg.Definitions) -> None:
+    # the nightly job, the freshness job and the UI's own "Materialize" selections alike:
+    # no process per step (docs/decisions.md; bench/ui_bench.py measures it)
+    assert tiny_defs.resolve_job_def("nightly").executor_def is dg.in_process_executor
+    assert tiny_defs.resolve_job_def("freshness").executor_def is dg.in_process_executor
+    implicit = tiny_defs.resolve_implicit_global_asset_job_def()
+    assert implicit.executor_def is dg.in_process_executor
+
+
+def test_runtime_settings_are_a_resource_read_from_environment_variables(
+    tiny_defs: dg.Definitions, world: World, clean_env: pytest.MonkeyPatch
+) -> None:
+    from assets_defs.resources import LanduseSettings, landuse_settings
+
+    resource = (tiny_defs.resources or {})["landuse"]
+    assert isinstance(resource, LanduseSettings)
+    # set variables become EnvVars (the UI shows the name, Dagster resolves it at run time);
+    # unset ones keep their defaults
+    assert isinstance(resource.data_dir, dg.EnvVar)
+    assert resource.data_dir == dg.EnvVar("LANDUSE_DATA_DIR")
+    assert resource.alert_webhook_url == ""
+    secret = "https://hooks.example.se/services/T0/B0/s3cr3t"
+    clean_env.setenv("LANDUSE_ALERT_WEBHOOK_URL", secret)
+    clean_env.setenv("LANDUSE_ALERT_SMTP_PORT", "2525")
+    clean_env.setenv("LANDUSE_ALERT_SMTP_SECURITY", "none")
+    assert landuse_settings(dict(os.environ), as_env_vars=True).alert_webhook_url == (
+        dg.EnvVar("LANDUSE_ALERT_WEBHOOK_URL")
+    )
+    # `make run` builds the same resource with plain values, for its lock and its alert
+    plain = landuse_settings(dict(os.environ), as_env_vars=False)
+    assert plain.layout.root == world.settings.data_dir.resolve()
+    assert plain.alerts().webhook_url == secret and plain.alerts().smtp_port == 2525
+    assert "s3cr3t" not in repr(plain) and "s3cr3t" not in repr(plain.alerts())
+    bad = LanduseSettings(data_dir="d", alert_smtp_security="tls")
+    with pytest.raises(ValueError, match="LANDUSE_ALERT_SMTP_SECURITY is 'tls'; allowed"):
+        bad.alerts()
 
 
 def test_nightly_schedule_ticks_at_two_in_stockholm(tiny_defs: dg.Definitions) -> None:

@@ -11,11 +11,11 @@ from assets_defs.common import (
     cells_key,
     configured,
     features_key,
-    layout,
     materialize,
     progress,
     step_lock,
 )
+from assets_defs.resources import LanduseSettings
 from pipeline.config import layer_buffers
 from pipeline.conflicts.columns import MART, table_schema
 from pipeline.conflicts.stage import BUILT_TABLES, CONFLICTS_CODE_VERSION, run_conflicts
@@ -49,7 +49,7 @@ def column_schema(table: str) -> dg.TableSchema:
     ],
 )
 def conflict_tables(
-    context: dg.AssetExecutionContext,
+    context: dg.AssetExecutionContext, landuse: LanduseSettings
 ) -> Iterator[dg.MaterializeResult | dg.AssetObservation]:
     """Build every mart table in this run's own DuckDB file (H3 resolution from rules.yaml),
     unless nothing the tables depend on changed since the last published run.
@@ -61,11 +61,12 @@ def conflict_tables(
     """
     _, catalogue, rules = configured()
     run_id = context.run.run_id
-    with step_lock(context):
-        report = run_conflicts(layout(), catalogue, rules, run_id=run_id)
+    data = landuse.layout
+    with step_lock(context, data):
+        report = run_conflicts(data, catalogue, rules, run_id=run_id)
         quiet = (
             record_quiet_night(
-                layout(),
+                data,
                 run_id=run_id,
                 started_at=_run_started_at(context),
                 inputs_key=str(report.data_version),

@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from assets_defs.common import configured, layout
+from assets_defs.common import configured
+from assets_defs.resources import LanduseSettings
 from pipeline.conflicts.checks import run_check
 from pipeline.conflicts.stage import build_for_run
 from pipeline.db import connect, sql
@@ -40,13 +41,16 @@ def build_check(name: str, asset: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=asset, name=name, blocking=True, description=leading_comment(sql(f"checks/{name}"))
     )
-    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    def _check(
+        context: dg.AssetCheckExecutionContext, landuse: LanduseSettings
+    ) -> dg.AssetCheckResult:
         _, _, rules = configured()
         run = context.run
-        run_id, exists = build_for_run(layout(), [run.run_id, run.parent_run_id, run.root_run_id])
+        data = landuse.layout
+        run_id, exists = build_for_run(data, [run.run_id, run.parent_run_id, run.root_run_id])
         if not exists:
             return dg.AssetCheckResult(passed=True, metadata={"skipped": True})
-        database = layout().run_build(run_id)
+        database = data.run_build(run_id)
         with connect(database, read_only=True) as con:
             failures, detail = run_check(con, name, rules)
         return dg.AssetCheckResult(

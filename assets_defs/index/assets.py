@@ -7,10 +7,10 @@ from assets_defs.common import (
     cells_key,
     configured,
     features_key,
-    layout,
     materialize,
     step_lock,
 )
+from assets_defs.resources import LanduseSettings
 from pipeline.config import LayerSpec, layer_buffers
 from pipeline.index.stage import INDEX_CODE_VERSION, run_index
 
@@ -33,9 +33,10 @@ def build_index_asset(
             f"with the exact covered fraction and area in EPSG:3006, at buffers {buffers} m."
         ),
     )
-    def _index(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        with step_lock(context):
-            report = run_index(layout(), spec.name, buffers=buffers, resolution=resolution)
+    def _index(context: dg.AssetExecutionContext, landuse: LanduseSettings) -> dg.MaterializeResult:
+        data = landuse.layout
+        with step_lock(context, data):
+            report = run_index(data, spec.name, buffers=buffers, resolution=resolution)
         return materialize(context, report)
 
     return _index

@@ -2,7 +2,15 @@
 
 import dagster as dg
 
-from assets_defs.common import OWNERS, configured, features_key, layout, materialize, step_lock
+from assets_defs.common import (
+    OWNERS,
+    configured,
+    features_key,
+    materialize,
+    source_key,
+    step_lock,
+)
+from assets_defs.resources import LanduseSettings
 from pipeline.config import LayerSpec
 from pipeline.ingest import NORMALISE_VERSION, run_ingest
 
@@ -12,6 +20,7 @@ def build_ingest_asset(spec: LayerSpec) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=features_key(spec.name),
+        deps=[source_key(spec.name)],
         group_name="ingest",
         kinds={"python", "geoparquet"},
         owners=OWNERS,
@@ -23,10 +32,13 @@ def build_ingest_asset(spec: LayerSpec) -> dg.AssetsDefinition:
             f"{spec.source.kind} {spec.source.location(configured()[1].base_dir)}."
         ),
     )
-    def _ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def _ingest(
+        context: dg.AssetExecutionContext, landuse: LanduseSettings
+    ) -> dg.MaterializeResult:
         _, catalogue, _ = configured()
-        with step_lock(context):
-            report = run_ingest(spec, base_dir=catalogue.base_dir, layout=layout())
+        data = landuse.layout
+        with step_lock(context, data):
+            report = run_ingest(spec, base_dir=catalogue.base_dir, layout=data)
         metadata = dict(report.metadata)
         if "preview_markdown" in metadata:
             metadata["preview"] = dg.MetadataValue.md(str(metadata.pop("preview_markdown")))

@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from assets_defs.common import configured, features_key, layout
+from assets_defs.common import configured, features_key
+from assets_defs.resources import LanduseSettings
 from pipeline.config import LayerSpec
 from pipeline.ingest import read_outcome
 
@@ -17,8 +18,8 @@ def build_fresh_check(spec: LayerSpec) -> dg.AssetChecksDefinition:
         blocking=False,
         description=f"The source of {spec.name} was read in this run (not a stale copy).",
     )
-    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        outcome = read_outcome(layout(), spec.name)
+    def _check(landuse: LanduseSettings) -> dg.AssetCheckResult:
+        outcome = read_outcome(landuse.layout, spec.name)
         state = outcome.state if outcome else "failed"
         severity = dg.AssetCheckSeverity.ERROR if state == "failed" else dg.AssetCheckSeverity.WARN
         return dg.AssetCheckResult(

@@ -8,11 +8,11 @@ from assets_defs.common import (
     NIGHT_TAG,
     OWNERS,
     configured,
-    layout,
     materialize,
     progress,
     step_lock,
 )
+from assets_defs.resources import LanduseSettings
 from pipeline.conflicts.stage import BUILT_TABLES
 from pipeline.layout import DATABASE
 from pipeline.publish.maps import png_preview_markdown
@@ -66,7 +66,9 @@ _SPECS = {
         for key, (kinds, text) in _SPECS.items()
     ],
 )
-def published_release(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+def published_release(
+    context: dg.AssetExecutionContext, landuse: LanduseSettings
+) -> Iterator[dg.MaterializeResult]:
     """Write every output of this run into ``releases/<UTC time>-<run id>/`` and swap the
     ``out`` symlink to it (``os.replace``); keep the two previous releases.
 
@@ -75,9 +77,10 @@ def published_release(context: dg.AssetExecutionContext) -> Iterator[dg.Material
     """
     _, _, rules = configured()
     run = context.run
-    with step_lock(context):
+    data = landuse.layout
+    with step_lock(context, data):
         report = run_publish(
-            layout(),
+            data,
             h3_resolution=rules.h3_resolution,
             run_ids=[run.run_id, run.parent_run_id, run.root_run_id],
         )
@@ -87,7 +90,7 @@ def published_release(context: dg.AssetExecutionContext) -> Iterator[dg.Material
             progress(context, line)
         return
     context.instance.add_run_tags(run.run_id, {NIGHT_TAG: "published"})
-    out = layout().out
+    out = data.out
     common = {"release_id": release.release_id, "release": dg.MetadataValue.path(str(release.path))}
     counts = release.layer_counts
     metadata: dict[str, dict[str, object]] = {

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from assets_defs.common import layout
+from assets_defs.resources import LanduseSettings
 from pipeline.history.store import last_checked_and_rebuilt
 
 FRESH_WITHIN = timedelta(hours=36)
@@ -55,9 +55,9 @@ def freshness(
         for key in PUBLISHED
     ],
 )
-def published_freshness() -> Iterator[dg.AssetCheckResult]:
+def published_freshness(landuse: LanduseSettings) -> Iterator[dg.AssetCheckResult]:
     """One result per published asset, from the run history's last night."""
-    last_checked, last_rebuilt = last_checked_and_rebuilt(layout().history_db)
+    last_checked, last_rebuilt = last_checked_and_rebuilt(landuse.layout.history_db)
     passed, text = freshness(last_checked, last_rebuilt, datetime.now(UTC))
     metadata = {
         "detail": text,

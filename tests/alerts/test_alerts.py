@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from stages import make_world
 
+from assets_defs.resources import LanduseSettings, landuse_settings
 from pipeline.alerts import AlertDeliveryError, alert_settings, failed_night, notify
 
 #: The secret part of a webhook URL, as Slack and Teams put it in the path.
@@ -79,6 +81,12 @@ def _configure(env: pytest.MonkeyPatch, hook: str, port: int) -> None:
     env.setenv("LANDUSE_ALERT_EMAIL_TO", "drift@example.se, gis@example.se")
 
 
+def _landuse() -> LanduseSettings:
+    """The resource as the definitions build it: each variable set is a ``dg.EnvVar``, which
+    Dagster resolves when the sensor runs."""
+    return landuse_settings(os.environ, as_env_vars=True)
+
+
 def _blocked_run(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
     """A run stopped by a failed blocking check, as a night with a missing required layer."""
 
@@ -118,6 +126,7 @@ def test_a_blocked_night_is_posted_and_mailed_by_the_failure_sensor(
         dagster_instance=instance,
         dagster_run=result.dagster_run,
         dagster_event=result.get_run_failure_event(),
+        resources={"landuse": _landuse()},
     ).for_run_failure()
     failed_night_alert(context)
 
@@ -153,6 +162,7 @@ def test_make_run_runs_are_left_to_make_run(
         dagster_event=dg.DagsterEvent(
             event_type_value=dg.DagsterEventType.RUN_FAILURE.value, job_name="nightly"
         ),
+        resources={"landuse": _landuse()},
     ).for_run_failure()
     failed_night_alert(context)
     assert _Hook.posts == [] and smtp[1].messages == []

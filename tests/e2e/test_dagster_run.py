@@ -20,7 +20,8 @@ def test_materialize_everything_publishes_conflicts(
 
     definitions = defs()
     assets = list(definitions.assets or [])
-    result = dg.materialize(assets, raise_on_error=True)
+    # the assets with the definitions' own resources (the `landuse` settings)
+    result = dg.materialize(assets, resources=definitions.resources, raise_on_error=True)
     assert result.success
     published = world.settings.layout.out / "landuse.duckdb"
     with connect(published, read_only=True) as con:

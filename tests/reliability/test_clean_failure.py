@@ -4,6 +4,7 @@ files, so the disk heals once space is freed, and the published release stays wh
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,7 @@ def test_failure_sensor_removes_a_failed_daemon_runs_build(
 ) -> None:
     import dagster as dg
 
+    from assets_defs.resources import landuse_settings
     from assets_defs.runs import failed_run_cleanup
 
     world = make_world(tmp_path)
@@ -69,6 +71,7 @@ def test_failure_sensor_removes_a_failed_daemon_runs_build(
         dagster_instance=instance,
         dagster_run=result.dagster_run,
         dagster_event=result.get_run_failure_event(),
+        resources={"landuse": landuse_settings(os.environ, as_env_vars=True)},
     ).for_run_failure()
     failed_run_cleanup(context)
     assert not build.parent.exists()
