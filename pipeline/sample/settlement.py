@@ -60,7 +60,7 @@ GRID_FIELDS = ["rutid_scb", "rutid_inspire", "rutstorl", "beftotalt", "referenst
 
 
 def urban_share(population: float) -> float:
-    """Share of a kommun's population living in tätorter: 0.65 for the smallest kommuner,
+    """Share of a kommun's population living in tätorter: 0.66 for the smallest kommun,
     rising with the logarithm of the population to 0.975.
 
     >>> round(urban_share(4_800), 2), round(urban_share(40_000), 2)

@@ -72,7 +72,8 @@ def read_gtfs(path: Path, spec: ReadKeys) -> gpd.GeoDataFrame:
     Columns: ``stop_id``, ``stop_name`` (and ``stop_code``, ``platform_code``,
     ``parent_station`` when the feed has them), ``peak_departures`` (integer),
     ``peak_hour`` (``"07:00"``, null without departures) and ``service_date`` (the
-    representative Tuesday, ISO). See the module docstring for the definitions.
+    representative Tuesday, ISO). See the module docstring for the definitions. ``spec``
+    is the catalogue's read keys; with ``format: gtfs`` none of them changes the reading.
 
     Raises
     ------
@@ -82,7 +83,7 @@ def read_gtfs(path: Path, spec: ReadKeys) -> gpd.GeoDataFrame:
     """
     feed = GtfsFeed(path)
     stops = feed.table("stops.txt")
-    trips = feed.table("trips.txt")
+    trips = feed.table("trips.txt", only=True)
     times = feed.table("stop_times.txt", optional=("arrival_time", "pickup_type"), only=True)
     if feed.has("frequencies.txt") and len(feed.table("frequencies.txt", check=False)):
         raise ReadProblem(
