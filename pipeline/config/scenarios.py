@@ -159,8 +159,18 @@ class Scenario(Strict):
     #: ``tatort_population`` and ``tatort_distance_m`` are computed within it).
     max_distance_m: float = Field(default=2000.0, ge=0, le=50_000)
     weights: Weights = Field(default_factory=Weights)
+    #: ``proportional`` only: spread over H3 areas of this (coarser) resolution in
+    #: proportion to the population living in each, then fill each area's share on its most
+    #: suitable cells (7: about 5 km²). Absent: proportional cell by cell.
+    spread_resolution: int | None = Field(default=None, ge=0, le=14)
     #: MW of new wind power per kommunalförbund (names of the kommunalförbund table).
     wind_target_mw: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _spread_is_proportional(self) -> Scenario:
+        if self.spread_resolution is not None and self.method != "proportional":
+            raise ValueError("spread_resolution applies only to method: proportional")
+        return self
 
     @model_validator(mode="after")
     def _targets_not_negative(self) -> Scenario:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import h3.api.basic_int as h3int
 import numpy as np
 import pandas as pd
 
@@ -264,10 +265,14 @@ def allocate(
     capacity = np.where(score > 0, capacity, 0.0)
     if scenario.method == "ranked":
         placed = _ranked(group, capacity, score, need)
-    else:
+    elif scenario.spread_resolution is None:
         weight = frame["population"].to_numpy(dtype=float) * score
         capacity = np.where(weight > 0, capacity, 0.0)
         placed = _water_filled(group, len(table.names), capacity, weight, need)
+    else:
+        population = frame["population"].to_numpy(dtype=float)
+        parents = _parents(table.h3, scenario.spread_resolution)
+        placed = _spread(group, parents, capacity, score, population, need, len(table.names))
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(capacity > 0, placed / capacity, 0.0)
     developed = share * frame["capacity_m2"].to_numpy(dtype=float)
@@ -475,6 +480,45 @@ def _water_filled(
     placed = np.empty_like(placed_sorted)
     placed[order] = placed_sorted
     return placed
+
+
+def _parents(h3: np.ndarray, resolution: int) -> np.ndarray:
+    """The parent of each H3 cell at ``resolution`` (``uint64``; h3's ``cell_to_parent``)."""
+    return np.fromiter(
+        (h3int.cell_to_parent(int(cell), resolution) for cell in h3), np.uint64, len(h3)
+    )
+
+
+def _spread(
+    group: np.ndarray,
+    parents: np.ndarray,
+    capacity: np.ndarray,
+    score: np.ndarray,
+    population: np.ndarray,
+    need: np.ndarray,
+    regions: int,
+) -> np.ndarray:
+    """Proportional over areas, ranked within them: each region's demand is water-filled over
+    its parent cells (``spread_resolution``) in proportion to the population living in each
+    (capacity: the candidates' room there), then each area's share is placed on its most
+    suitable cells (:func:`_ranked`), so growth is spread like today's population but each
+    place grows as one compact extension instead of a sliver in every cell."""
+    areas = pd.DataFrame({"group": group, "parent": parents, "capacity": capacity,
+                          "population": population})  # fmt: skip
+    area_of = areas.groupby(["group", "parent"], sort=True).ngroup().to_numpy()
+    per_area = areas.groupby(["group", "parent"], sort=True).agg(
+        capacity=("capacity", "sum"), population=("population", "sum")
+    )
+    area_group = per_area.index.get_level_values("group").to_numpy()
+    area_need = pd.Series(need).groupby(group).first().reindex(area_group).to_numpy()
+    share = _water_filled(
+        area_group,
+        regions,
+        per_area["capacity"].to_numpy(dtype=float),
+        per_area["population"].to_numpy(dtype=float),
+        area_need,
+    )
+    return _ranked(area_of, capacity, score, share[area_of])
 
 
 def _summary(

@@ -155,25 +155,26 @@ def wind_cells(
     shares: pd.DataFrame,
     *,
     kommun_forbund: pd.Series,
-    development_cells: set[int] | None = None,
+    development_cells: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """:data:`~pipeline.scenarios.allocation.WIND_CELLS`: land cells that no wind exclusion
-    or setback touches (nor, when given, the scenario's development within its setback),
-    whole cells only (``eligible_m2`` the cell's land), region the kommunalförbund; the
-    preferred share from the ``wind.preferred`` selections."""
+    or setback touches (nor ``development_cells``, those within the scenario development's
+    setback), whole cells only (``eligible_m2`` the cell's land), region the
+    kommunalförbund; the preferred share from the ``wind.preferred`` selections."""
     blocked = shares["selection"].str.startswith(("wind_exclusion_", "wind_setback_"))
-    excluded = set(shares.loc[blocked, "h3"].astype(np.uint64))
-    if development_cells:
-        excluded |= development_cells
+    excluded = shares.loc[blocked, "h3"].to_numpy(dtype=np.uint64)
+    if development_cells is not None:
+        excluded = np.concatenate([excluded, development_cells.astype(np.uint64)])
+    h3 = base["h3"].to_numpy(dtype=np.uint64)
     preferred = shares[shares["selection"].str.startswith("wind_preferred_")]
     preferred_share = preferred.groupby("h3")["share"].max().clip(upper=1.0)
     cells = pd.DataFrame(
         {
-            "h3": base["h3"].to_numpy(dtype=np.uint64),
+            "h3": h3,
             "kommun_code": base["kommun_code"].to_numpy(),
             "region": base["kommun_code"].map(kommun_forbund).astype(object).to_numpy(),
             "eligible_m2": np.where(
-                base["h3"].isin(excluded), 0.0, base["cell_m2"].to_numpy(dtype=float)
+                np.isin(h3, excluded), 0.0, base["cell_m2"].to_numpy(dtype=float)
             ),
         }
     )
@@ -185,3 +186,14 @@ def wind_cells(
 def selection_shares(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``sql/scenarios/selection_shares.sql``: (selection, h3, share) of every selection."""
     return _frame(con, "scenarios/selection_shares", {})
+
+
+def cells_near(
+    h3: np.ndarray, hexagons: np.ndarray, shapes: np.ndarray, distance_m: float
+) -> np.ndarray:
+    """The cells of ``h3`` (``uint64``, with their ``hexagons`` in the same order) that lie
+    within ``distance_m`` (true distance, EPSG:3006) of any of ``shapes``, ascending."""
+    if len(shapes) == 0:
+        return np.empty(0, dtype=np.uint64)
+    hits = shapely.STRtree(hexagons).query(shapes, predicate="dwithin", distance=distance_m)[1]
+    return np.unique(np.asarray(h3, dtype=np.uint64)[hits])

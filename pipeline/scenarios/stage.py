@@ -37,6 +37,7 @@ from pipeline.config.plan import layer_buffers
 from pipeline.config.scenarios import Scenario, ScenarioSet
 from pipeline.conflicts.build import build_conflicts
 from pipeline.db import connect, run_sql, sql_literal
+from pipeline.index.h3grid import cell_polygons
 from pipeline.index.stage import present_indexed, run_index
 from pipeline.ingest import run_ingest
 from pipeline.layout import DataLayout
@@ -44,6 +45,7 @@ from pipeline.report import StageReport
 from pipeline.scenarios.allocation import allocate, allocate_wind
 from pipeline.scenarios.cells import (
     base_cells,
+    cells_near,
     selection_shares,
     settlement_cells,
     wind_cells,
@@ -217,6 +219,7 @@ def _allocate_all(
         con, catalogue, scenarios, kommun_layer=units.kommun_layer, kommun_region=region_of
     )
     shares = selection_shares(con)
+    hexagons = cell_polygons(base["h3"].to_numpy(dtype=np.uint64))
     demand = _demand(scenarios, base, kommuner)
     demand_by_region = aggregate_demand(demand, region_of)
     forbund_of = forbund.set_index("kommun_code")["kommunalforbund"]
@@ -233,11 +236,16 @@ def _allocate_all(
         frame = footprint_frame(placed, area_column="developed_m2", name=scenario.title,
                                 category=SETTLEMENT[3], status="Scenario")  # fmt: skip
         write_footprints(frame, layout.scenario_footprints(spec.name))
-        setbacks = [b.distance_m for b in scenarios.wind.setbacks if b.scenario_development]
-        _stage_layer(layout, catalogue, spec, rules, extra_buffers=setbacks)
-        near_development: set[int] = set()
-        for distance in setbacks:
-            near_development |= _touched_cells(layout, spec, distance)
+        _stage_layer(layout, catalogue, spec, rules)
+        h3 = base["h3"].to_numpy(dtype=np.uint64)
+        near_development = np.concatenate(
+            [np.empty(0, dtype=np.uint64)]
+            + [
+                cells_near(h3, hexagons, frame.geometry.to_numpy(), setback.distance_m)
+                for setback in scenarios.wind.setbacks
+                if setback.scenario_development
+            ]
+        )
         eligible = wind_cells(base, shares, kommun_forbund=forbund_of,
                               development_cells=near_development)  # fmt: skip
         wind = allocate_wind(
@@ -258,7 +266,7 @@ def _allocate_all(
             ),
             layout.scenario_footprints(wind_spec.name),
         )
-        _stage_layer(layout, catalogue, wind_spec, rules, extra_buffers=[])
+        _stage_layer(layout, catalogue, wind_spec, rules)
         results.append(
             ScenarioResult(
                 scenario=scenario,
@@ -296,30 +304,15 @@ def _demand(scenarios: ScenarioSet, base: pd.DataFrame, kommuner: pd.Series) -> 
     return demand_from_total(total, population)
 
 
-def _stage_layer(
-    layout: DataLayout,
-    catalogue: Catalogue,
-    spec: LayerSpec,
-    rules: RuleSet,
-    *,
-    extra_buffers: list[float],
-) -> None:
-    """Ingest and index one scenario layer at the buffers the rules and setbacks need."""
+def _stage_layer(layout: DataLayout, catalogue: Catalogue, spec: LayerSpec, rules: RuleSet) -> None:
+    """Ingest and index one scenario layer at the buffers the rules need."""
     report = run_ingest(spec, base_dir=catalogue.base_dir, layout=layout)
     if report.error:
         raise RuntimeError(f"scenario layer {spec.name}: {report.error}")
-    needed = layer_buffers(scenario_catalogue(catalogue, [spec]), rules).get(spec.name, [])
-    buffers = sorted({0.0, *needed, *(spec.buffer_m + b for b in extra_buffers)})
+    buffers = layer_buffers(scenario_catalogue(catalogue, [spec]), rules).get(spec.name, [0.0])
     indexed = run_index(layout, spec.name, buffers=buffers, resolution=rules.h3_resolution)
     if indexed.error:
         raise RuntimeError(indexed.error)
-
-
-def _touched_cells(layout: DataLayout, spec: LayerSpec, distance_m: float) -> set[int]:
-    """H3 cells the layer's footprints, grown by ``distance_m``, touch."""
-    path = layout.indexed_cells(spec.name, spec.buffer_m + distance_m)
-    cells = pd.read_parquet(path, columns=["h3"])
-    return set(cells["h3"].astype(np.uint64).tolist())
 
 
 def _evaluate(

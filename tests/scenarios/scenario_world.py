@@ -184,6 +184,7 @@ SCENARIOS = {
          "weights": {"near_frequent_stop": 2.0, "tatort_size": 1.0, "tatort_distance": 1.0},
          "wind_target_mw": {"Göteborgsregionen": 20}},
         {"name": "utspridd", "title": "Utspridd", "method": "proportional",
+         "spread_resolution": 7, "weights": {"tatort_distance": 1.0},
          "dwellings_per_ha": 12, "max_distance_m": 1500,
          "wind_target_mw": {"Göteborgsregionen": 20, "Sjuhärad": 10}},
     ],
