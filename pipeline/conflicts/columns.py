@@ -423,6 +423,90 @@ MART: dict[str, Table] = {
             ),
         ),
         Table(
+            "scenarios",
+            "One growth scenario of config/scenarios.yaml (docs/scenarios.md): its definition "
+            "and its totals over the study area to the horizon year.",
+            _cols(
+                ("scenario", "VARCHAR", "Scenario name (identifier in config/scenarios.yaml)."),
+                ("title", "VARCHAR", "Scenario title (Swedish)."),
+                ("description", "VARCHAR", "What the scenario assumes (Swedish)."),
+                ("method", "VARCHAR", "Allocation method: ranked (UPlan: most suitable cells "
+                 "first) or proportional (spread in proportion to today's population)."),
+                ("base_year", "INTEGER", "Year growth is counted from."),
+                ("horizon_year", "INTEGER", "Year growth is counted to."),
+                ("dwellings_per_ha", "DOUBLE", "Gross density of the new settlement."),
+                ("demand_inhabitants", "DOUBLE", "New inhabitants to house (projection: "
+                 "horizon − base per kommun, shrinking kommuner 0)."),
+                ("new_inhabitants", "DOUBLE", "New inhabitants placed on cells."),
+                ("unmet_inhabitants", "DOUBLE", "Demand that found no developable land."),
+                ("developed_ha", "DOUBLE", "New settlement, ha (exact footprint area)."),
+                ("farmland_taken_ha", "DOUBLE", "High-class farmland (scenarios.yaml "
+                 "farmland, klass >= 6) inside the new settlement, ha (exact overlay)."),
+                ("near_frequent_stop_share", "DOUBLE", "Share (0-1) of new inhabitants whose "
+                 "cell centre lies within frequent_stop.distance_m of a stop with at least "
+                 "min_departures_per_hour departures at the morning peak; NULL without growth."),
+                ("conflicts", "INTEGER", "Rows of mart.scenario_conflicts for the scenario."),
+                ("wind_target_mw", "DOUBLE", "New wind power the scenario asks for, MW."),
+                ("wind_mw", "DOUBLE", "Wind power placed on eligible cells, MW."),
+                ("wind_unmet_mw", "DOUBLE", "Wind target that found no eligible land, MW."),
+                ("wind_eligible_ha", "DOUBLE", "Land left for wind after the exclusions and "
+                 "setbacks, the scenario's new settlement among them, ha."),
+            ),
+        ),
+        Table(
+            "scenario_cells",
+            "One (scenario, H3 cell, land use) that receives new settlement (bebyggelse) or "
+            "wind power (vindkraft); geometry is the footprint: the cell's hexagon shrunk "
+            "about its centre to the allocated area (EPSG:3006).",
+            _cols(
+                ("scenario", "VARCHAR", "Scenario name (mart.scenarios)."),
+                ("h3", "UBIGINT", "H3 cell at the rule set's resolution."),
+                ("kommun_code", "VARCHAR", "Kommun that covers most of the cell."),
+                ("land_use", "VARCHAR", "bebyggelse (new settlement) or vindkraft (new wind)."),
+                ("new_inhabitants", "DOUBLE", "New inhabitants placed in the cell (0 for wind)."),
+                ("area_m2", "DOUBLE", "Land the use takes in the cell, m² (= the footprint's "
+                 "area)."),
+                ("wind_mw", "DOUBLE", "Wind power placed in the cell, MW (0 for settlement)."),
+                ("near_frequent_stop", "BOOLEAN", "The cell centre lies within reach of a "
+                 "frequent stop (see mart.scenarios.near_frequent_stop_share)."),
+                ("geometry", GEOMETRY, "The footprint, EPSG:3006."),
+            ),
+        ),
+        Table(
+            "scenario_kommun",
+            "One (scenario, kommun of the study area), zeros included: what the future costs "
+            "and gives in the kommun. A footprint counts in its cell's kommun; a conflict is "
+            "counted in every kommun it touches and its area split by area share.",
+            _cols(
+                ("scenario", "VARCHAR", "Scenario name (mart.scenarios)."),
+                ("kommun_code", "VARCHAR", "Four-digit kommun code."),
+                ("kommun_name", "VARCHAR", "Kommun name (SCB)."),
+                ("kommunalforbund", "VARCHAR", "Kommunalförbund of the kommun."),
+                ("demand_inhabitants", "DOUBLE", "New inhabitants the projection gives the "
+                 "kommun to the horizon year (0 when it shrinks)."),
+                ("new_inhabitants", "DOUBLE", "New inhabitants placed in the kommun."),
+                ("developed_ha", "DOUBLE", "New settlement in the kommun, ha."),
+                ("farmland_taken_ha", "DOUBLE", "High-class farmland (klass >= 6) inside the "
+                 "new settlement, ha (exact overlay)."),
+                ("riksintresse_ha", "DOUBLE", "Riksintressen (scenarios.yaml riksintressen, "
+                 "their union) inside the new settlement, ha."),
+                ("conflicts", "INTEGER", "Conflicts of the scenario's new land uses touching "
+                 "the kommun."),
+                *_severity_block("conflicts", "", "Conflicts touching the kommun"),
+                ("conflict_area_ha", "DOUBLE", "Conflict area inside the kommun, ha (split by "
+                 "area share)."),
+                ("near_frequent_stop_share", "DOUBLE", "Share (0-1) of the kommun's new "
+                 "inhabitants near a frequent stop; NULL when it gets none."),
+                ("wind_mw", "DOUBLE", "New wind power placed in the kommun, MW."),
+                ("wind_ha", "DOUBLE", "Land the new wind power takes, ha."),
+                ("wind_eligible_ha", "DOUBLE", "Land eligible for wind under the scenario "
+                 "(exclusions, setbacks and 1 km from its new settlement), ha; whole H3 cells "
+                 "no exclusion or setback touches."),
+                ("wind_eligible_today_ha", "DOUBLE", "The same without any new settlement "
+                 "(today), ha."),
+            ),
+        ),
+        Table(
             "publication",
             "One row: the release this file belongs to. Every output of a release carries "
             "the same release_id.",
@@ -436,6 +520,16 @@ MART: dict[str, Table] = {
         ),
     )
 }  # fmt: skip
+MART["scenario_conflicts"] = Table(
+    "scenario_conflicts",
+    "One conflict of a scenario's new land use (settlement or wind) under the same rules as "
+    "mart.conflicts, the scenario's layers standing in for the layers scenarios.yaml "
+    "evaluated_as names; the columns of mart.conflicts after the scenario's name.",
+    (Column("scenario", "VARCHAR", "Scenario name (mart.scenarios)."),
+     *MART["conflicts"].columns),
+)  # fmt: skip
+#: The tables the scenarios stage writes (:mod:`pipeline.scenarios.stage`).
+SCENARIO_TABLES = ("scenarios", "scenario_cells", "scenario_conflicts", "scenario_kommun")
 
 
 def table_schema(table: str) -> list[tuple[str, str, str]]:

@@ -21,7 +21,7 @@ from pipeline.config.models import Catalogue, RuleSet
 from pipeline.config.plan import layer_buffers
 from pipeline.config.scenarios import ScenarioSet
 from pipeline.conflicts.build import build_conflicts, inputs_key
-from pipeline.conflicts.columns import MART
+from pipeline.conflicts.columns import MART, SCENARIO_TABLES
 from pipeline.history.store import apply_history, last_published_inputs_key
 from pipeline.index.stage import current_index_key, present_indexed
 from pipeline.layout import DataLayout
@@ -41,8 +41,11 @@ BUILD_AND_PUBLISH_VERSION = source_fingerprint(
     "pipeline/db.py", "pipeline/layout.py", "pipeline/schemas.py",
     "sql/conflicts", "sql/history", "sql/checks", "sql/publish", "sql/trust", "sql/scenarios",
 )  # fmt: skip
-#: The mart tables this stage builds (``publication`` is added by the publish stage).
-BUILT_TABLES = tuple(name for name in MART if name != "publication")
+#: The mart tables this stage builds (``publication`` is added by the publish stage, the
+#: scenario tables by the scenarios stage).
+BUILT_TABLES = tuple(
+    name for name in MART if name != "publication" and name not in SCENARIO_TABLES
+)
 #: Build folders of other runs older than this are removed after a publication; younger
 #: ones may belong to a run still in progress.
 STALE_BUILD_S = 6 * 3600

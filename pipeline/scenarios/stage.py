@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -36,12 +37,13 @@ from pipeline.config.models import Catalogue, LayerSpec, Rule, RuleSet, Selector
 from pipeline.config.plan import layer_buffers
 from pipeline.config.scenarios import Scenario, ScenarioSet
 from pipeline.conflicts.build import build_conflicts
+from pipeline.conflicts.columns import SCENARIO_TABLES
+from pipeline.conflicts.stage import ConflictsReport
 from pipeline.db import connect, run_sql, sql_literal
 from pipeline.index.h3grid import cell_polygons
 from pipeline.index.stage import present_indexed, run_index
 from pipeline.ingest import run_ingest
 from pipeline.layout import DataLayout
-from pipeline.report import StageReport
 from pipeline.scenarios.allocation import allocate, allocate_wind
 from pipeline.scenarios.cells import (
     base_cells,
@@ -64,8 +66,6 @@ from pipeline.scenarios.footprints import (
     write_footprints,
 )
 
-#: The mart tables this stage writes.
-SCENARIO_TABLES = ("scenarios", "scenario_cells", "scenario_conflicts", "scenario_kommun")
 #: The two new land uses of a scenario: (layer suffix, theme, label, category).
 SETTLEMENT = ("bebyggelse", "development", "Ny bebyggelse", "Bostäder")
 WIND = ("vindkraft", "wind", "Ny vindkraft", "Vindkraft")
@@ -152,28 +152,31 @@ def run_scenarios(
     scenarios: ScenarioSet | None,
     *,
     run_id: str,
-) -> StageReport:
+) -> ConflictsReport:
     """Allocate, evaluate and summarise every scenario into ``layout.run_build(run_id)``.
 
     Skips when this run has no build (the conflicts stage found nothing changed). Without a
     scenarios file the four tables are written empty, so the published schema is the same.
+    The report's ``tables`` hold each table's metadata (row count, database) by name.
     """
     work_db = layout.run_build(run_id)
     if not work_db.exists():
-        return StageReport(
+        return ConflictsReport(
             status="unchanged",
             skipped=True,
             reason="the conflicts stage built nothing for this run",
             lines=["scenarios: nothing changed since the last run; skipped"],
+            tables={table: {"skipped": True} for table in SCENARIO_TABLES},
         )
     started = time.monotonic()
     with connect(work_db) as con:
         run_sql(con, "scenarios/create_tables", {})
         if scenarios is None:
-            return StageReport(
+            return ConflictsReport(
                 status="none",
                 lines=["scenarios: no scenarios file; the scenario tables are empty"],
                 metadata={"scenarios": 0},
+                tables=_table_metadata(con, work_db),
             )
         results = _allocate_all(con, layout, catalogue, rules, scenarios)
     for result in results:
@@ -184,16 +187,32 @@ def run_scenarios(
             "SELECT scenario, new_inhabitants, developed_ha, conflicts, wind_mw "
             "FROM mart.scenarios ORDER BY scenario"
         ).fetchall()
+        tables = _table_metadata(con, work_db)
     lines = [
         f"scenario {name}: {inhabitants:,.0f} new inhabitants on {ha:,.1f} ha, "
         f"{conflicts} conflicts, {mw:,.0f} MW wind"
         for name, inhabitants, ha, conflicts, mw in rows
     ]
-    return StageReport(
+    return ConflictsReport(
         status="built",
         lines=[*lines, f"scenarios: {len(rows)} built in {time.monotonic() - started:.1f} s"],
         metadata={"scenarios": len(rows), "names": ", ".join(r[0] for r in rows)},
+        tables=tables,
     )
+
+
+def _table_metadata(con: duckdb.DuckDBPyConnection, work_db: Path) -> dict[str, dict[str, object]]:
+    """Per scenario table: its row count and where it was built."""
+    metadata: dict[str, dict[str, object]] = {}
+    for table in SCENARIO_TABLES:
+        (count,) = con.execute(f"SELECT count(*) FROM mart.{table}").fetchone() or (0,)
+        metadata[table] = {
+            "skipped": False,
+            "database": str(work_db),
+            "table": f"mart.{table}",
+            "dagster/row_count": int(count),
+        }
+    return metadata
 
 
 def _allocate_all(
