@@ -8,6 +8,7 @@ from functools import cache
 import dagster as dg
 
 from pipeline.config import Catalogue, RuleSet, Settings, load_settings
+from pipeline.config.scenarios import ScenarioSet, load_configured_scenarios
 from pipeline.layout import DataLayout
 from pipeline.locking import writer_lock
 from pipeline.report import StageReport
@@ -32,6 +33,15 @@ def configured() -> tuple[Settings, Catalogue, RuleSet]:
     (:mod:`assets_defs.resources`)."""
     settings = load_settings()
     return settings, *load_configuration(settings.catalogue_path, settings.rules_path)
+
+
+@cache
+def configured_scenarios() -> ScenarioSet | None:
+    """The growth scenarios of this run (``LANDUSE_SCENARIOS``, else ``scenarios.yaml``
+    beside the rules; none without either), read with the configuration at load time: the
+    layers they read are indexed like the rules' layers."""
+    settings, catalogue, rules = configured()
+    return load_configured_scenarios(settings.rules_path, catalogue, rules)
 
 
 def features_key(layer: str) -> dg.AssetKey:

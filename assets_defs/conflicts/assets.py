@@ -10,6 +10,7 @@ from assets_defs.common import (
     OWNERS,
     cells_key,
     configured,
+    configured_scenarios,
     features_key,
     materialize,
     progress,
@@ -42,7 +43,9 @@ def column_schema(table: str) -> dg.TableSchema:
             owners=OWNERS,
             code_version=CONFLICTS_CODE_VERSION,
             skippable=True,
-            deps=[cells_key(name) for name in layer_buffers(*configured()[1:])]
+            deps=[
+                cells_key(name) for name in layer_buffers(*configured()[1:], configured_scenarios())
+            ]
             + [features_key(name) for name in configured()[1].names],
         )
         for table in BUILT_TABLES
@@ -63,7 +66,9 @@ def conflict_tables(
     run_id = context.run.run_id
     data = landuse.layout
     with step_lock(context, data):
-        report = run_conflicts(data, catalogue, rules, run_id=run_id)
+        report = run_conflicts(
+            data, catalogue, rules, run_id=run_id, scenarios=configured_scenarios()
+        )
         quiet = (
             record_quiet_night(
                 data,

@@ -6,6 +6,7 @@ from assets_defs.common import (
     OWNERS,
     cells_key,
     configured,
+    configured_scenarios,
     features_key,
     materialize,
     step_lock,
@@ -45,7 +46,7 @@ def build_index_asset(
 @dg.definitions
 def defs() -> dg.Definitions:
     _, catalogue, rules = configured()
-    buffers = layer_buffers(catalogue, rules)
+    buffers = layer_buffers(catalogue, rules, configured_scenarios())
     return dg.Definitions(
         assets=[
             build_index_asset(spec, buffers[spec.name], rules.h3_resolution)

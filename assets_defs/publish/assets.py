@@ -13,6 +13,7 @@ from assets_defs.common import (
     step_lock,
 )
 from assets_defs.resources import LanduseSettings
+from pipeline.conflicts.columns import SCENARIO_TABLES
 from pipeline.conflicts.stage import BUILT_TABLES
 from pipeline.layout import DATABASE
 from pipeline.publish.maps import png_preview_markdown
@@ -61,7 +62,7 @@ _SPECS = {
             owners=OWNERS,
             code_version=PUBLISH_CODE_VERSION,
             skippable=True,
-            deps=[dg.AssetKey(table) for table in BUILT_TABLES],
+            deps=[dg.AssetKey(table) for table in (*BUILT_TABLES, *SCENARIO_TABLES)],
         )
         for key, (kinds, text) in _SPECS.items()
     ],
