@@ -346,3 +346,46 @@ def test_proportional_is_water_filling(seed: int) -> None:
         level = partial["x"] / partial["w"]
         assert level.max() == pytest.approx(level.min(), rel=1e-9)
         assert (full["cap"] / full["w"] <= level.min() * (1 + 1e-9)).all()
+
+
+def test_spread_is_proportional_over_areas_and_compact_within_them() -> None:
+    """Two resolution-7 areas of one kommun: A with 300 inhabitants today, B with 100.
+    40 newcomers at 10 dwellings/ha × 2 persons = 20 per hectare, each cell 0.5 ha = 10
+    inhabitants: A gets 30 (3 whole cells, its three most suitable), B 10 (one cell), none
+    a sliver; cell by cell water-filling would have spread them over every populated cell."""
+    import h3.api.basic_int as h3int
+
+    area_a, area_b = (h3int.latlng_to_cell(58.0, lng, 7) for lng in (12.0, 12.2))
+    rows = []
+    for area, population in ((area_a, 300.0), (area_b, 100.0)):
+        children = sorted(h3int.cell_to_children(area, 9))[:10]
+        for i, cell in enumerate(children):
+            # today's people live in the first two cells (built: no room); the rest is free
+            rows.append((cell, population / 2 if i < 2 else 0.0, 0.0 if i < 2 else 0.5 * HA,
+                         float(i)))  # fmt: skip
+    cells = pd.DataFrame(rows, columns=["h3", "population", "capacity_m2", "distance"])
+    cells = cells.assign(
+        h3=cells["h3"].astype(np.uint64), region="1480", cell_m2=HA, near_frequent_stop=False,
+        tatort_population=1_000.0, tatort_distance_m=cells["distance"] * 100,
+        suitability_factor=1.0,
+    ).drop(columns="distance")  # fmt: skip
+    spread = UTSPRIDD.model_copy(
+        update={"spread_resolution": 7, "weights": Weights(tatort_distance=1.0)}
+    )
+    result = allocate(cells, pd.Series({"1480": 40.0}), spread, persons_per_dwelling=PERSONS)
+    placed = result.cells.set_index("h3")["new_inhabitants"]
+    parent = placed.index.map(lambda c: h3int.cell_to_parent(int(c), 7))
+    assert placed.groupby(parent).sum().to_dict() == {area_a: 30.0, area_b: 10.0}
+    assert sorted(placed.to_numpy()) == [10.0] * 4
+    # nearest the tätort first: the free cells with the smallest distance in each area
+    nearest = cells[cells["capacity_m2"] > 0].sort_values("tatort_distance_m")
+    first_a = [c for c in nearest["h3"] if h3int.cell_to_parent(int(c), 7) == area_a][:3]
+    assert set(first_a) <= set(placed.index)
+    cell_by_cell = allocate(cells, pd.Series({"1480": 40.0}), UTSPRIDD, persons_per_dwelling=2)
+    assert cell_by_cell.cells.empty  # only built cells have people, and they have no room
+    assert cell_by_cell.regions["unmet"].sum() == 40.0
+
+
+def test_spread_resolution_needs_the_proportional_method() -> None:
+    with pytest.raises(ValueError, match="spread_resolution applies only"):
+        Scenario(name="x", title="X", method="ranked", dwellings_per_ha=10, spread_resolution=7)
