@@ -150,3 +150,57 @@ def test_rerun_is_deterministic(built: tuple[World, Path]) -> None:
     second = rows(again, "SELECT scenario, h3, land_use, new_inhabitants, area_m2 "
                          "FROM mart.scenario_cells ORDER BY ALL")  # fmt: skip
     assert first == second
+
+
+def test_a_changed_scenario_or_projection_rebuilds_and_nothing_else_does(
+    built: tuple[World, Path],
+) -> None:
+    from pipeline.conflicts.stage import current_inputs_key
+
+    world, _ = built
+    layout = world.settings.layout
+    path = world.root / "scenarios.yaml"
+    scenarios = load_scenarios(path, world.catalogue)
+    key = current_inputs_key(layout, world.catalogue, world.rules, scenarios)
+    assert current_inputs_key(layout, world.catalogue, world.rules, scenarios) == key
+    denser = scenarios.model_copy(update={"persons_per_dwelling": 2.5})
+    assert current_inputs_key(layout, world.catalogue, world.rules, denser) != key
+    assert current_inputs_key(layout, world.catalogue, world.rules, None) != key
+    projection = world.root / "prognos.csv"
+    before = projection.read_text(encoding="utf-8")
+    try:
+        projection.write_text(before.replace("63000", "64000"), encoding="utf-8")
+        assert current_inputs_key(layout, world.catalogue, world.rules, scenarios) != key
+    finally:
+        projection.write_text(before, encoding="utf-8")
+
+
+def test_without_a_scenarios_file_the_tables_are_there_and_empty(
+    built: tuple[World, Path],
+) -> None:
+    world, _ = built
+    layout = world.settings.layout
+    build = layout.run_build("noscenarios")
+    build.parent.mkdir(parents=True, exist_ok=True)
+    build.write_bytes(world.database.read_bytes())
+    report = run_scenarios(layout, world.catalogue, world.rules, None, run_id="noscenarios")
+    assert report.status == "none"
+    counts = rows(build, "SELECT (SELECT count(*) FROM mart.scenarios), "
+                         "(SELECT count(*) FROM mart.scenario_kommun)")  # fmt: skip
+    assert counts == [(0, 0)]
+    assert {t: m["dagster/row_count"] for t, m in report.tables.items()} == {
+        "scenarios": 0, "scenario_cells": 0, "scenario_conflicts": 0, "scenario_kommun": 0
+    }  # fmt: skip
+
+
+def test_scenarios_file_is_found_beside_the_rules_or_named(tmp_path: Path) -> None:
+    from pipeline.config.scenarios import scenarios_path
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("", encoding="utf-8")
+    assert scenarios_path(rules, {}) is None
+    (tmp_path / "scenarios.yaml").write_text("", encoding="utf-8")
+    assert scenarios_path(rules, {}) == (tmp_path / "scenarios.yaml").resolve()
+    assert scenarios_path(rules, {"LANDUSE_SCENARIOS": "none"}) is None
+    other = tmp_path / "other.yaml"
+    assert scenarios_path(rules, {"LANDUSE_SCENARIOS": str(other)}) == other.resolve()
