@@ -24,13 +24,15 @@ def built_world(tmp_path_factory: pytest.TempPathFactory) -> BuiltWorld:
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch):
     """Point LANDUSE_* at nothing and forget the cached configuration afterwards."""
-    from assets_defs.common import configured
+    from assets_defs.common import configured, configured_scenarios
 
-    for var in ("LANDUSE_CATALOGUE", "LANDUSE_RULES", "LANDUSE_DATA_DIR"):
+    for var in ("LANDUSE_CATALOGUE", "LANDUSE_RULES", "LANDUSE_DATA_DIR", "LANDUSE_SCENARIOS"):
         monkeypatch.delenv(var, raising=False)
     configured.cache_clear()
+    configured_scenarios.cache_clear()
     yield monkeypatch
     configured.cache_clear()
+    configured_scenarios.cache_clear()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -48,7 +48,7 @@ def test_the_walkthrough_runs_as_written(tmp_path: Path) -> None:
     (commands,) = _blocks("sh")
     assert commands.rstrip().endswith("make run")
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home")}
-    for var in ("LANDUSE_CATALOGUE", "LANDUSE_RULES", "LANDUSE_DATA_DIR"):
+    for var in ("LANDUSE_CATALOGUE", "LANDUSE_RULES", "LANDUSE_DATA_DIR", "LANDUSE_SCENARIOS"):
         env.pop(var, None)
     run = subprocess.run(
         ["bash", "-ec", commands.replace("make run", f"make --no-print-directory -C {ROOT} run")],
