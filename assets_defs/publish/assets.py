@@ -23,6 +23,8 @@ from pipeline.publish.outputs import (
     MAP_HTML,
     MAP_PNG,
     REPORTS,
+    SCENARIO_HTML,
+    SCENARIO_PNG,
     SUMMARY_JSON,
     ZONES_PARQUET,
 )
@@ -44,6 +46,9 @@ _SPECS = {
                             "GeoParquet 1.1 (WKB, EPSG:3006, bbox covering column)."),
     "conflict_map": ({"matplotlib", "folium"}, f"``out/{MAP_PNG}`` (EPSG:3006, top ten zones "
                      f"labelled) and ``out/{MAP_HTML}`` (offline Leaflet, one toggle per rule)."),
+    "scenario_map": ({"matplotlib", "html"}, f"``out/{SCENARIO_PNG}`` (EPSG:3006, one panel "
+                     f"per growth scenario) and ``out/{SCENARIO_HTML}`` (offline Leaflet, one "
+                     "map per scenario in step, kommun table)."),
     "run_summary": ({"json"}, f"``out/{SUMMARY_JSON}``: release id, counts per severity and "
                     "kommunalförbund, top conflicts, files with SHA-256."),
     "kommun_reports": ({"html"}, f"``out/{REPORTS}/{INDEX}`` and ``out/{REPORTS}/<kommun_code>"
@@ -116,6 +121,11 @@ def published_release(
             "png": dg.MetadataValue.path(str(out / MAP_PNG)),
             "html": dg.MetadataValue.path(str(out / MAP_HTML)),
             "preview": dg.MetadataValue.md(png_preview_markdown(release.path / MAP_PNG)),
+        },
+        "scenario_map": {
+            "png": dg.MetadataValue.path(str(out / SCENARIO_PNG)),
+            "html": dg.MetadataValue.path(str(out / SCENARIO_HTML)),
+            "preview": dg.MetadataValue.md(png_preview_markdown(release.path / SCENARIO_PNG)),
         },
         "run_summary": {"path": dg.MetadataValue.path(str(out / SUMMARY_JSON))},
         "kommun_reports": {

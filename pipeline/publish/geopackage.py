@@ -9,6 +9,12 @@ Layers (all geometry EPSG:3006, column ``geom``; list columns flattened to ``', 
 - ``conflict_zones`` (MultiPolygon): one contiguous conflict area of one rule
 - ``conflict_cells`` (Polygon): one (H3 cell, rule) as its hexagon
 - ``kommun_summary`` (MultiPolygon): one kommun with its figures
+- ``scenario_<name>`` (MultiPolygon), one per growth scenario: one (H3 cell, land use) of
+  ``mart.scenario_cells``, its footprint, land use, new inhabitants, area, MW and kommun
+- ``kommun_scenario_<name>`` (MultiPolygon), one per scenario: one kommun of the study area
+  with its row of ``mart.scenario_kommun`` (one layer per scenario, not one layer of every
+  scenario: in QGIS each can be switched and styled alone, and overlapping copies of the
+  same kommun never hide one another; docs/outputs.md)
 - ``layer_status``, ``rule_summary``, ``publication`` (no geometry)
 - ``layer_styles`` (no geometry): QGIS's style table, one default QML/SLD per spatial layer
 
@@ -33,7 +39,14 @@ from pipeline import TARGET_CRS
 from pipeline.conflicts.columns import MART
 from pipeline.db import connect, sql
 from pipeline.index.h3grid import cell_polygons
-from pipeline.publish.styles import LayerStyle, score_style, severity_style
+from pipeline.publish.scenarios import footprint_label, land_use_title, scenario_rows
+from pipeline.publish.styles import (
+    LayerStyle,
+    farmland_style,
+    land_use_style,
+    score_style,
+    severity_style,
+)
 
 GEOMETRY_COLUMN = "geom"
 #: Metadata key holding the release id in the GeoPackage.
@@ -43,6 +56,9 @@ GPKG_VERSION = "1.2"
 #: Layers written only when they have rows (so a file without line or point conflicts has
 #: exactly the layers it had before they existed).
 OPTIONAL_LAYERS = ("conflict_lines", "conflict_points")
+#: Layer name prefixes of a scenario's footprints and of its kommun figures.
+SCENARIO_PREFIX = "scenario_"
+KOMMUN_SCENARIO_PREFIX = "kommun_scenario_"
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,32 @@ LAYERS: tuple[GpkgLayer, ...] = (
 )  # fmt: skip
 
 
+def scenario_layers(scenarios: list[str]) -> tuple[GpkgLayer, ...]:
+    """The two layers of each scenario: ``scenario_<name>`` and ``kommun_scenario_<name>``
+    (names are identifiers, ``^[a-z][a-z0-9_]*$``, so no two layers share a name)."""
+    layers: list[GpkgLayer] = []
+    for name in scenarios:
+        layers.append(
+            GpkgLayer(
+                f"{SCENARIO_PREFIX}{name}",
+                "publish/gpkg_scenario_cells",
+                "MultiPolygon",
+                MART["scenario_cells"].grain + f" Scenario {name}.",
+                {"scenario": name},
+            )
+        )
+        layers.append(
+            GpkgLayer(
+                f"{KOMMUN_SCENARIO_PREFIX}{name}",
+                "publish/gpkg_scenario_kommun",
+                "MultiPolygon",
+                MART["scenario_kommun"].grain + f" Scenario {name}; geometry: the kommun.",
+                {"scenario": name},
+            )
+        )
+    return tuple(layers)  # fmt: skip
+
+
 def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[str, int]:
     """Write every layer of :data:`LAYERS` and their QGIS styles; return rows per layer.
 
@@ -99,13 +141,18 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
         raise FileExistsError(f"{target} exists; a release file is written once")
     counts: dict[str, int] = {}
     with connect(database, read_only=True) as con:
+        scenarios = [row["scenario"] for row in scenario_rows(con)]
+        layers = LAYERS + scenario_layers(scenarios)
         tables = {
             layer.name: con.execute(sql(layer.query), dict(layer.params)).to_arrow_table()
-            for layer in LAYERS
+            for layer in layers
         }
     tables["conflict_cells"] = _with_hexagons(tables["conflict_cells"])
+    for name in scenarios:
+        layer_name = f"{SCENARIO_PREFIX}{name}"
+        tables[layer_name] = _with_footprint_text(tables[layer_name])
     first = True
-    for layer in LAYERS:
+    for layer in layers:
         table = tables[layer.name]
         if layer.name in OPTIONAL_LAYERS and table.num_rows == 0:
             continue
@@ -135,7 +182,7 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
         append=True,
         layer_options={"DESCRIPTION": "One row: the release this file belongs to."},
     )
-    styles = default_styles(tables, counts)
+    styles = default_styles(tables, counts) + scenario_styles(tables, scenarios)
     pyogrio.write_arrow(
         styles_table(styles),
         target,
@@ -152,6 +199,40 @@ def _with_hexagons(table: pa.Table) -> pa.Table:
     cells = table.column("h3").to_numpy(zero_copy_only=False).astype(np.uint64)
     wkb = shapely.to_wkb(cell_polygons(cells)) if len(cells) else np.array([], dtype=object)
     return table.append_column("geometry", pa.array(list(wkb), type=pa.binary()))
+
+
+def _with_footprint_text(table: pa.Table) -> pa.Table:
+    """Add ``land_use_title`` and ``label`` (Swedish) to a scenario's footprint rows, before
+    the geometry column."""
+    uses = table.column("land_use").to_pylist()
+    labels = [
+        footprint_label(use, inhabitants, mw)
+        for use, inhabitants, mw in zip(uses, table.column("new_inhabitants").to_pylist(),
+                                        table.column("wind_mw").to_pylist(), strict=True)
+    ]  # fmt: skip
+    at = table.schema.get_field_index("geometry")
+    table = table.add_column(at, "label", pa.array(labels, pa.string()))
+    return table.add_column(
+        at, "land_use_title", pa.array([land_use_title(u) for u in uses], pa.string())
+    )
+
+
+def scenario_styles(tables: dict[str, pa.Table], scenarios: list[str]) -> list[LayerStyle]:
+    """The default QGIS style of each scenario's two layers: footprints by land use, kommuner
+    graduated by farmland taken with classes shared by every scenario (the same colour is the
+    same hectares in each layer)."""
+    farmland = [
+        value
+        for name in scenarios
+        for value in tables[f"{KOMMUN_SCENARIO_PREFIX}{name}"]
+        .column("farmland_taken_ha")
+        .to_pylist()
+    ]
+    styles: list[LayerStyle] = []
+    for name in scenarios:
+        styles.append(land_use_style(f"{SCENARIO_PREFIX}{name}", GEOMETRY_COLUMN))
+        styles.append(farmland_style(f"{KOMMUN_SCENARIO_PREFIX}{name}", GEOMETRY_COLUMN, farmland))
+    return styles
 
 
 def default_styles(tables: dict[str, pa.Table], written: dict[str, int]) -> list[LayerStyle]:

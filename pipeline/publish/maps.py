@@ -70,14 +70,14 @@ BASE_TEXT = "Hav och större sjöar (och land utanför Sverige)"
 SCORE_TEXT = "Poäng: regelns vikt × yta i km² × värdefaktorer; högre är allvarligare."
 
 
-def _frame(table: pa.Table) -> gpd.GeoDataFrame:
+def arrow_frame(table: pa.Table) -> gpd.GeoDataFrame:
     """GeoDataFrame (EPSG:3006) from an Arrow table whose ``geometry`` column is WKB."""
     wkb = table.column("geometry").to_numpy(zero_copy_only=False)
     geometry = gpd.GeoSeries(shapely.from_wkb(wkb), crs=CRS)
     return gpd.GeoDataFrame(table.drop_columns(["geometry"]).to_pandas(), geometry=geometry)
 
 
-def _query(database: Path, name: str, params: dict[str, object] | None = None) -> pa.Table:
+def query_release(database: Path, name: str, params: dict[str, object] | None = None) -> pa.Table:
     with connect(database, read_only=True) as con:
         return con.execute(sql(name), params or {}).to_arrow_table()
 
@@ -88,12 +88,12 @@ def _colour(severity: str) -> str:
 
 def run_date(database: Path) -> date:
     """The date of the run a release was published by (the reports show the same)."""
-    (row,) = _query(database, "publish/report_publication").to_pylist()
+    (row,) = query_release(database, "publish/report_publication").to_pylist()
     return row["run_date"]
 
 
 #: The light box behind a kommun name on the PNG map.
-_NAME_BOX = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6}
+NAME_BOX = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6}
 
 
 def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -> Path:
@@ -105,19 +105,19 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    kommuner = _frame(_query(database, "publish/map_kommuner"))
-    zones = _frame(_query(database, "publish/map_zones"))
+    kommuner = arrow_frame(query_release(database, "publish/map_kommuner"))
+    zones = arrow_frame(query_release(database, "publish/map_zones"))
     fig = Figure(figsize=(9, 11), dpi=130)
     ax = fig.add_subplot()
     ax.set_aspect("equal")
     extent = kommuner if len(kommuner) else zones
-    bounds = _bounds(extent)
+    bounds = bounds_of(extent)
     base = basemap.base_in(bounds)
-    _draw_base(ax, base)
+    draw_base(ax, base)
     kommuner.boundary.plot(ax=ax, color="#6b6b6b", linewidth=0.5, zorder=1)
     for row in kommuner.itertuples():
         ax.text(row.label_x, row.label_y, row.kommun_name, ha="center", va="center",
-                fontsize=5.5, color="#3a3a3a", zorder=3, bbox=_NAME_BOX)  # fmt: skip
+                fontsize=5.5, color="#3a3a3a", zorder=3, bbox=NAME_BOX)  # fmt: skip
     for severity in SEVERITY_COLOURS:
         part = zones[zones["severity"] == severity]
         if len(part):
@@ -130,7 +130,7 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
         ax.set_ylim(ymin - pad, ymax + pad)
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     view = shapely.box(x0, y0, x1, y1)
-    _draw_lake_names(ax, base, view)
+    draw_lake_names(ax, base, view)
     places = [
         p for p in basemap.read_places(database, min_population=PNG_PLACE_MIN_POPULATION)
         if view.contains(shapely.Point(p.x, p.y))
@@ -139,7 +139,7 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
         ax.plot(place.x, place.y, marker="o", markersize=2.5, color="#1d1d1b", zorder=3.5)
         ax.annotate(place.name, (place.x, place.y), xytext=(3, 2), textcoords="offset points",
                     fontsize=6.5, fontweight="bold", color="#1d1d1b", zorder=3.5,
-                    bbox=_NAME_BOX)  # fmt: skip
+                    bbox=NAME_BOX)  # fmt: skip
     for row in zones.nsmallest(top, "rank").itertuples():
         point = row.geometry.representative_point()
         ax.annotate(
@@ -148,8 +148,8 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
             bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#444", "alpha": 0.85},
             arrowprops={"arrowstyle": "-", "color": "#444", "lw": 0.5},
         )  # fmt: skip
-    _scale_bar(ax)
-    _north_arrow(ax)
+    scale_bar(ax)
+    north_arrow(ax)
     handles = [
         Patch(facecolor=_colour(s), edgecolor=_colour(s), label=swedish.severity(s))
         for s in SEVERITY_COLOURS
@@ -176,7 +176,7 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
     return target
 
 
-def _bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+def bounds_of(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
     """``xmin, ymin, xmax, ymax`` of ``frame``; NaN when it is empty."""
     if not len(frame):
         return (math.nan,) * 4
@@ -184,7 +184,7 @@ def _bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
     return xmin, ymin, xmax, ymax
 
 
-def _draw_base(ax: object, base: basemap.Base) -> None:
+def draw_base(ax: object, base: basemap.Base) -> None:
     """Sea (the axes' background), land and the large lakes under everything else."""
     if base.empty:
         return
@@ -196,14 +196,14 @@ def _draw_base(ax: object, base: basemap.Base) -> None:
             ax=ax, color=basemap.LAKE, edgecolor="#b5cde0", linewidth=0.4, zorder=0.5)  # fmt: skip
 
 
-def _draw_lake_names(ax: object, base: basemap.Base, view: BaseGeometry) -> None:
+def draw_lake_names(ax: object, base: basemap.Base, view: BaseGeometry) -> None:
     for lake in base.lakes:
         if lake.name and view.contains(lake.label):
             ax.text(lake.label.x, lake.label.y, lake.name, ha="center", va="center",  # type: ignore[attr-defined]
                     fontsize=9, style="italic", color=basemap.WATER_TEXT, zorder=1)  # fmt: skip
 
 
-def _scale_bar(ax: object) -> None:
+def scale_bar(ax: object) -> None:
     """A scale bar of a round length (1, 2 or 5 × 10^k m) about a fifth of the map width."""
     x0, x1 = ax.get_xlim()  # type: ignore[attr-defined]
     y0, y1 = ax.get_ylim()  # type: ignore[attr-defined]
@@ -216,7 +216,7 @@ def _scale_bar(ax: object) -> None:
             fontsize=8, zorder=5)  # fmt: skip
 
 
-def _north_arrow(ax: object) -> None:
+def north_arrow(ax: object) -> None:
     """An arrow pointing to grid north (EPSG:3006 northing is up) in the top right corner."""
     ax.annotate("N", xy=(0.95, 0.97), xytext=(0.95, 0.89), xycoords="axes fraction",  # type: ignore[attr-defined]
                 ha="center", va="center", fontsize=11, fontweight="bold",
@@ -254,7 +254,7 @@ def escape_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def _to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = frame.to_crs("EPSG:4326")
     out["geometry"] = shapely.transform(out.geometry.values, lambda xy: np.round(xy, HTML_DECIMALS))
     return out
@@ -349,10 +349,12 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
 
     # every text a source may have written is escaped before it reaches the page
     simplify: dict[str, object] = {"tolerance_m": HTML_SIMPLIFY_M}
-    conflicts = popup_frame(_to_wgs84(_frame(_query(database, "publish/map_conflicts", simplify))))
-    borders = _frame(_query(database, "publish/map_kommun_borders", simplify))
-    kommuner = escape_text(_to_wgs84(borders))
-    rules = _query(database, "publish/map_rules").to_pylist()
+    conflicts = popup_frame(
+        to_wgs84(arrow_frame(query_release(database, "publish/map_conflicts", simplify)))
+    )
+    borders = arrow_frame(query_release(database, "publish/map_kommun_borders", simplify))
+    kommuner = escape_text(to_wgs84(borders))
+    rules = query_release(database, "publish/map_rules").to_pylist()
     title = f"Markanvändningskonflikter, körning {swedish.long_date(run_date(database))}"
     bounds = (kommuner if len(kommuner) else conflicts).total_bounds
     fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=False)
@@ -365,7 +367,7 @@ def write_html(database: Path, target: Path, *, release_id: str, tiles: str | No
     header.add_child(branca.element.Element(f"<title>{html.escape(title)}</title>"))
     header.add_child(branca.element.Element(f"<style>{style}{MAP_CSS}</style>"))
     header.add_child(branca.element.Element(f"<script>{script}</script>"))
-    base = basemap.base_in(_bounds(borders))
+    base = basemap.base_in(bounds_of(borders))
     _add_base(fmap, base)
     if len(kommuner):
         folium.GeoJson(
@@ -447,6 +449,18 @@ def _place_tier(population: float | None) -> str:
     return "place-minor"
 
 
+def base_frame(base: basemap.Base) -> gpd.GeoDataFrame:
+    """Land and the large lakes (``kind``: land or lake) simplified by
+    :data:`BASE_SIMPLIFY_M` in EPSG:3006, then in EPSG:4326 for a Leaflet map."""
+    shapes = gpd.GeoDataFrame(
+        {"kind": ["land"] + ["lake"] * len(base.lakes)},
+        geometry=[base.land, *(lake.geometry for lake in base.lakes)],
+        crs=CRS,
+    )
+    shapes["geometry"] = shapes.simplify(BASE_SIMPLIFY_M)
+    return to_wgs84(shapes)
+
+
 def _add_base(fmap: folium.Map, base: basemap.Base) -> None:
     """Land and the large lakes as a non-interactive layer under everything (the sea is the
     map's background, :data:`BASE_CSS`), the lakes named; nothing when the window holds no
@@ -456,13 +470,7 @@ def _add_base(fmap: folium.Map, base: basemap.Base) -> None:
 
     if base.empty:
         return
-    shapes = gpd.GeoDataFrame(
-        {"kind": ["land"] + ["lake"] * len(base.lakes)},
-        geometry=[base.land, *(lake.geometry for lake in base.lakes)],
-        crs=CRS,
-    )
-    shapes["geometry"] = shapes.simplify(BASE_SIMPLIFY_M)
-    frame = _to_wgs84(shapes)
+    frame = base_frame(base)
     colours = {"land": basemap.LAND, "lake": basemap.LAKE}
     folium.GeoJson(
         frame.to_json(drop_id=True), name="Land och sjöar", control=False, interactive=False,

@@ -34,6 +34,7 @@ from pipeline.publish.release import (
     swap,
 )
 from pipeline.publish.reports.pages import INDEX, reports_release_id, write_reports
+from pipeline.publish.scenario_maps import write_scenario_html, write_scenario_png
 from pipeline.publish.summary import summary_document, write_summary_json
 
 GEOPACKAGE = "conflicts.gpkg"
@@ -41,6 +42,9 @@ GEOPACKAGE = "conflicts.gpkg"
 CONFLICTS_PARQUET, ZONES_PARQUET = GEOPARQUET_FILES
 MAP_PNG = "conflict_map.png"
 MAP_HTML = "conflict_map.html"
+#: The growth scenarios side by side (:mod:`.scenario_maps`).
+SCENARIO_PNG = "scenario_map.png"
+SCENARIO_HTML = "scenario_map.html"
 SUMMARY_JSON = "run_summary.json"
 #: The folder of report pages: ``index.html`` and one ``<kommun_code>.html`` per kommun.
 REPORTS = "reports"
@@ -71,6 +75,8 @@ DERIVED_OUTPUTS: tuple[Output, ...] = (
     Output(ZONES_PARQUET, "zones_parquet", write_geoparquet, geoparquet_release_id),
     Output(MAP_PNG, "png", write_png, png_release_id),
     Output(MAP_HTML, "html", write_html, html_release_id),
+    Output(SCENARIO_PNG, "scenario_png", write_scenario_png, png_release_id),
+    Output(SCENARIO_HTML, "scenario_html", write_scenario_html, html_release_id),
     Output(REPORTS, "reports", write_reports, reports_release_id, opens=INDEX),
 )
 #: Every file of a release, in the order they are written.

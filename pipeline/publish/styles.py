@@ -42,6 +42,20 @@ SCORE_RAMP: tuple[tuple[int, int, int], ...] = (
     (43, 140, 190),
     (4, 90, 141),
 )
+#: Land uses of the growth scenarios (mart.scenario_cells.land_use): Swedish legend text and
+#: colour (RGB): new settlement warm (burnt orange), new wind land blue.
+LAND_USES: dict[str, tuple[str, tuple[int, int, int]]] = {
+    "bebyggelse": ("Ny bebyggelse", (204, 76, 2)),
+    "vindkraft": ("Ny vindkraft", (33, 113, 181)),
+}
+#: Graduated ramp for farmland taken per kommun (ColorBrewer YlOrBr, 5 classes).
+FARMLAND_RAMP: tuple[tuple[int, int, int], ...] = (
+    (255, 255, 212),
+    (254, 217, 142),
+    (254, 153, 41),
+    (217, 95, 14),
+    (153, 52, 4),
+)
 #: Largest scale denominator at which a layer's labels show (QGIS hides them when zoomed out
 #: further): conflict and zone names from 1:100 000 inwards (a kommun or closer), kommun names
 #: from 1:1 500 000 inwards (the whole region on a screen), so neither buries the regional view.
@@ -105,6 +119,22 @@ FIELD_ALIASES: dict[str, str] = {
     "rank_stable": "Stabil rang",
     "cross_border_conflicts": "Konflikter över kommungräns",
     "unknown_rules": "Okända regler",
+    "scenario": "Scenario",
+    "scenario_title": "Scenario (namn)",
+    "land_use": "Markanvändning",
+    "land_use_title": "Markanvändning (text)",
+    "new_inhabitants": "Nya invånare",
+    "demand_inhabitants": "Befolkningsökning enligt prognos",
+    "wind_mw": "Vindkraft (MW)",
+    "near_frequent_stop": "Nära tät kollektivtrafik",
+    "near_frequent_stop_share": "Andel nya invånare nära tät kollektivtrafik",
+    "developed_ha": "Ny bebyggelse (ha)",
+    "farmland_taken_ha": "Högklassig åkermark som tas (ha)",
+    "riksintresse_ha": "I riksintresse (ha)",
+    "conflict_area_ha": "Konfliktyta (ha)",
+    "wind_ha": "Mark för ny vindkraft (ha)",
+    "wind_eligible_ha": "Möjlig vindkraftsmark i scenariot (ha)",
+    "wind_eligible_today_ha": "Möjlig vindkraftsmark i dag (ha)",
     **{
         field.format(s=severity): text.format(s=swedish.severity(severity).lower())
         for severity in SEVERITY_COLOURS
@@ -277,16 +307,27 @@ def categorized_qml(field: str, colours: dict[str, tuple[int, int, int]], kind: 
                     label_scale: int = CONFLICT_LABEL_SCALE) -> str:  # fmt: skip
     """QML of a categorised renderer on severity ``field`` (one category per key of
     ``colours``, labelled with its Swedish word, drawn by :func:`_severity_symbol`)."""
-    categories = "".join(
-        f'<category render="true" symbol="{i}" value={quoteattr(value)} '
-        f'label={quoteattr(swedish.severity(value))} type="string"/>'
+    categories = [
+        (value, swedish.severity(value), _severity_symbol(str(i), kind, value))
         for i, value in enumerate(colours)
+    ]
+    return _categorized_qml(field, categories, kind, label_field, label_scale)
+
+
+def _categorized_qml(field: str, categories: list[tuple[str, str, str]], kind: str,
+                     label_field: str | None, label_scale: int) -> str:  # fmt: skip
+    """QML of a categorised renderer on ``field``: ``(value, legend text, symbol XML)`` per
+    category, the symbol named by its position."""
+    rows = "".join(
+        f'<category render="true" symbol="{i}" value={quoteattr(value)} '
+        f'label={quoteattr(label)} type="string"/>'
+        for i, (value, label, _) in enumerate(categories)
     )
-    symbols = "".join(_severity_symbol(str(i), kind, value) for i, value in enumerate(colours))
+    symbols = "".join(symbol for _, _, symbol in categories)
     renderer = (
         f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(field)} symbollevels="0" '
         f'enableorderby="0" forceraster="0" referencescale="-1">'
-        f"<categories>{categories}</categories><symbols>{symbols}</symbols>"
+        f"<categories>{rows}</categories><symbols>{symbols}</symbols>"
         "<rotation/><sizescale/></renderer-v2>"
     )
     return _qml(renderer, kind, label_field, label_scale)
@@ -330,14 +371,15 @@ def range_labels(breaks: list[float], max_decimals: int = 8) -> list[str]:
 
 
 def graduated_qml(field: str, breaks: list[float], kind: str, label_field: str | None,
-                  label_scale: int = KOMMUN_LABEL_SCALE) -> str:  # fmt: skip
+                  label_scale: int = KOMMUN_LABEL_SCALE,
+                  ramp: tuple[tuple[int, int, int], ...] = SCORE_RAMP) -> str:  # fmt: skip
     """QML of a graduated-colour renderer on ``field`` with ranges between ``breaks``.
 
     Bounds are written at full precision (``repr``), so the smallest and the largest value
     fall inside the first and the last class; rounded bounds left the maximum outside and
     QGIS did not draw it."""
     pairs = list(itertools.pairwise(breaks))
-    colours = _ramp(len(pairs))
+    colours = _ramp(len(pairs), ramp)
     ranges = "".join(
         f'<range render="true" symbol="{i}" lower="{lo!r}" upper="{hi!r}" '
         f"label={quoteattr(label)}/>"
@@ -356,10 +398,12 @@ def graduated_qml(field: str, breaks: list[float], kind: str, label_field: str |
     return _qml(renderer, kind, label_field, label_scale)
 
 
-def _ramp(n: int) -> list[tuple[int, int, int]]:
+def _ramp(
+    n: int, ramp: tuple[tuple[int, int, int], ...] = SCORE_RAMP
+) -> list[tuple[int, int, int]]:
     if n <= 1:
-        return [SCORE_RAMP[-1]]
-    return [SCORE_RAMP[round(i * (len(SCORE_RAMP) - 1) / (n - 1))] for i in range(n)]
+        return [ramp[-1]]
+    return [ramp[round(i * (len(ramp) - 1) / (n - 1))] for i in range(n)]
 
 
 def categorized_sld(layer: str, field: str, colours: dict[str, tuple[int, int, int]],
@@ -375,7 +419,8 @@ def categorized_sld(layer: str, field: str, colours: dict[str, tuple[int, int, i
     return _sld(layer, rules)
 
 
-def graduated_sld(layer: str, field: str, breaks: list[float], kind: str) -> str:
+def graduated_sld(layer: str, field: str, breaks: list[float], kind: str,
+                  ramp: tuple[tuple[int, int, int], ...] = SCORE_RAMP) -> str:  # fmt: skip
     """A plain SLD 1.1 of the same ranges as :func:`graduated_qml`."""
     pairs = list(itertools.pairwise(breaks))
     rules = "".join(
@@ -386,7 +431,9 @@ def graduated_sld(layer: str, field: str, breaks: list[float], kind: str) -> str
         f"<ogc:PropertyName>{escape(field)}</ogc:PropertyName><ogc:Literal>{hi!r}</ogc:Literal>"
         f"</ogc:PropertyIsLessThanOrEqualTo></ogc:And></ogc:Filter>"
         f"{_sld_symbolizer(kind, rgb)}</se:Rule>"
-        for (lo, hi), rgb, label in zip(pairs, _ramp(len(pairs)), range_labels(breaks), strict=True)
+        for (lo, hi), rgb, label in zip(
+            pairs, _ramp(len(pairs), ramp), range_labels(breaks), strict=True
+        )
     )
     return _sld(layer, rules)
 
@@ -453,4 +500,50 @@ def score_style(
             if label_field
             else "."
         ),
+    )
+
+
+def land_use_style(table: str, geometry_column: str) -> LayerStyle:
+    """A scenario's footprints categorised by ``land_use`` (:data:`LAND_USES`: new
+    settlement burnt orange, new wind land blue, dark outlines) with the ``label`` column
+    (inhabitants or MW) as labels from 1::data:`CONFLICT_LABEL_SCALE` inwards."""
+    categories = [
+        (value, text, _symbol(str(i), "polygon", rgb, alpha=220, outline=_dark(rgb)))
+        for i, (value, (text, rgb)) in enumerate(LAND_USES.items())
+    ]
+    colours = {value: rgb for value, (_, rgb) in LAND_USES.items()}
+    rules = "".join(
+        f"<se:Rule><se:Name>{escape(text)}</se:Name><ogc:Filter><ogc:PropertyIsEqualTo>"
+        f"<ogc:PropertyName>land_use</ogc:PropertyName><ogc:Literal>{escape(value)}"
+        f"</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>"
+        f"{_sld_symbolizer('polygon', colours[value])}</se:Rule>"
+        for value, (text, _) in LAND_USES.items()
+    )
+    return LayerStyle(
+        table=table,
+        geometry_column=geometry_column,
+        name=f"{table} by land use",
+        qml=_categorized_qml("land_use", categories, "polygon", "label", CONFLICT_LABEL_SCALE),
+        sld=_sld(table, rules),
+        description="Categorised by land use (new settlement burnt orange, new wind land "
+        f"blue); labels show inhabitants or MW from 1:{CONFLICT_LABEL_SCALE:,} "
+        "inwards.".replace(",", " "),
+    )
+
+
+def farmland_style(table: str, geometry_column: str, values: list[float]) -> LayerStyle:
+    """Kommuner graduated by ``farmland_taken_ha`` (yellow to brown) in quantile classes of
+    ``values``; pass every scenario's values so the same colour means the same hectares in
+    each scenario's layer. Kommun names label from 1::data:`KOMMUN_LABEL_SCALE` inwards."""
+    field = "farmland_taken_ha"
+    breaks = class_breaks(values, len(FARMLAND_RAMP))
+    return LayerStyle(
+        table=table,
+        geometry_column=geometry_column,
+        name=f"{table} by farmland taken",
+        qml=graduated_qml(field, breaks, "polygon", "kommun_name", ramp=FARMLAND_RAMP),
+        sld=graduated_sld(table, field, breaks, "polygon", ramp=FARMLAND_RAMP),
+        description="Graduated by high-class farmland taken, ha (quantiles over every "
+        "scenario, light yellow to brown); labels show kommun_name from "
+        f"1:{KOMMUN_LABEL_SCALE:,} inwards.".replace(",", " "),
     )

@@ -2,7 +2,10 @@
 
 Both name what makes a night less than complete: every layer that is ``stale`` (its last
 good copy used) or ``failed``, with its source (secrets shown as ``***``) and the problem,
-and every rule that is ``unknown`` or ``stale`` with the layers behind it.
+and every rule that is ``unknown`` or ``stale`` with the layers behind it. A run with growth
+scenarios adds each scenario's totals (``mart.scenarios``) and the kommuner losing the most
+high-class farmland under it; a run without them has no scenario lines and an empty
+``scenarios`` list.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from pipeline.db import connect, sql
 from pipeline.fileio import sha256_file
 from pipeline.ingest import read_outcome
 from pipeline.layout import DataLayout
+from pipeline.publish.scenarios import scenario_rows
 
 #: Layer states that make a night incomplete.
 PROBLEM_STATES = ("stale", "failed")
+#: Kommuner listed per scenario as losing the most farmland.
+FARMLAND_KOMMUNER = 3
 #: How a conflict in more than one kommun enters the totals (docs/study-area.md).
 COUNTING = (
     "A conflict spanning two kommuner (or kommunalförbund) is counted once in each, so their "
@@ -132,11 +138,55 @@ def run_summary(database: Path, outputs: list[Path], top: int = 10) -> str:
         ).fetchall():
             lines.append(f"  {name:<20} {n:>6} conflicts, {area:>10.2f} km² ({status})")
         lines.append(counting_line(total, total_km2))
+        lines.extend(scenario_lines(scenario_section(con)))
         lines.append(checked_line(con))
         lines.append("")
         lines.append("Outputs:")
         lines.extend(f"  {path}" for path in outputs if path.exists())
         return "\n".join(lines)
+
+
+def scenario_section(
+    con: duckdb.DuckDBPyConnection, top: int = FARMLAND_KOMMUNER
+) -> list[dict[str, Any]]:
+    """Per scenario (name order): every column of its ``mart.scenarios`` row and
+    ``most_farmland_taken``, the ``top`` kommuner losing the most high-class farmland
+    (``kommun_code``, ``kommun_name``, ``farmland_taken_ha``); empty without scenarios."""
+    scenarios = scenario_rows(con)
+    if not scenarios:
+        return []
+    losers: dict[str, list[dict[str, Any]]] = {}
+    for scenario, code, name, hectares in con.execute(
+        sql("publish/summary_scenario_farmland"), {"top": top}
+    ).fetchall():
+        losers.setdefault(scenario, []).append(
+            {"kommun_code": code, "kommun_name": name, "farmland_taken_ha": hectares}
+        )
+    return [{**s, "most_farmland_taken": losers.get(s["scenario"], [])} for s in scenarios]
+
+
+def scenario_lines(section: list[dict[str, Any]]) -> list[str]:
+    """The printed scenario section: per scenario its totals and the kommuner losing the most
+    farmland; no lines without scenarios."""
+    if not section:
+        return []
+    lines = ["", "Growth scenarios:"]
+    for s in section:
+        share = s["near_frequent_stop_share"]
+        near = "n/a" if share is None else f"{100 * share:.0f} %"
+        lines.append(
+            f"  {s['scenario']} ({s['title']}): {s['new_inhabitants']:,.0f} new inhabitants "
+            f"({s['unmet_inhabitants']:,.0f} unplaced) on {s['developed_ha']:,.1f} ha, "
+            f"{s['farmland_taken_ha']:,.1f} ha high-class farmland taken, {near} near a "
+            f"frequent stop, {s['conflicts']} conflicts, {s['wind_mw']:,.0f} of "
+            f"{s['wind_target_mw']:,.0f} MW wind placed, {s['wind_eligible_ha']:,.0f} ha "
+            "eligible for wind"
+        )
+        most = ", ".join(
+            f"{k['kommun_name']} {k['farmland_taken_ha']:,.1f} ha" for k in s["most_farmland_taken"]
+        )
+        lines.append(f"    most farmland taken: {most or 'none'}")
+    return lines
 
 
 def checked_line(con: duckdb.DuckDBPyConnection) -> str:
@@ -181,7 +231,9 @@ def summary_document(
     SHA-256 so a reader can check that a set is whole (a folder such as ``reports`` file by
     file). ``counting`` says in one line how a conflict spanning kommuner is counted;
     ``runs`` when the data was last checked and last rebuilt, and how many nights (quiet and
-    failed ones included) are recorded.
+    failed ones included) are recorded. ``scenarios`` lists each growth scenario's totals
+    and the kommuner losing the most farmland under it (:func:`scenario_section`; empty
+    without scenarios).
     """
     with connect(database, read_only=True) as con:
 
@@ -205,6 +257,7 @@ def summary_document(
             "layers_not_fresh": [asdict(p) for p in _layer_problems_in(con)],
             "rules_not_complete": [asdict(p) for p in _rule_problems_in(con)],
             "top_conflicts": records("publish/summary_top", {"top": top}),
+            "scenarios": scenario_section(con),
             "files": file_entries(files),
         }
 

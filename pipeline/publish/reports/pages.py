@@ -26,6 +26,7 @@ from pipeline.db import connect, sql
 from pipeline.publish import basemap
 from pipeline.publish.reports import swedish
 from pipeline.publish.reports.svg import kommun_map, trend_chart
+from pipeline.publish.scenarios import scenario_kommun_rows, scenario_rows
 from pipeline.publish.styles import SEVERITY_COLOURS
 
 #: The page that lists every kommun.
@@ -64,6 +65,10 @@ class ReportData:
     rule_titles: dict[str, str]
     sensitivity: list[Row]
     places: list[tuple[str, float, float]]
+    #: mart.scenarios (name order) and each kommun's rows of mart.scenario_kommun; empty
+    #: without scenarios, and the pages then have no scenario section.
+    scenarios: list[Row]
+    scenario_kommun: dict[str, list[Row]]
 
 
 def _records(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> list[Row]:
@@ -112,6 +117,8 @@ def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
             rule_titles={r["rule_id"]: r["title"] for r in _records(con, "report_rule_titles")},
             sensitivity=_records(con, "report_sensitivity"),
             places=places,
+            scenarios=scenario_rows(con),
+            scenario_kommun=_by_kommun(scenario_kommun_rows(con)),
         )
 
 
@@ -128,6 +135,8 @@ def environment() -> jinja2.Environment:
     env.filters.update(
         number=swedish.number,
         area=swedish.area,
+        hectares=swedish.hectares,
+        percent=swedish.percent,
         metres=swedish.length,
         long_date=swedish.long_date,
         severity=swedish.severity,
@@ -214,6 +223,8 @@ def render_kommun(env: jinja2.Environment, data: ReportData, kommun: Row, releas
         sources=data.sources,
         drawing=drawing,
         unknown_rules=[data.rule_titles.get(r, r) for r in kommun["unknown_rules"] or []],
+        scenarios=data.scenario_kommun.get(code, []),
+        horizon=sorted({s["horizon_year"] for s in data.scenarios}),
     )
 
 

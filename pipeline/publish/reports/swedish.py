@@ -63,6 +63,21 @@ def length(metres: float | None) -> str:
     return f"{number(metres)} m"
 
 
+def hectares(ha: float | None, decimals: int = 1) -> str:
+    """A figure already in hectares, e.g. ``1 590,8 ha`` (scenario tables count in ha)."""
+    if ha is None or (isinstance(ha, float) and math.isnan(ha)):
+        return MISSING
+    return f"{number(ha, decimals)} ha"
+
+
+def percent(share: float | None, decimals: int = 0) -> str:
+    """A share (0-1) as a percentage, e.g. ``0.456`` → ``46 %``; None shows as
+    :data:`MISSING` (a share of nothing)."""
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return MISSING
+    return f"{number(100 * share, decimals)} %"
+
+
 def long_date(value: date | datetime | None) -> str:
     """``28 november 2026`` (a datetime gives its date)."""
     if value is None:
