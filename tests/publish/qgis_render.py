@@ -10,8 +10,10 @@ opens the layer as a QGIS user does (the default style from ``layer_styles`` app
 asks the renderer for every feature's symbols and legend keys, renders the whole layer to a
 PNG, and renders close-ups of the layer's highest-score feature and of its highest-score
 feature in the most conflicted kommun (``kommun_summary``'s largest ``conflicts``), reading the
-pixel at the feature's point on surface. Layers with labels are also rendered just inside and
-just outside their label scale, with and without labels, to see whether labels show.
+pixel at the feature's point on surface (a layer without ``score`` is probed at its largest
+value of the first field of :data:`PROBE_FIELDS` it has). Layers with labels are also
+rendered just inside and just outside their label scale, with and without labels, to see
+whether labels show.
 
 Writes ``OUT_DIR/report.json`` (one entry per GeoPackage, in argument order) and the PNGs;
 the pytest module asserts on them. Exits non-zero only when QGIS itself fails.
@@ -43,6 +45,9 @@ BACKGROUND = QColor(255, 255, 255)
 DPI = 96.0
 CLOSE_UP_PX = 200
 LAYER_PX = 600
+#: The field whose largest value picks a layer's probed feature: the first a layer has
+#: (conflict layers: score; a scenario's kommuner: farmland taken; its footprints: area).
+PROBE_FIELDS = ("score", "farmland_taken_ha", "area_m2")
 
 
 def feature_tables(gpkg: Path) -> tuple[list[str], list[str]]:
@@ -104,7 +109,14 @@ def kommun_codes(feature: QgsFeature, names: list[str]) -> set[str]:
     return set()
 
 
-def probe(layer: QgsVectorLayer, feature: QgsFeature | None, out: Path, tag: str) -> dict:
+def probe_field(names: list[str]) -> str | None:
+    """The first of :data:`PROBE_FIELDS` among a layer's fields."""
+    return next((f for f in PROBE_FIELDS if f in names), None)
+
+
+def probe(
+    layer: QgsVectorLayer, feature: QgsFeature | None, out: Path, tag: str, field: str | None
+) -> dict:
     """Render a close-up of ``feature`` and read the pixel at its point on surface."""
     if feature is None:
         return {"fid": None}
@@ -123,7 +135,7 @@ def probe(layer: QgsVectorLayer, feature: QgsFeature | None, out: Path, tag: str
     colour = image.pixelColor(x, y)
     return {
         "fid": feature.id(),
-        "score": feature["score"],
+        "score": feature[field] if field else None,
         "pixel": [x, y],
         "rgba": [colour.red(), colour.green(), colour.blue(), colour.alpha()],
         "drawn": colour.rgb() != BACKGROUND.rgb(),
@@ -156,6 +168,7 @@ def check_layer(gpkg: Path, name: str, top_kommun: str | None, out: Path) -> dic
     unsymbolled, unlegended, features = [], [], 0
     best: QgsFeature | None = None
     best_in_kommun: QgsFeature | None = None
+    field = probe_field(names)
     renderer.startRender(context, layer.fields())
     for feature in layer.getFeatures():
         features += 1
@@ -165,11 +178,11 @@ def check_layer(gpkg: Path, name: str, top_kommun: str | None, out: Path) -> dic
         keys = renderer.legendKeysForFeature(feature, context)
         if not keys or not set(keys) <= set(legend):
             unlegended.append(feature.id())
-        if "score" in names and feature["score"] is not None:
-            if best is None or feature["score"] > best["score"]:
+        if field and feature[field] is not None:
+            if best is None or feature[field] > best[field]:
                 best = QgsFeature(feature)
             if top_kommun in kommun_codes(feature, names) and (
-                best_in_kommun is None or feature["score"] > best_in_kommun["score"]
+                best_in_kommun is None or feature[field] > best_in_kommun[field]
             ):
                 best_in_kommun = QgsFeature(feature)
     renderer.stopRender(context)
@@ -188,8 +201,8 @@ def check_layer(gpkg: Path, name: str, top_kommun: str | None, out: Path) -> dic
         "aliases": {f: layer.attributeAlias(i) for i, f in enumerate(names)},
         "png": str(png),
         "drawn_pixels": drawn_pixels(image),
-        "max_score": probe(layer, best, out, f"{gpkg.stem}_{name}_max"),
-        "top_kommun": probe(layer, best_in_kommun, out, f"{gpkg.stem}_{name}_kommun"),
+        "max_score": probe(layer, best, out, f"{gpkg.stem}_{name}_max", field),
+        "top_kommun": probe(layer, best_in_kommun, out, f"{gpkg.stem}_{name}_kommun", field),
         "labels": None,
     }
     labeling = layer.labeling() if layer.labelsEnabled() else None

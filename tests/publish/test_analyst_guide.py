@@ -86,3 +86,25 @@ def test_views_answer_the_common_questions_from_the_published_file(analyst_file:
     assert changes == [("new",)]
     assert freshness == (True, 0, 0)
     assert [r[0] for r in top] == [1, 2]
+
+
+def test_farmland_query_answers_from_the_scenario_release(scenario_published) -> None:
+    """The guide's koncentrerad-versus-utspridd farmland query on a release with both
+    scenarios gives each kommun's mart.scenario_kommun figures, largest loss first."""
+    (query,) = [block for block in BLOCKS if "utspridd_minus_koncentrerad_ha" in block]
+    with duckdb.connect(str(scenario_published.out_dir / "landuse.duckdb"), read_only=True) as con:
+        rows = con.execute(query).fetchall()
+        mart = {
+            (scenario, code): hectares
+            for scenario, code, hectares in con.execute(
+                "SELECT scenario, kommun_code, farmland_taken_ha FROM mart.scenario_kommun"
+            ).fetchall()
+        }
+    assert rows, "the scenario world's utspridd takes farmland"
+    for code, _name, koncentrerad, utspridd, difference in rows:
+        assert koncentrerad == round(mart[("koncentrerad", code)], 1)
+        assert utspridd == round(mart[("utspridd", code)], 1)
+        assert difference == pytest.approx(utspridd - koncentrerad, abs=0.11)
+    losses = [max(r[2], r[3]) for r in rows]
+    assert losses == sorted(losses, reverse=True)
+    assert rows[0][0] == "1480"  # Storstad grows onto its class-8 farmland under utspridd

@@ -1,8 +1,9 @@
 """QGIS itself draws every feature of every GeoPackage layer in its class (issue 13, item 3).
 
 The published tiny-world GeoPackage, a copy whose ``kommun_summary`` style has the old gap
-(the last upper bound just below the maximum) and a small file of line and point conflicts
-(the tiny world has none, so their styles would otherwise go unrendered) are rendered by
+(the last upper bound just below the maximum), a small file of line and point conflicts
+(the tiny world has none, so their styles would otherwise go unrendered) and the scenario
+world's GeoPackage (its two scenarios' footprint and kommun layers) are rendered by
 ``qgis_render.py`` in one QGIS process (Debian's ``python3-qgis`` under ``xvfb-run -a``); the
 gapped copy proves the checks fail when a style leaves a feature out.
 """
@@ -96,9 +97,9 @@ def _lines_and_points(target: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def rendered(published, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    """QGIS's report on the published GeoPackage, its gapped copy and the line and point
-    file (in that order)."""
+def rendered(published, scenario_published, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """QGIS's report on the published GeoPackage, its gapped copy, the line and point file
+    and the scenario world's GeoPackage (in that order)."""
     out = tmp_path_factory.mktemp("qgis")
     gpkg = published.out_dir / "conflicts.gpkg"
     gapped = _with_gap(gpkg, out / "gapped.gpkg")
@@ -106,7 +107,11 @@ def rendered(published, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     copy = shutil.copyfile(gpkg, out / "conflicts.gpkg")
     xvfb = shutil.which("xvfb-run")
     lines = _lines_and_points(out / "lines_points.gpkg")
-    command = [SYSTEM_PYTHON, str(SCRIPT), str(out), str(copy), str(gapped), str(lines)]
+    scenarios = shutil.copyfile(
+        scenario_published.out_dir / "conflicts.gpkg", out / "scenarios.gpkg"
+    )
+    command = [SYSTEM_PYTHON, str(SCRIPT), str(out), str(copy), str(gapped), str(lines),
+               str(scenarios)]  # fmt: skip
     env = {**os.environ, "XDG_RUNTIME_DIR": str(out)}
     if xvfb is None:
         env["QT_QPA_PLATFORM"] = "offscreen"
@@ -188,3 +193,26 @@ def test_line_and_point_conflicts_are_drawn_in_their_class(rendered) -> None:
         assert layer["features"] == 4 and layer["unsymbolled"] == layer["unlegended"] == [], name
         assert layer["drawn_pixels"] > 20 and layer["max_score"]["drawn"], name
         assert layer["labels"]["shown"] == {"inside": True, "outside": False}, name
+
+
+def test_scenario_layers_are_drawn_in_their_class(rendered) -> None:
+    report = rendered[3]
+    names = [f"{prefix}{s}" for s in ("koncentrerad", "utspridd")
+             for prefix in ("scenario_", "kommun_scenario_")]  # fmt: skip
+    assert set(names) <= set(report["styled"]) and set(names) <= set(report["tables"])
+    for name in names:
+        layer = report["layers"][name]
+        kind = "categorizedSymbol" if name.startswith("scenario_") else "graduatedSymbol"
+        assert layer["valid"] and layer["renderer"] == kind, name
+        assert layer["features"] > 0, name
+        assert layer["unsymbolled"] == [] and layer["unlegended"] == [], name
+        assert layer["drawn_pixels"] > 100, name
+        assert layer["max_score"]["drawn"], (name, layer["max_score"])
+        missing = [f for f, alias in layer["aliases"].items() if not alias and f != "fid"]
+        assert missing == [], name
+        assert not any("e-" in label or "e+" in label for label in layer["legend"]), name
+    footprints = report["layers"]["scenario_utspridd"]
+    assert footprints["legend"] == ["Ny bebyggelse", "Ny vindkraft"]
+    assert report["layers"]["kommun_scenario_utspridd"]["aliases"]["farmland_taken_ha"] == (
+        "Högklassig åkermark som tas (ha)"
+    )
