@@ -531,12 +531,22 @@ def land_use_style(table: str, geometry_column: str) -> LayerStyle:
     )
 
 
+def farmland_breaks(values: list[float]) -> list[float]:
+    """Class bounds for farmland taken: a class of exactly 0 (kommuner that lose none, the
+    lightest colour) and quantile classes of the positive values above it, so a loss of a
+    few hectares never shares the darkest colour with no loss at all."""
+    positive = [v for v in values if v is not None and v > 0]
+    above = class_breaks(positive, len(FARMLAND_RAMP) - 1)
+    return [0.0, 0.0, *above[1:]]
+
+
 def farmland_style(table: str, geometry_column: str, values: list[float]) -> LayerStyle:
-    """Kommuner graduated by ``farmland_taken_ha`` (yellow to brown) in quantile classes of
-    ``values``; pass every scenario's values so the same colour means the same hectares in
-    each scenario's layer. Kommun names label from 1::data:`KOMMUN_LABEL_SCALE` inwards."""
+    """Kommuner graduated by ``farmland_taken_ha`` (yellow to brown) in the classes of
+    :func:`farmland_breaks` of ``values``; pass every scenario's values so the same colour
+    means the same hectares in each scenario's layer. Kommun names label from
+    1::data:`KOMMUN_LABEL_SCALE` inwards."""
     field = "farmland_taken_ha"
-    breaks = class_breaks(values, len(FARMLAND_RAMP))
+    breaks = farmland_breaks(values)
     return LayerStyle(
         table=table,
         geometry_column=geometry_column,
