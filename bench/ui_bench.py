@@ -163,11 +163,12 @@ def reap_orphans(keep: set[int], patience_s: float = 60.0) -> None:
 
 
 def run_night(
-    variant: str, root: Path, data: Path, log: Path, server: CodeServer | None
+    variant: str, root: Path, data: Path, log: Path, server: CodeServer | None, keep: set[int]
 ) -> Measured:
-    """Run one night of ``variant`` on the data folder ``data``; measure its process tree."""
+    """Run one night of ``variant`` on the data folder ``data`` (through ``server`` for the
+    UI); measure its process tree. ``keep``: children of this process that are not the
+    night's (the code server)."""
     env = environment(root, data)
-    keep = {server.proc.pid} if server is not None else set()
     if server is None:
         cmd = [sys.executable, "-m", "assets_defs.cli", "run"]
     else:
@@ -250,6 +251,7 @@ def main() -> None:
                         folders[variant],
                         args.root / f"{name}.log",
                         server if variant == VARIANTS[1] else None,
+                        keep={server.proc.pid},
                     )
                     results.setdefault((variant, night), []).append(got)
                     print(
