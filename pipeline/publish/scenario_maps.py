@@ -61,8 +61,12 @@ from pipeline.publish.styles import LAND_USES
 #: Tätorter named on each PNG panel: at least this many inhabitants, at most this many.
 PNG_PLACE_MIN_POPULATION = 25_000
 PNG_MAX_PLACES = 12
-#: Inches of one PNG panel (width, height); the figure is one panel wide per scenario.
-PANEL_INCHES = (5.2, 7.6)
+#: Width (inches) of one PNG panel; its height follows the map window's shape.
+PANEL_INCHES = 5.2
+#: Inches above the panels (title, panel titles) and below them (legend).
+TOP_INCHES, BOTTOM_INCHES = 0.8, 0.45
+#: Space between panels, as a fraction of a panel's width.
+PANEL_GAP = 0.03
 PNG_DPI = 130
 #: The kommun table of the HTML page: column of mart.scenario_kommun and Swedish heading.
 TABLE_COLUMNS = (
@@ -117,8 +121,14 @@ def write_scenario_png(database: Path, target: Path, *, release_id: str) -> Path
     bounds = bounds_of(kommuner if len(kommuner) else cells)
     base = basemap.base_in(bounds)
     places = basemap.read_places(database, min_population=PNG_PLACE_MIN_POPULATION)
-    width, height = PANEL_INCHES
-    fig = Figure(figsize=(width * len(scenarios), height), dpi=PNG_DPI)
+    n = len(scenarios)
+    width = PANEL_INCHES * n
+    # the panels' height is their width times the window's shape, so no band is left blank
+    xmin, ymin, xmax, ymax = bounds
+    shape = (ymax - ymin) / (xmax - xmin) if np.all(np.isfinite(bounds)) and xmax > xmin else 1.3
+    panel = 0.98 * width / (n + PANEL_GAP * (n - 1))
+    height = panel * shape + TOP_INCHES + BOTTOM_INCHES
+    fig = Figure(figsize=(width, height), dpi=PNG_DPI)
     axes = fig.subplots(1, len(scenarios), squeeze=False)[0]
     for ax, scenario in zip(axes, scenarios, strict=True):
         ax.set_aspect("equal")
@@ -170,8 +180,9 @@ def write_scenario_png(database: Path, target: Path, *, release_id: str) -> Path
         handles.append(Patch(facecolor=basemap.LAKE, edgecolor="#b5cde0", label=BASE_TEXT))
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8,
                frameon=False)  # fmt: skip
-    fig.suptitle(_title(scenarios, database), fontsize=12)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.05, top=0.91, wspace=0.03)
+    fig.suptitle(_title(scenarios, database), fontsize=12, y=1 - 0.12 / height)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=BOTTOM_INCHES / height,
+                        top=1 - TOP_INCHES / height, wspace=PANEL_GAP)  # fmt: skip
     fig.savefig(target, format="png", metadata={RELEASE_KEY: release_id})
     return target
 

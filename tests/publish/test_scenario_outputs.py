@@ -18,6 +18,7 @@ from stages import records
 from pipeline import TARGET_CRS
 from pipeline.publish.maps import html_release_id, png_release_id
 from pipeline.publish.reports import swedish
+from pipeline.publish.scenario_maps import BOTTOM_INCHES, PANEL_INCHES, PNG_DPI
 from pipeline.publish.summary import run_summary
 
 needs_chromium = pytest.mark.skipif(
@@ -72,10 +73,10 @@ def test_png_has_a_panel_per_scenario(scenario_published) -> None:
     with Image.open(path) as image:
         rgb = image.convert("RGB")
     width, height = rgb.size
-    assert width > 1.8 * 5.2 * 100  # two panels side by side
+    assert width == round(2 * PANEL_INCHES * PNG_DPI)  # two panels side by side
     # the settlement's burnt orange is drawn in each half (one panel each), above the
     # shared legend (whose own swatch would otherwise count)
-    panels = round(height * 0.93)
+    panels = height - round(BOTTOM_INCHES * PNG_DPI)
     for left in (0, width // 2):
         half = rgb.crop((left, 0, left + width // 2, panels))
         colours: list[tuple[int, tuple[int, int, int]]] = half.getcolors(1 << 22) or []  # type: ignore[assignment]
