@@ -43,9 +43,7 @@ BUILD_AND_PUBLISH_VERSION = source_fingerprint(
 )  # fmt: skip
 #: The mart tables this stage builds (``publication`` is added by the publish stage, the
 #: scenario tables by the scenarios stage).
-BUILT_TABLES = tuple(
-    name for name in MART if name != "publication" and name not in SCENARIO_TABLES
-)
+BUILT_TABLES = tuple(name for name in MART if name != "publication" and name not in SCENARIO_TABLES)
 #: Build folders of other runs older than this are removed after a publication; younger
 #: ones may belong to a run still in progress.
 STALE_BUILD_S = 6 * 3600

@@ -101,6 +101,7 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
     zones by severity, the ``top`` zones labelled, legend, scale bar and north arrow;
     EPSG:3006. The release id is a PNG text chunk ``release_id``."""
     # matplotlib is imported only when a map is drawn: it is slow to import
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -109,15 +110,13 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
     zones = arrow_frame(query_release(database, "publish/map_zones"))
     fig = Figure(figsize=(9, 11), dpi=130)
     ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.09, top=0.96)
     ax.set_aspect("equal")
     extent = kommuner if len(kommuner) else zones
     bounds = bounds_of(extent)
     base = basemap.base_in(bounds)
     draw_base(ax, base)
     kommuner.boundary.plot(ax=ax, color="#6b6b6b", linewidth=0.5, zorder=1)
-    for row in kommuner.itertuples():
-        ax.text(row.label_x, row.label_y, row.kommun_name, ha="center", va="center",
-                fontsize=5.5, color="#3a3a3a", zorder=3, bbox=NAME_BOX)  # fmt: skip
     for severity in SEVERITY_COLOURS:
         part = zones[zones["severity"] == severity]
         if len(part):
@@ -135,19 +134,31 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
         p for p in basemap.read_places(database, min_population=PNG_PLACE_MIN_POPULATION)
         if view.contains(shapely.Point(p.x, p.y))
     ][:PNG_MAX_PLACES]  # fmt: skip
-    for place in places:
-        ax.plot(place.x, place.y, marker="o", markersize=2.5, color="#1d1d1b", zorder=3.5)
-        ax.annotate(place.name, (place.x, place.y), xytext=(3, 2), textcoords="offset points",
-                    fontsize=6.5, fontweight="bold", color="#1d1d1b", zorder=3.5,
-                    bbox=NAME_BOX)  # fmt: skip
+    # Labels in order of importance; one that would overlap a label already placed is left
+    # out (the top zones first, then tätorter by size, then kommun names). A kommun whose
+    # centralort is named already is not named twice.
+    ax.apply_aspect()  # the axes' final place, so label boxes are measured where drawn
+    labels = LabelPlacer(FigureCanvasAgg(fig).get_renderer())
     for row in zones.nsmallest(top, "rank").itertuples():
         point = row.geometry.representative_point()
-        ax.annotate(
+        labels.add(ax.annotate(
             f"{row.rank}. {row.label}", (point.x, point.y), xytext=(6, 6),
             textcoords="offset points", fontsize=7, zorder=4,
             bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#444", "alpha": 0.85},
             arrowprops={"arrowstyle": "-", "color": "#444", "lw": 0.5},
-        )  # fmt: skip
+        ), required=True)  # fmt: skip
+    named = set()
+    for place in places:
+        ax.plot(place.x, place.y, marker="o", markersize=2.5, color="#1d1d1b", zorder=3.5)
+        if labels.add(ax.annotate(place.name, (place.x, place.y), xytext=(3, 2),
+                                  textcoords="offset points", fontsize=6.5, fontweight="bold",
+                                  color="#1d1d1b", zorder=3.5, bbox=NAME_BOX)):  # fmt: skip
+            named.add(place.name)
+    for row in kommuner.itertuples():
+        if row.kommun_name not in named:
+            labels.add(ax.text(row.label_x, row.label_y, row.kommun_name, ha="center",
+                               va="center", fontsize=5.5, color="#3a3a3a", zorder=3,
+                               bbox=NAME_BOX))  # fmt: skip
     scale_bar(ax)
     north_arrow(ax)
     handles = [
@@ -160,8 +171,10 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
                               " invånare"))  # fmt: skip
     if not base.empty:
         handles.append(Patch(facecolor=basemap.LAKE, edgecolor="#b5cde0", label=BASE_TEXT))
-    ax.legend(handles=handles, title="Konfliktzoner efter allvarlighetsgrad", loc="upper left",
-              fontsize=8, title_fontsize=8, framealpha=0.9)  # fmt: skip
+    # below the map, so it never hides a zone or a name
+    fig.legend(handles=handles, title="Konfliktzoner efter allvarlighetsgrad",
+               loc="lower center", ncol=3, fontsize=8, title_fontsize=8,
+               frameon=False)  # fmt: skip
     day = swedish.long_date(run_date(database))
     ax.set_title(f"Markanvändningskonflikter, körning {day}: de {min(top, len(zones))} högst "
                  "rankade zonerna numrerade", fontsize=10)  # fmt: skip
@@ -171,9 +184,28 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
     ax.set_yticks([])
     ax.text(0.99, 0.005, "SWEREF 99 TM (EPSG:3006). Kust och sjöar: SCB:s kommungränser",
             transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="#555")  # fmt: skip
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.96)
     fig.savefig(target, format="png", metadata={RELEASE_KEY: release_id})
     return target
+
+
+class LabelPlacer:
+    """Keeps map labels from covering each other: each label added is kept only when its
+    box (in display pixels, with a small margin) overlaps none kept before it."""
+
+    def __init__(self, renderer: object, margin_px: float = 2.0) -> None:
+        self.renderer = renderer
+        self.margin = margin_px
+        self.kept: list[object] = []
+
+    def add(self, artist: object, *, required: bool = False) -> bool:
+        """Keep ``artist`` (a text or annotation) if it overlaps no kept label, else remove
+        it from the map; a ``required`` label is always kept. True when kept."""
+        box = artist.get_window_extent(self.renderer).padded(self.margin)  # type: ignore[attr-defined]
+        if not required and any(box.overlaps(other) for other in self.kept):
+            artist.remove()  # type: ignore[attr-defined]
+            return False
+        self.kept.append(box)
+        return True
 
 
 def bounds_of(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:

@@ -358,3 +358,22 @@ def test_html_map_names_the_default_tatorter(
     assert report.errors == []
     names = report.values["names"]
     assert isinstance(names, list) and names[0] == "Göteborg" and "Mölndal" in names
+
+
+def test_map_labels_never_cover_each_other() -> None:
+    """A label that would overlap one already placed is left out; a required one stays."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from pipeline.publish.maps import LabelPlacer
+
+    fig = Figure(figsize=(4, 4), dpi=100)
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    labels = LabelPlacer(FigureCanvasAgg(fig).get_renderer())
+    assert labels.add(ax.text(50, 50, "Göteborg", fontsize=10))
+    assert not labels.add(ax.text(52, 50, "Göteborg", fontsize=10))  # on top: left out
+    assert labels.add(ax.text(50, 10, "Mölndal", fontsize=10))  # elsewhere: kept
+    assert labels.add(ax.text(51, 50, "1. Zon", fontsize=10), required=True)
+    assert [t.get_text() for t in ax.texts] == ["Göteborg", "Mölndal", "1. Zon"]
