@@ -79,6 +79,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/index_bench.py
 	$(BIN)/python bench/run_bench.py --repeats 3
 	$(BIN)/python bench/ui_bench.py --rounds 3
+	$(BIN)/python bench/scenario_bench.py --repeats 3 --write docs/benchmarks.md
 
 ## The synthetic Sweden (~1 M features, study_area {sweden: true}) end to end, in a data
 ## folder outside the repository (SWEDEN_BENCH_DIR); results in docs/benchmarks.md.
