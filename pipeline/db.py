@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import duckdb_extension_spatial
+import pandas as pd
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 
@@ -74,3 +75,13 @@ def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]
         if missing:
             raise KeyError(f"sql/{name}.sql needs parameters {sorted(missing)}")
         con.execute(statement, {k: params[k] for k in statement.named_parameters})
+
+
+def create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """``CREATE OR REPLACE TABLE name`` from a pandas frame (``name`` is a fixed, trusted
+    identifier of the caller's, never from configuration)."""
+    con.register("_create_table_frame", frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _create_table_frame")
+    finally:
+        con.unregister("_create_table_frame")

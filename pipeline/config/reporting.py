@@ -26,6 +26,19 @@ KOMMUNALFORBUND_COLUMNS = ("kommun_code", "kommun_name", "lan_code", "kommunalfo
 _KOMMUN_CODE = re.compile(r"^\d{4}$")
 
 
+def read_csv_table(path: Path) -> pd.DataFrame:
+    """A configuration CSV (UTF-8, header row) as text columns with stripped names;
+    ``ConfigError`` naming the file when it is missing or not a CSV table."""
+    if not path.is_file():
+        raise ConfigError(path, ["file not found"])
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise ConfigError(path, [f"not a readable CSV table: {exc}"]) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
 @cache
 def sweden_kommuner() -> dict[str, str]:
     """Every kommun of Sweden: four-digit SCB code -> name, in code order.
@@ -68,14 +81,7 @@ def read_kommunalforbund(path: Path) -> pd.DataFrame:
         that is not the kommun's SCB name, or a ``lan_code`` that does not match the code.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(path, ["file not found"])
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise ConfigError(path, [f"not a readable CSV table: {exc}"]) from exc
-    frame = frame.fillna("")
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = read_csv_table(path).fillna("")
     problems = _column_problems(list(frame.columns))
     if problems:
         raise ConfigError(path, problems)

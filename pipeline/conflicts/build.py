@@ -20,7 +20,7 @@ from pipeline.config.plan import layer_buffers, side_buffer
 from pipeline.config.settings import ConflictPartitioning, conflict_partitioning, duckdb_limits
 from pipeline.conflicts.rules import predicate
 from pipeline.conflicts.zones import zone_components
-from pipeline.db import connect, run_sql, sql
+from pipeline.db import connect, create_table, run_sql, sql
 from pipeline.index.stage import IndexedFiles, index_error
 from pipeline.ingest.layer import read_outcome
 from pipeline.layout import DataLayout
@@ -211,15 +211,15 @@ def _load_inputs(
             "required": [layer.required for layer in catalogue.layers],
         }
     )
-    _create_table(con, "staging.layers", layers)
+    create_table(con, "staging.layers", layers)
     status_frame = layer_status_frame(catalogue, layout, set(layer_buffers(catalogue, rules)))
-    _create_table(con, "staging.layer_status", status_frame)
+    create_table(con, "staging.layer_status", status_frame)
     staged = [layout.staged_features(name) for name in catalogue.names]
     _load_parquet(con, "staging.features", STAGED_FEATURES, [p for p in staged if p.exists()])
     _load_parquet(con, "staging.shapes", SHAPES, [f.shapes for f in indexed])
     _load_parquet(con, "staging.cells", CELLS, [f.cells for f in indexed])
-    _create_table(con, "staging.kommunalforbund", kommunalforbund_table(rules).astype("string"))
-    _create_table(con, "staging.study_area", study_area_kommuner(rules))
+    create_table(con, "staging.kommunalforbund", kommunalforbund_table(rules).astype("string"))
+    create_table(con, "staging.study_area", study_area_kommuner(rules))
     rule_rows = pd.DataFrame(
         {
             "rule_id": [r.id for r in rules.rules],
@@ -233,7 +233,7 @@ def _load_inputs(
             "verb": pd.Series([r.verb for r in rules.rules], dtype="string"),
         }
     )
-    _create_table(con, "staging.rules", rule_rows)
+    create_table(con, "staging.rules", rule_rows)
     # buffer_m: the shape the side is indexed at for the rule (side A grown by the rule's
     # distance); base_buffer_m: the layer's own shape (its catalogue buffer), which distance
     # rules measure true distances between.
@@ -252,7 +252,7 @@ def _load_inputs(
     rule_layers = pd.DataFrame(
         side_rows, columns=["rule_id", "side", "layer", "buffer_m", "base_buffer_m"]
     )
-    _create_table(con, "staging.rule_layers", rule_layers)
+    create_table(con, "staging.rule_layers", rule_layers)
 
 
 #: Provenance counts published per layer in mart.layer_status.
@@ -297,15 +297,6 @@ def layer_status_frame(
     return frame
 
 
-def _create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    """``CREATE TABLE name`` from a pandas frame (``name`` is a fixed, trusted identifier)."""
-    con.register("_frame", frame)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
-    finally:
-        con.unregister("_frame")
-
-
 def _load_parquet(
     con: duckdb.DuckDBPyConnection, table: str, schema: dict[str, str], paths: list[Path]
 ) -> None:
@@ -341,8 +332,8 @@ def _build_zones(con: duckdb.DuckDBPyConnection) -> None:
         "ORDER BY c.conflict_id, cc.h3"
     ).df()
     members, zone_cells = zone_components(cells)
-    _create_table(con, "staging.zone_members", members)
-    _create_table(con, "staging.zone_cells", zone_cells)
+    create_table(con, "staging.zone_members", members)
+    create_table(con, "staging.zone_cells", zone_cells)
     con.execute("ALTER TABLE staging.zone_cells ALTER h3 TYPE UBIGINT")
 
 

@@ -122,13 +122,7 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
         if len(part):
             part.plot(ax=ax, color=_colour(severity), edgecolor=_colour(severity),
                       linewidth=0.8, alpha=0.85, zorder=2)  # fmt: skip
-    if len(extent):
-        xmin, ymin, xmax, ymax = bounds
-        pad = 0.03 * max(xmax - xmin, ymax - ymin, 1.0)
-        ax.set_xlim(xmin - pad, xmax + pad)
-        ax.set_ylim(ymin - pad, ymax + pad)
-    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    view = shapely.box(x0, y0, x1, y1)
+    view = set_view(ax, bounds)
     draw_lake_names(ax, base, view)
     places = [
         p for p in basemap.read_places(database, min_population=PNG_PLACE_MIN_POPULATION)
@@ -206,6 +200,18 @@ class LabelPlacer:
             return False
         self.kept.append(box)
         return True
+
+
+def set_view(ax: object, bounds: tuple[float, float, float, float]) -> BaseGeometry:
+    """Frame the map on ``bounds`` with a 3 % margin (left as it is when they are NaN, an
+    empty map); return the view as a box in map units (EPSG:3006)."""
+    if all(math.isfinite(v) for v in bounds):
+        xmin, ymin, xmax, ymax = bounds
+        pad = 0.03 * max(xmax - xmin, ymax - ymin, 1.0)
+        ax.set_xlim(xmin - pad, xmax + pad)  # type: ignore[attr-defined]
+        ax.set_ylim(ymin - pad, ymax + pad)  # type: ignore[attr-defined]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()  # type: ignore[attr-defined]
+    return shapely.box(x0, y0, x1, y1)
 
 
 def bounds_of(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:

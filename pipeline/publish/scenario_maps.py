@@ -44,6 +44,7 @@ from pipeline.publish.maps import (
     query_release,
     run_date,
     scale_bar,
+    set_view,
     to_wgs84,
 )
 from pipeline.publish.reports import swedish
@@ -140,13 +141,7 @@ def write_scenario_png(database: Path, target: Path, *, release_id: str) -> Path
             if len(part):
                 # footprints are a few hectares: an outline keeps them visible at this scale
                 part.plot(ax=ax, color=_hex(rgb), edgecolor=_hex(rgb), linewidth=0.6, zorder=2)
-        if np.all(np.isfinite(bounds)):
-            xmin, ymin, xmax, ymax = bounds
-            pad = 0.03 * max(xmax - xmin, ymax - ymin, 1.0)
-            ax.set_xlim(xmin - pad, xmax + pad)
-            ax.set_ylim(ymin - pad, ymax + pad)
-        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-        view = shapely.box(x0, y0, x1, y1)
+        view = set_view(ax, bounds)
         draw_lake_names(ax, base, view)
         shown = [p for p in places if view.contains(shapely.Point(p.x, p.y))][:PNG_MAX_PLACES]
         for place in shown:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config.errors import ConfigError
+from pipeline.config.reporting import read_csv_table
 
 #: Columns of the population projection CSV (SCB's names): kommun code, kommun name, year,
 #: population.
@@ -40,13 +41,7 @@ def read_projection(path: Path) -> pd.DataFrame:
         is not a number.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(path, ["file not found"])
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise ConfigError(path, [f"not a readable CSV table: {exc}"]) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = read_csv_table(path)
     missing = [c for c in PROJECTION_COLUMNS if c not in frame.columns]
     if missing:
         raise ConfigError(

@@ -39,7 +39,7 @@ from pipeline.config.scenarios import Scenario, ScenarioSet
 from pipeline.conflicts.build import build_conflicts
 from pipeline.conflicts.columns import SCENARIO_TABLES
 from pipeline.conflicts.stage import ConflictsReport
-from pipeline.db import connect, run_sql, sql_literal
+from pipeline.db import connect, create_table, run_sql, sql_literal
 from pipeline.index.h3grid import cell_polygons
 from pipeline.index.stage import present_indexed, run_index
 from pipeline.ingest import run_ingest
@@ -297,8 +297,8 @@ def _allocate_all(
             )
         )
     today = wind_cells(base, shares, kommun_forbund=forbund_of)
-    _write_frame(con, "staging.scenario_demand", demand.rename_axis("kommun_code").reset_index())
-    _write_frame(
+    create_table(con, "staging.scenario_demand", demand.rename_axis("kommun_code").reset_index())
+    create_table(
         con,
         "staging.scenario_wind_today",
         today.groupby("kommun_code")["eligible_m2"].sum().reset_index(),
@@ -358,14 +358,6 @@ def _evaluate(
     )
 
 
-def _write_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    con.register("_frame", frame)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _frame")
-    finally:
-        con.unregister("_frame")
-
-
 def _write_marts(
     con: duckdb.DuckDBPyConnection,
     layout: DataLayout,
@@ -390,20 +382,20 @@ def _write_marts(
             "kommun_code": w["kommun_code"], "land_use": WIND[0], "new_inhabitants": 0.0,
             "area_m2": w["wind_m2"], "wind_mw": w["wind_mw"], "near_frequent_stop": False,
         }))  # fmt: skip
-    _write_frame(con, "staging.scenario_allocated", pd.concat(cells, ignore_index=True))
+    create_table(con, "staging.scenario_allocated", pd.concat(cells, ignore_index=True))
     eligible = pd.concat(
         [r.eligible.rename("eligible_m2").reset_index().assign(scenario=r.scenario.name)
          for r in results], ignore_index=True,
     )  # fmt: skip
-    _write_frame(con, "staging.scenario_wind_eligible", eligible)
+    create_table(con, "staging.scenario_wind_eligible", eligible)
     regions = pd.concat(
         [r.regions.assign(scenario=r.scenario.name) for r in results], ignore_index=True
     )
-    _write_frame(con, "staging.scenario_regions", regions)
+    create_table(con, "staging.scenario_regions", regions)
     wind_regions = pd.concat(
         [r.wind_regions.assign(scenario=r.scenario.name) for r in results], ignore_index=True
     )
-    _write_frame(con, "staging.scenario_wind_regions", wind_regions)
+    create_table(con, "staging.scenario_wind_regions", wind_regions)
     definitions = pd.DataFrame(
         {
             "scenario": [s.name for s in scenarios.scenarios],
@@ -416,7 +408,7 @@ def _write_marts(
             "wind_target_mw": [float(sum(s.wind_target_mw.values())) for s in scenarios.scenarios],
         }
     )
-    _write_frame(con, "staging.scenario_definitions", definitions)
+    create_table(con, "staging.scenario_definitions", definitions)
     for r in results:
         build = layout.scenario_build(run_id, r.scenario.name)
         con.execute(f"ATTACH {sql_literal(str(build))} AS scenario_build (READ_ONLY)")

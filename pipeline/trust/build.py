@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config.models import RuleSet
-from pipeline.db import run_sql, sql
+from pipeline.db import create_table, run_sql, sql
 from pipeline.trust.model import (
     SEVERITIES,
     FloatArray,
@@ -89,10 +89,10 @@ def build_trust(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> TrustSummary:
         present(terms, draws),
         uncertainty.stable_factor,
     )
-    _create_table(con, "mart.conflict_rank_stability", stability)
+    create_table(con, "mart.conflict_rank_stability", stability)
     kommuner = kommun_frame(con, terms, base_score, draw_score, uncertainty.stable_factor)
-    _create_table(con, "mart.kommun_rank_stability", kommuner)
-    _create_table(
+    create_table(con, "mart.kommun_rank_stability", kommuner)
+    create_table(
         con, "mart.parameter_sensitivity", sensitivity_frame(terms, base, widths, base_rank)
     )
     backtest = rules.backtest
@@ -227,12 +227,3 @@ def kommun_frame(
         ranks(kommun_scores(draw_score, matrix)),
         stable_factor,
     )
-
-
-def _create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    """``CREATE TABLE name`` from a pandas frame (``name`` is a fixed, trusted identifier)."""
-    con.register("_trust_frame", frame)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _trust_frame")
-    finally:
-        con.unregister("_trust_frame")
