@@ -162,6 +162,17 @@ def reap_orphans(keep: set[int], patience_s: float = 60.0) -> None:
         time.sleep(0.1)
 
 
+def _worker(process: psutil.Process) -> bool:
+    """Whether a child of the code server is a run worker (not multiprocessing's resource
+    tracker, which stays); an exited one not yet reaped still counts."""
+    try:
+        return "resource_tracker" not in " ".join(process.cmdline())
+    except psutil.ZombieProcess:
+        return True
+    except psutil.NoSuchProcess:
+        return False
+
+
 def run_night(
     variant: str, root: Path, data: Path, log: Path, server: CodeServer | None, keep: set[int]
 ) -> Measured:
@@ -188,7 +199,9 @@ def run_night(
         run_id = new[0].dagster_run.run_id
         while True:  # the run has ended and its worker is gone (reaped by the code server)
             run = instance.get_run_by_id(run_id)
-            workers = [c for c in server.process.children() if c.pid not in workers_before]
+            workers = [
+                c for c in server.process.children() if c.pid not in workers_before and _worker(c)
+            ]
             if run is not None and run.is_finished and not workers:
                 break
             time.sleep(0.2)
