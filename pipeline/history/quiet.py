@@ -29,7 +29,7 @@ from pipeline.history.store import (
 )
 from pipeline.layout import DATABASE, DataLayout
 from pipeline.publish.database import refresh_runs_table
-from pipeline.publish.outputs import SUMMARY_JSON
+from pipeline.publish.outputs import SUMMARY_JSON, summary_files
 from pipeline.publish.release import current_release, fsync_file
 from pipeline.publish.summary import summary_document, write_summary_json
 
@@ -100,13 +100,14 @@ def refresh_release(release: Path, layout: DataLayout) -> str:
 
 
 def _rewrite_summary(release: Path) -> str:
-    """Write ``run_summary.json`` of ``release`` again (same release id, time and file list,
-    the files' sizes and SHA-256 as they are now); return its release id."""
+    """Write ``run_summary.json`` of ``release`` again (same release id and time, the
+    release's files with their sizes and SHA-256 as they are now, a folder's files named
+    ``<folder>/<file>`` as at publication); return its release id."""
     target = release / SUMMARY_JSON
     old = json.loads(target.read_text(encoding="utf-8"))
     document = summary_document(
         release / DATABASE,
-        [release / entry["name"] for entry in old["files"]],
+        summary_files(release),
         release_id=old["release_id"],
         published_at=datetime.fromisoformat(old["published_at"]),
     )

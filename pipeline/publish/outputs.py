@@ -119,6 +119,17 @@ class Release:
         return int(written.get("rows", 0)) if isinstance(written, dict) else 0
 
 
+def summary_files(release: Path) -> list[Path]:
+    """The outputs ``run_summary.json`` lists with their SHA-256: every output of the release
+    but the summary itself, in writing order (a folder output as the folder). An output a
+    release of an older version did not have is left out."""
+    return [
+        release / name
+        for name in OUTPUT_NAMES
+        if name != SUMMARY_JSON and (release / name).exists()
+    ]
+
+
 def published_outputs(out_dir: Path) -> list[Path]:
     """Paths of every output under ``out_dir`` (the symlink), whether or not they exist yet;
     for a folder output, the file a person opens in it (``reports/index.html``)."""
@@ -203,7 +214,7 @@ def _write_release(
         pause_point(output.pause)
     document = summary_document(
         database,
-        [partial / name for name in OUTPUT_NAMES if name != SUMMARY_JSON],
+        summary_files(partial),
         release_id=release_id,
         published_at=published_at,
     )

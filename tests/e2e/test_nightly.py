@@ -106,6 +106,16 @@ def test_quiet_night_materializes_nothing_downstream_and_is_recorded(world: Worl
     fresh = defs().resolve_job_def("freshness").execute_in_process(instance=instance)
     results = {e.check_name: e.passed for e in fresh.get_asset_check_evaluations()}
     assert results == {f"{key}_checked_within_36h": True for key in PUBLISHED}
+    # a second quiet night in a row: the summary still lists the release's files under their
+    # own names (reports/<page>.html), each with its current SHA-256
+    names = [f["name"] for f in summary["files"]]
+    assert "reports/index.html" in names
+    third = nightly()
+    assert third.success
+    again = json.loads((world.settings.layout.out / "run_summary.json").read_text("utf-8"))
+    assert [f["name"] for f in again["files"]] == names
+    out = world.settings.layout.out
+    assert all(f["sha256"] == sha256_file(out / f["name"]) for f in again["files"])
 
 
 @pytest.mark.slow
