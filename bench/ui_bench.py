@@ -297,7 +297,8 @@ def report(
         f"{load_before:.1f} before, {load_after:.1f} after); the nightly job's executor: "
         f"`{executor}`. Medians of {rounds} rounds, the variants alternating; *wall* and "
         "*CPU* (user + system) are the whole process tree's, from start to the last process "
-        "exiting; *run* is the Dagster run alone (its start to end in the instance). The "
+        "exiting; *run* is the Dagster run alone (as `make run` prints it; for the UI its start "
+        "to end in the instance). The "
         "embedded default, each variant in its own data folder; how each is launched: the "
         "bench's docstring.",
         "",
