@@ -38,7 +38,7 @@ def _description(table: str) -> str:
             key=dg.AssetKey(table),
             description=_description(table),
             group_name="scenarios",
-            kinds={"duckdb", "sql", "scipy"},
+            kinds={"duckdb", "sql", "python"},
             owners=OWNERS,
             code_version=SCENARIOS_CODE_VERSION,
             skippable=True,
