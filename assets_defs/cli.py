@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from assets_defs.alerts import alert_failed_night, failure_lines
-from assets_defs.common import PLAIN_PROGRESS_ENV, configured
+from assets_defs.common import PLAIN_PROGRESS_ENV, configured, configured_scenarios
 from assets_defs.resources import landuse_settings
 from assets_defs.runs import cli_run_tags, fail_dead_runs
 from pipeline.alerts import AlertDeliveryError
@@ -67,6 +67,7 @@ def run() -> int:
     os.environ[PLAIN_PROGRESS_ENV] = "1"
     try:
         settings, catalogue, rules = configured()
+        configured_scenarios()  # the scenarios file and its projection, checked up front
     except ConfigError as exc:
         print(config_error_line(exc))
         return EXIT_CONFIG

@@ -12,7 +12,8 @@ from pipeline.config.scenarios import ScenarioSet, load_configured_scenarios
 from pipeline.layout import DataLayout
 from pipeline.locking import writer_lock
 from pipeline.report import StageReport
-from pipeline.study_area import load_configuration
+from pipeline.scenarios.demand import check_projection
+from pipeline.study_area import load_configuration, study_area_kommuner
 
 OWNERS = ["team:regional-planning-data"]
 #: Set by `make run` (assets_defs.cli): progress lines are also printed in plain words.
@@ -41,7 +42,10 @@ def configured_scenarios() -> ScenarioSet | None:
     beside the rules; none without either), read with the configuration at load time: the
     layers they read are indexed like the rules' layers."""
     settings, catalogue, rules = configured()
-    return load_configured_scenarios(settings.rules_path, catalogue, rules)
+    scenarios = load_configured_scenarios(settings.rules_path, catalogue, rules)
+    if scenarios is not None:
+        check_projection(scenarios, study_area_kommuner(rules)["kommun_code"])
+    return scenarios
 
 
 def features_key(layer: str) -> dg.AssetKey:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.config.errors import ConfigError
 from pipeline.config.reporting import read_csv_table
+from pipeline.config.scenarios import ScenarioSet
 
 #: Columns of the population projection CSV (SCB's names): kommun code, kommun name, year,
 #: population.
@@ -182,3 +183,18 @@ def _named(series: pd.Series) -> pd.Series:
     out.index.name = "region"
     out.name = "demand"
     return out
+
+
+def check_projection(scenarios: ScenarioSet, kommun_codes: Iterable[str]) -> None:
+    """Refuse a scenario set whose projection lacks a kommun of the study area or one of the
+    two years (``ConfigError`` naming the projection file), so a run with a study area the
+    projection does not cover stops before it starts instead of failing at the scenarios."""
+    path = scenarios.projection_path
+    if path is not None:
+        demand_from_projection(
+            read_projection(path),
+            kommun_codes,
+            base_year=scenarios.base_year,
+            horizon_year=scenarios.horizon_year,
+            source=path,
+        )

@@ -111,6 +111,30 @@ def test_configuration_error_is_one_line_and_exit_4(tmp_path: Path) -> None:
     assert "Traceback" not in finished.output
 
 
+def test_a_projection_without_the_study_areas_kommuner_is_exit_4(tmp_path: Path) -> None:
+    """A scenarios file beside the rules whose projection lacks a kommun of the study area
+    stops the night before it starts, naming the projection file and the kommun."""
+    make_world(tmp_path)
+    (tmp_path / "prognos.csv").write_text(
+        "kommun_kod,kommun_namn,ar,folkmangd\n1480,Göteborg,2025,100\n1480,Göteborg,2040,110\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "scenarios.yaml").write_text(
+        "horizon_year: 2040\ngrowth: {projection: prognos.csv}\ncontext: {tatorter: kommuner, "
+        "population: kommuner, stops: kommuner}\nfarmland: {layers: [akermark_klass]}\n"
+        "riksintressen: {layers: [natura2000]}\nevaluated_as: {development: {themes: "
+        "[development]}, wind: {layers: [vindbruksomraden]}}\nscenarios: [{name: a, title: A, "
+        "method: ranked, dwellings_per_ha: 20}]\n",
+        encoding="utf-8",
+    )
+    finished = run_cli(tmp_path, dagster_home=False)
+    assert finished.code == 4, finished.output
+    (line,) = finished.output.strip().splitlines()
+    assert line.startswith(f"Configuration error in {tmp_path / 'prognos.csv'}: ")
+    assert "kommun 1481 has no row for year 2025" in line
+    assert "Traceback" not in finished.output
+
+
 HOLD = """
 import sys
 from pathlib import Path
