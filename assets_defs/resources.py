@@ -24,7 +24,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline.alerts import AlertSettings, alert_settings
-from pipeline.config.settings import PROJECT_ROOT
+from pipeline.config.settings import PROJECT_ROOT, BuildSettings, build_settings
 from pipeline.layout import DataLayout
 
 #: Resource key every asset, check and sensor names the settings by.
@@ -40,7 +40,15 @@ ENVIRONMENT = {
     "alert_smtp_password": "LANDUSE_ALERT_SMTP_PASSWORD",
     "alert_email_from": "LANDUSE_ALERT_EMAIL_FROM",
     "alert_email_to": "LANDUSE_ALERT_EMAIL_TO",
+    "duckdb_memory_limit": "LANDUSE_DUCKDB_MEMORY_LIMIT",
+    "duckdb_temp_dir": "LANDUSE_DUCKDB_TEMP_DIR",
+    "conflict_partition_res": "LANDUSE_CONFLICT_PARTITION_RES",
+    "conflict_partition_cells": "LANDUSE_CONFLICT_PARTITION_CELLS",
 }
+#: The fields that size the conflict builds (:class:`pipeline.config.settings.BuildSettings`).
+BUILD_FIELDS = (
+    "duckdb_memory_limit", "duckdb_temp_dir", "conflict_partition_res", "conflict_partition_cells"
+)  # fmt: skip
 #: The fields whose values are secrets (never printed; masked by ``repr``).
 SECRETS = frozenset({"alert_webhook_url", "alert_smtp_password"})
 DEFAULT_DATA_DIR = str(PROJECT_ROOT / "data")
@@ -51,7 +59,9 @@ class LanduseSettings(dg.ConfigurableResource):
 
     ``data_dir`` holds every file of the pipeline (:class:`pipeline.layout.DataLayout`); the
     ``alert_*`` fields are the alert channels (:mod:`pipeline.alerts.notify`, which validates
-    them). Values are strings, as the environment gives them; unset is ``""``.
+    them); the ``duckdb_*`` and ``conflict_partition_*`` fields size the conflict builds
+    (:meth:`build_settings`). Values are strings, as the environment gives them; unset is
+    ``""``.
     """
 
     data_dir: str = DEFAULT_DATA_DIR
@@ -63,6 +73,10 @@ class LanduseSettings(dg.ConfigurableResource):
     alert_smtp_password: str = ""
     alert_email_from: str = ""
     alert_email_to: str = ""
+    duckdb_memory_limit: str = ""
+    duckdb_temp_dir: str = ""
+    conflict_partition_res: str = ""
+    conflict_partition_cells: str = ""
 
     @property
     def layout(self) -> DataLayout:
@@ -75,9 +89,14 @@ class LanduseSettings(dg.ConfigurableResource):
             {
                 ENVIRONMENT[field]: getattr(self, field)
                 for field in ENVIRONMENT
-                if field != "data_dir"
+                if field.startswith("alert_")
             }
         )
+
+    def build_settings(self) -> BuildSettings:
+        """DuckDB's memory limit and spill folder and the pair steps' partitioning of the
+        conflict builds (``ValueError`` naming the variable for a bad value)."""
+        return build_settings({ENVIRONMENT[field]: getattr(self, field) for field in BUILD_FIELDS})
 
     def __repr__(self) -> str:
         shown = {

@@ -89,6 +89,16 @@ def test_runtime_settings_are_a_resource_read_from_environment_variables(
     bad = LanduseSettings(data_dir="d", alert_smtp_security="tls")
     with pytest.raises(ValueError, match="LANDUSE_ALERT_SMTP_SECURITY is 'tls'; allowed"):
         bad.alerts()
+    # the conflict builds' memory settings are the resource's too
+    clean_env.setenv("LANDUSE_DUCKDB_MEMORY_LIMIT", "700MiB")
+    clean_env.setenv("LANDUSE_CONFLICT_PARTITION_RES", "6")
+    sized = landuse_settings(dict(os.environ), as_env_vars=True)
+    assert sized.duckdb_memory_limit == dg.EnvVar("LANDUSE_DUCKDB_MEMORY_LIMIT")
+    build = landuse_settings(dict(os.environ), as_env_vars=False).build_settings()
+    assert build.duckdb == {"memory_limit": "700MiB"}
+    assert (build.partitioning.resolution, build.partitioning.max_cells) == (6, 4_000_000)
+    with pytest.raises(ValueError, match="LANDUSE_CONFLICT_PARTITION_RES='x'"):
+        LanduseSettings(conflict_partition_res="x").build_settings()
 
 
 def test_nightly_schedule_ticks_at_two_in_stockholm(tiny_defs: dg.Definitions) -> None:

@@ -67,7 +67,12 @@ def conflict_tables(
     data = landuse.layout
     with step_lock(context, data):
         report = run_conflicts(
-            data, catalogue, rules, run_id=run_id, scenarios=configured_scenarios()
+            data,
+            catalogue,
+            rules,
+            run_id=run_id,
+            scenarios=configured_scenarios(),
+            build=landuse.build_settings(),
         )
         quiet = (
             record_quiet_night(

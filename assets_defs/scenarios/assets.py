@@ -59,7 +59,12 @@ def scenario_tables(
     data = landuse.layout
     with step_lock(context, data):
         report = run_scenarios(
-            data, catalogue, rules, configured_scenarios(), run_id=context.run.run_id
+            data,
+            catalogue,
+            rules,
+            configured_scenarios(),
+            run_id=context.run.run_id,
+            build=landuse.build_settings(),
         )
     if report.skipped:
         for line in report.lines:

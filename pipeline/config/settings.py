@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,3 +100,24 @@ def conflict_partitioning(environ: dict[str, str] | None = None) -> ConflictPart
             raise ValueError(f"{var}={text!r}: expected a whole number, {span}")
         values[field] = value
     return ConflictPartitioning(**values)
+
+
+#: Every environment variable of :class:`BuildSettings` (the Dagster resource ``landuse``
+#: has a field for each, docs/operations.md).
+BUILD_SETTINGS = (*DUCKDB_SETTINGS, *PARTITION_SETTINGS)
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """How a conflict build (the night's and each scenario's) uses memory: DuckDB's settings
+    (:func:`duckdb_limits`) and the partitioning of its pair steps."""
+
+    duckdb: dict[str, str]
+    partitioning: ConflictPartitioning
+
+
+def build_settings(environ: Mapping[str, str] | None = None) -> BuildSettings:
+    """:class:`BuildSettings` from the variables of :data:`BUILD_SETTINGS` in ``environ``
+    (default: the process environment)."""
+    env = dict(os.environ if environ is None else environ)
+    return BuildSettings(duckdb=duckdb_limits(env), partitioning=conflict_partitioning(env))

@@ -17,7 +17,7 @@ import pandas as pd
 from pipeline.config.loading import select_layers
 from pipeline.config.models import Catalogue, RuleSet, check_identifier, resolve_path
 from pipeline.config.plan import layer_buffers, side_buffer
-from pipeline.config.settings import ConflictPartitioning, conflict_partitioning, duckdb_limits
+from pipeline.config.settings import BuildSettings, ConflictPartitioning, build_settings
 from pipeline.conflicts.rules import predicate
 from pipeline.conflicts.zones import zone_components
 from pipeline.db import connect, create_table, run_sql, sql
@@ -72,6 +72,7 @@ def build_conflicts(
     rules: RuleSet,
     layout: DataLayout,
     indexed: list[IndexedFiles],
+    build: BuildSettings | None = None,
 ) -> BuildSummary:
     """Create ``db_path`` from scratch with the ``staging`` and ``mart`` tables.
 
@@ -81,18 +82,20 @@ def build_conflicts(
     status and the summaries per reporting unit → ``mart.layer_status`` → the trust tables
     (rank stability, sensitivity, back-test: :func:`pipeline.trust.build_trust`).
 
-    DuckDB's ``memory_limit`` and ``temp_directory`` come from ``LANDUSE_DUCKDB_MEMORY_LIMIT``
-    and ``LANDUSE_DUCKDB_TEMP_DIR`` (:func:`pipeline.config.settings.duckdb_limits`): joins and
+    ``build`` (default: :func:`pipeline.config.settings.build_settings` of the environment;
+    the Dagster assets pass the ``landuse`` resource's) sets DuckDB's ``memory_limit`` and
+    ``temp_directory`` (``LANDUSE_DUCKDB_MEMORY_LIMIT``, ``LANDUSE_DUCKDB_TEMP_DIR``): joins and
     aggregates beyond the limit spill to that folder instead of growing the process. The
     pair steps run in partitions of H3 cells (:func:`cell_partitions`, sized by
-    ``LANDUSE_CONFLICT_PARTITION_CELLS`` at ``LANDUSE_CONFLICT_PARTITION_RES``:
-    :func:`pipeline.config.settings.conflict_partitioning`), so their memory grows with the
-    largest partition rather than with the study area; the tables are the same either way.
+    ``LANDUSE_CONFLICT_PARTITION_CELLS`` at ``LANDUSE_CONFLICT_PARTITION_RES``), so their
+    memory grows with the largest partition rather than with the study area; the tables are
+    the same either way.
     """
+    build = build or build_settings()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (db_path, db_path.with_suffix(db_path.suffix + ".wal")):
         stale.unlink(missing_ok=True)
-    with connect(db_path, settings=duckdb_limits()) as con:
+    with connect(db_path, settings=build.duckdb) as con:
         con.execute(sql("conflicts/create_schemas"))
         _load_inputs(con, catalogue, rules, layout, indexed)
         _select_rule_features(con, catalogue, rules)
@@ -100,7 +103,7 @@ def build_conflicts(
         run_sql(con, "conflicts/study_area", params)
         run_sql(con, "conflicts/kommun_cells", params)
         run_sql(con, "conflicts/pair_tables", params)
-        partitions = cell_partitions(con, rules.h3_resolution, conflict_partitioning())
+        partitions = cell_partitions(con, rules.h3_resolution, build.partitioning)
         for rule_type, steps in RULE_TYPES.items():
             for step in steps:
                 bounds = partitions if _per_partition(step) else [(H3_MIN, H3_MAX)]

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from pipeline.config.models import Catalogue, RuleSet
 from pipeline.config.plan import layer_buffers
 from pipeline.config.scenarios import ScenarioSet
+from pipeline.config.settings import BuildSettings
 from pipeline.conflicts.build import build_conflicts, inputs_key
 from pipeline.conflicts.columns import MART, SCENARIO_TABLES
 from pipeline.history.store import apply_history, last_published_inputs_key
@@ -126,6 +127,7 @@ def run_conflicts(
     *,
     run_id: str,
     scenarios: ScenarioSet | None = None,
+    build: BuildSettings | None = None,
 ) -> ConflictsReport:
     """Build every mart table into ``layout.run_build(run_id)``, with this run's history.
 
@@ -151,6 +153,7 @@ def run_conflicts(
             rules=rules,
             layout=layout,
             indexed=present_indexed(layout, layer_buffers(catalogue, rules, scenarios)),
+            build=build,
         )
         _pause_for_kill_test()
         changes = apply_history(

@@ -36,6 +36,7 @@ from pipeline.config.loading import select_layers
 from pipeline.config.models import Catalogue, LayerSpec, Rule, RuleSet, Selector
 from pipeline.config.plan import layer_buffers
 from pipeline.config.scenarios import Scenario, ScenarioSet
+from pipeline.config.settings import BuildSettings
 from pipeline.conflicts.build import build_conflicts
 from pipeline.conflicts.columns import SCENARIO_TABLES
 from pipeline.conflicts.stage import ConflictsReport
@@ -152,6 +153,7 @@ def run_scenarios(
     scenarios: ScenarioSet | None,
     *,
     run_id: str,
+    build: BuildSettings | None = None,
 ) -> ConflictsReport:
     """Allocate, evaluate and summarise every scenario into ``layout.run_build(run_id)``.
 
@@ -180,7 +182,7 @@ def run_scenarios(
             )
         results = _allocate_all(con, layout, catalogue, rules, scenarios)
     for result in results:
-        _evaluate(layout, catalogue, rules, scenarios, result, run_id=run_id)
+        _evaluate(layout, catalogue, rules, scenarios, result, run_id=run_id, build=build)
     with connect(work_db) as con:
         _write_marts(con, layout, scenarios, results, run_id=run_id)
         rows = con.execute(
@@ -342,6 +344,7 @@ def _evaluate(
     result: ScenarioResult,
     *,
     run_id: str,
+    build: BuildSettings | None,
 ) -> None:
     """Run the scenario's two layers through the conflict engine into its own build."""
     scenario = result.scenario
@@ -355,6 +358,7 @@ def _evaluate(
         rules=evaluated,
         layout=layout,
         indexed=present_indexed(layout, layer_buffers(cat, evaluated)),
+        build=build,
     )
 
 

@@ -49,3 +49,36 @@ def test_the_conflict_build_runs_under_the_configured_limits(
     summary = run_stages(world)
     assert seen == [("700.0 MiB", str(spill))]
     assert summary.conflicts == rows(world.database, "SELECT count(*) FROM mart.conflicts")[0][0]
+
+
+def test_a_build_takes_the_settings_it_is_given(
+    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The Dagster assets pass the ``landuse`` resource's settings: they win over the
+    environment."""
+    from pipeline.config.plan import layer_buffers
+    from pipeline.config.settings import BuildSettings, ConflictPartitioning
+    from pipeline.index.stage import present_indexed
+
+    run_stages(world)
+    monkeypatch.setenv("LANDUSE_DUCKDB_MEMORY_LIMIT", "900MiB")
+    seen: list[str] = []
+    real = build.connect
+
+    def spy(path: Path | str = ":memory:", **kwargs: object) -> duckdb.DuckDBPyConnection:
+        con = real(path, **kwargs)  # type: ignore[arg-type]
+        got = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        seen.append(str(got[0]) if got else "")
+        return con
+
+    monkeypatch.setattr(build, "connect", spy)
+    given = BuildSettings(duckdb={"memory_limit": "600MiB"}, partitioning=ConflictPartitioning())
+    build.build_conflicts(
+        tmp_path / "given.duckdb",
+        catalogue=world.catalogue,
+        rules=world.rules,
+        layout=world.settings.layout,
+        indexed=present_indexed(world.settings.layout, layer_buffers(world.catalogue, world.rules)),
+        build=given,
+    )
+    assert seen == ["600.0 MiB"]
