@@ -35,6 +35,8 @@ from pipeline.history.store import run_outcome, runs_count
 from pipeline.locking import PipelineBusy, writer_lock
 from pipeline.publish import published_outputs
 from pipeline.publish.summary import layer_problems, rule_problems, run_summary
+from pipeline.scenarios.demand import check_projection
+from pipeline.study_area import study_area_kommuner
 
 DEFAULT_CATALOGUE = PROJECT_ROOT / "config" / "catalogue.yaml"
 
@@ -67,7 +69,7 @@ def run() -> int:
     os.environ[PLAIN_PROGRESS_ENV] = "1"
     try:
         settings, catalogue, rules = configured()
-        configured_scenarios()  # the scenarios file and its projection, checked up front
+        scenarios = configured_scenarios()
     except ConfigError as exc:
         print(config_error_line(exc))
         return EXIT_CONFIG
@@ -79,6 +81,14 @@ def run() -> int:
     )
     print(f"Data:      {landuse.layout.root}")
     _prepare_sample()
+    if scenarios is not None:
+        # the projection is data (the embedded default's is generated just above): a study
+        # area it does not cover is a configuration error before the night starts
+        try:
+            check_projection(scenarios, study_area_kommuner(rules)["kommun_code"])
+        except ConfigError as exc:
+            print(config_error_line(exc))
+            return EXIT_CONFIG
     from pipeline.definitions import defs
 
     job = defs().resolve_job_def("nightly")

@@ -271,9 +271,6 @@ def load_scenarios(
                 f"context.{key}: unknown layer '{layer}' "
                 f"(the catalogue has: {', '.join(sorted(known))})"
             )
-    projection = scenarios.projection_path
-    if projection is not None and not projection.is_file():
-        problems.append(f"growth.projection: file not found: {projection}")
     forbund = set(read_kommunalforbund(kommunalforbund_table)["kommunalforbund"])
     for i, scenario in enumerate(scenarios.scenarios):
         for name in scenario.wind_target_mw:

@@ -225,10 +225,6 @@ def test_invalid_values_are_named_with_file_and_key(
             "scenarios[0](koncentrerad).wind_target_mw: unknown kommunalförbund 'Dalsland' "
             "(the table has: Fyrbodal, Göteborgsregionen, Sjuhärad, Skaraborg)",
         ),
-        (
-            lambda d: d["growth"].update({"projection": "prognos.csv"}),
-            "growth.projection: file not found: ",
-        ),
     ],
 )
 def test_references_are_checked_against_catalogue_and_tables(
