@@ -46,8 +46,9 @@ def check_identifier(name: str) -> str:
 
 #: What a layer is about; rule sides select layers by theme (docs/catalogue.md): wind,
 #: agriculture, forestry, nature, development, boundaries, infrastructure (roads, railways,
-#: power lines, public-transport stops), water (watercourses, lakes, shoreline) and
-#: settlement (existing settlement and population: tätorter, the population grid).
+#: power lines), water (watercourses, lakes, shoreline) and settlement (existing settlement
+#: and what it lives by: tätorter, the population grid, public-transport stops; context for
+#: scenarios and maps that rules leave alone).
 Theme = Literal[
     "wind",
     "agriculture",

@@ -254,7 +254,7 @@ MART: dict[str, Table] = {
                 ("layer", "VARCHAR", "Layer name in config/catalogue.yaml."),
                 ("title", "VARCHAR", "Layer title."),
                 ("theme", "VARCHAR", "Theme: wind, agriculture, forestry, nature, "
-                 "development, infrastructure, water or boundaries."),
+                 "development, infrastructure, water, settlement or boundaries."),
                 ("required", "BOOLEAN", "Whether the run needs this layer."),
                 ("source", "VARCHAR", "Where the data came from (path or URL)."),
                 ("sha256", "VARCHAR", "SHA-256 of the source data as read."),

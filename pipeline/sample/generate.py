@@ -195,7 +195,7 @@ OUTPUTS: list[Output] = [
         layer="befolkning_1km_2025",
         geometry_name="sp_geometry",
     ),
-    Output("hallplatser", "infrastructure", "samtrafiken/vt.zip", "GTFS"),
+    Output("hallplatser", "settlement", "samtrafiken/vt.zip", "GTFS"),
 ]
 #: Files of the sample that are no catalogue layer: name -> path under the sample folder.
 EXTRA_FILES = {"befolkningsprognos": "scb/befolkningsprognos.csv"}

@@ -110,7 +110,7 @@ def scenario_world(root: Path) -> tuple[World, Path]:
         {
             "tatorter": ("settlement", tatorter),
             "befolkningsrutor": ("settlement", _grid()),
-            "hallplatser": ("infrastructure", stops),
+            "hallplatser": ("settlement", stops),
             "riksintresse_friluftsliv": (
                 "nature",
                 gpd.GeoDataFrame(

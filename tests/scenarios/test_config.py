@@ -31,7 +31,7 @@ def catalogue() -> Catalogue:
             {
                 "name": name,
                 "title": name,
-                "theme": "infrastructure" if name == "hallplatser" else "boundaries",
+                "theme": "settlement" if name == "hallplatser" else "boundaries",
                 "source": {"kind": "file", "path": f"{name}.gpkg"},
                 "id_field": "id",
             }
