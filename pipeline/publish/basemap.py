@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
@@ -124,6 +125,26 @@ def base_in(bounds: Sequence[float], pad: float = 0.5) -> Base:
         if lake.geometry.intersects(window)
     )  # fmt: skip
     return Base(shapely.intersection(land, window), clipped)
+
+
+#: A static map names at least this many tätorter when its view holds them: a study area of
+#: one small kommun has no tätort of the regional threshold but must not be left unnamed.
+MIN_NAMED_PLACES = 3
+
+
+def places_to_name(
+    places: list[Place], view: BaseGeometry, min_population: float, *, at_most: int
+) -> tuple[list[Place], float]:
+    """The tätorter a static map names in ``view`` (``places`` largest first) and the
+    population threshold it used: ``min_population``, lowered to the
+    :data:`MIN_NAMED_PLACES`-th largest tätort in view when fewer reach it; at most
+    ``at_most``, largest first."""
+    inside = [p for p in places if view.contains(Point(p.x, p.y))]
+    sizes = [p.population or 0.0 for p in inside]
+    threshold = float(min_population)
+    if sum(s >= threshold for s in sizes) < MIN_NAMED_PLACES and inside:
+        threshold = min(threshold, sizes[min(MIN_NAMED_PLACES, len(sizes)) - 1])
+    return [p for p, s in zip(inside, sizes, strict=True) if s >= threshold][:at_most], threshold
 
 
 def read_places(database: Path, *, min_population: float = 0.0) -> list[Place]:

@@ -124,10 +124,9 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
                       linewidth=0.8, alpha=0.85, zorder=2)  # fmt: skip
     view = set_view(ax, bounds)
     draw_lake_names(ax, base, view)
-    places = [
-        p for p in basemap.read_places(database, min_population=PNG_PLACE_MIN_POPULATION)
-        if view.contains(shapely.Point(p.x, p.y))
-    ][:PNG_MAX_PLACES]  # fmt: skip
+    places, named_from = basemap.places_to_name(
+        basemap.read_places(database), view, PNG_PLACE_MIN_POPULATION, at_most=PNG_MAX_PLACES
+    )
     # Labels in order of importance; one that would overlap a label already placed is left
     # out (the top zones first, then tätorter by size, then kommun names). A kommun whose
     # centralort is named already is not named twice.
@@ -161,7 +160,7 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
     ] + [Line2D([], [], color="#6b6b6b", linewidth=0.8, label="Kommungräns")]
     if places:
         handles.append(Line2D([], [], color="#1d1d1b", marker="o", markersize=3, linewidth=0,
-                              label=f"Tätort med minst {swedish.number(PNG_PLACE_MIN_POPULATION)}"
+                              label=f"Tätort med minst {swedish.number(named_from)}"
                               " invånare"))  # fmt: skip
     if not base.empty:
         handles.append(Patch(facecolor=basemap.LAKE, edgecolor="#b5cde0", label=BASE_TEXT))

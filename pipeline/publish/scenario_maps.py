@@ -22,7 +22,6 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import shapely
 
 from pipeline.publish import basemap
 from pipeline.publish.maps import (
@@ -121,7 +120,8 @@ def write_scenario_png(database: Path, target: Path, *, release_id: str) -> Path
     cells = _footprints(database)
     bounds = bounds_of(kommuner if len(kommuner) else cells)
     base = basemap.base_in(bounds)
-    places = basemap.read_places(database, min_population=PNG_PLACE_MIN_POPULATION)
+    places = basemap.read_places(database)
+    named_from = float(PNG_PLACE_MIN_POPULATION)
     n = len(scenarios)
     width = PANEL_INCHES * n
     # the panels' height is their width times the window's shape, so no band is left blank
@@ -143,7 +143,9 @@ def write_scenario_png(database: Path, target: Path, *, release_id: str) -> Path
                 part.plot(ax=ax, color=_hex(rgb), edgecolor=_hex(rgb), linewidth=0.6, zorder=2)
         view = set_view(ax, bounds)
         draw_lake_names(ax, base, view)
-        shown = [p for p in places if view.contains(shapely.Point(p.x, p.y))][:PNG_MAX_PLACES]
+        shown, named_from = basemap.places_to_name(
+            places, view, PNG_PLACE_MIN_POPULATION, at_most=PNG_MAX_PLACES
+        )
         for place in shown:
             ax.plot(place.x, place.y, marker="o", markersize=2.2, color="#1d1d1b", zorder=3.5)
             ax.annotate(place.name, (place.x, place.y), xytext=(3, 2),
@@ -169,7 +171,7 @@ def write_scenario_png(database: Path, target: Path, *, release_id: str) -> Path
     ]
     handles.append(Line2D([], [], color="#6b6b6b", linewidth=0.8, label="Kommungräns"))
     handles.append(Line2D([], [], color="#1d1d1b", marker="o", markersize=3, linewidth=0,
-                          label=f"Tätort med minst {swedish.number(PNG_PLACE_MIN_POPULATION)} "
+                          label=f"Tätort med minst {swedish.number(named_from)} "
                           "invånare"))  # fmt: skip
     if not base.empty:
         handles.append(Patch(facecolor=basemap.LAKE, edgecolor="#b5cde0", label=BASE_TEXT))

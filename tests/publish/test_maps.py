@@ -377,3 +377,23 @@ def test_map_labels_never_cover_each_other() -> None:
     assert labels.add(ax.text(50, 10, "Mölndal", fontsize=10))  # elsewhere: kept
     assert labels.add(ax.text(51, 50, "1. Zon", fontsize=10), required=True)
     assert [t.get_text() for t in ax.texts] == ["Göteborg", "Mölndal", "1. Zon"]
+
+
+def test_a_small_study_area_still_names_its_largest_tatorter() -> None:
+    """The regional threshold names the big places; a view without three of them names its
+    three largest instead, and says the threshold it used."""
+    from shapely.geometry import box
+
+    from pipeline.publish.basemap import Place, places_to_name
+
+    places = [Place("Borås", 80_000, 5, 5), Place("Vårgårda", 6_000, 1, 1),
+              Place("Västerbacka", 1_351, 2, 2), Place("Hedlid", 400, 3, 3),
+              Place("By", 250, 4, 4)]  # fmt: skip
+    region = box(0, 0, 10, 10)
+    named, used = places_to_name(places, region, 1_000, at_most=10)
+    assert ([p.name for p in named], used) == (["Borås", "Vårgårda", "Västerbacka"], 1_000)
+    kommun = box(0, 0, 4.5, 4.5)  # Borås outside
+    named, used = places_to_name(places, kommun, 10_000, at_most=10)
+    assert ([p.name for p in named], used) == (["Vårgårda", "Västerbacka", "Hedlid"], 400)
+    named, _ = places_to_name(places, kommun, 10_000, at_most=2)
+    assert [p.name for p in named] == ["Vårgårda", "Västerbacka"]
