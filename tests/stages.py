@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import yaml
 from tiny_world import write_world
 
@@ -94,3 +95,11 @@ def records(database: Path, query: str) -> list[dict]:
         rel = con.execute(query)
         columns = [d[0] for d in rel.description]
         return [dict(zip(columns, row, strict=True)) for row in rel.fetchall()]
+
+
+def point_env_at(env: pytest.MonkeyPatch, world: World) -> None:
+    """Point LANDUSE_CATALOGUE, LANDUSE_RULES and LANDUSE_DATA_DIR at ``world`` (with the
+    ``clean_env`` fixture, which forgets the cached configuration afterwards)."""
+    env.setenv("LANDUSE_CATALOGUE", str(world.settings.catalogue_path))
+    env.setenv("LANDUSE_RULES", str(world.settings.rules_path))
+    env.setenv("LANDUSE_DATA_DIR", str(world.settings.data_dir))

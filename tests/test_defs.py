@@ -11,16 +11,14 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
-from stages import World
+from stages import World, point_env_at
 
 import assets_defs
 
 
 @pytest.fixture
 def tiny_defs(world: World, clean_env: pytest.MonkeyPatch) -> dg.Definitions:
-    clean_env.setenv("LANDUSE_CATALOGUE", str(world.settings.catalogue_path))
-    clean_env.setenv("LANDUSE_RULES", str(world.settings.rules_path))
-    clean_env.setenv("LANDUSE_DATA_DIR", str(world.settings.data_dir))
+    point_env_at(clean_env, world)
     from pipeline.definitions import defs
 
     return defs()

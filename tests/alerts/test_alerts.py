@@ -15,7 +15,7 @@ from typing import ClassVar
 import dagster as dg
 import pytest
 from aiosmtpd.controller import Controller
-from stages import make_world
+from stages import make_world, point_env_at
 
 from assets_defs.resources import LanduseSettings, landuse_settings
 from pipeline.alerts import AlertDeliveryError, alert_settings, failed_night, notify
@@ -113,9 +113,7 @@ def test_a_blocked_night_is_posted_and_mailed_by_the_failure_sensor(
     from assets_defs.alerts import failed_night_alert
 
     world = make_world(tmp_path)
-    clean_env.setenv("LANDUSE_CATALOGUE", str(world.settings.catalogue_path))
-    clean_env.setenv("LANDUSE_RULES", str(world.settings.rules_path))
-    clean_env.setenv("LANDUSE_DATA_DIR", str(world.settings.data_dir))
+    point_env_at(clean_env, world)
     port, mailbox = smtp
     _configure(clean_env, webhook, port)
     instance = dg.DagsterInstance.ephemeral()

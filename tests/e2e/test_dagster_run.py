@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 import pytest
-from stages import World
+from stages import World, point_env_at
 
 from pipeline.db import connect
 
@@ -13,9 +13,7 @@ from pipeline.db import connect
 def test_materialize_everything_publishes_conflicts(
     world: World, clean_env: pytest.MonkeyPatch
 ) -> None:
-    clean_env.setenv("LANDUSE_CATALOGUE", str(world.settings.catalogue_path))
-    clean_env.setenv("LANDUSE_RULES", str(world.settings.rules_path))
-    clean_env.setenv("LANDUSE_DATA_DIR", str(world.settings.data_dir))
+    point_env_at(clean_env, world)
     from pipeline.definitions import defs
 
     definitions = defs()

@@ -11,7 +11,7 @@ import dagster as dg
 import geopandas as gpd
 import pytest
 import shapely
-from stages import World, rows
+from stages import World, point_env_at, rows
 from tiny_world import NATURA
 
 from assets_defs.publish.freshness import PUBLISHED
@@ -20,9 +20,7 @@ from pipeline.fileio import sha256_file
 
 @pytest.fixture
 def nightly(world: World, clean_env: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    clean_env.setenv("LANDUSE_CATALOGUE", str(world.settings.catalogue_path))
-    clean_env.setenv("LANDUSE_RULES", str(world.settings.rules_path))
-    clean_env.setenv("LANDUSE_DATA_DIR", str(world.settings.data_dir))
+    point_env_at(clean_env, world)
     clean_env.setenv("LANDUSE_INDEX_PARALLEL", "0")
     from pipeline.definitions import defs
 

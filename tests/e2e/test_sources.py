@@ -11,7 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import dagster as dg
 import pytest
 import yaml
-from stages import World, load_world
+from stages import World, load_world, point_env_at
 
 from assets_defs.resources import LanduseSettings
 from pipeline.fileio import sha256_file
@@ -79,9 +79,7 @@ def test_fingerprints_are_what_ingest_records_and_remote_ones_are_never_fetched(
 def test_the_observer_records_a_change_once_and_ingest_depends_on_the_source(
     world: World, clean_env: pytest.MonkeyPatch
 ) -> None:
-    clean_env.setenv("LANDUSE_CATALOGUE", str(world.settings.catalogue_path))
-    clean_env.setenv("LANDUSE_RULES", str(world.settings.rules_path))
-    clean_env.setenv("LANDUSE_DATA_DIR", str(world.settings.data_dir))
+    point_env_at(clean_env, world)
     from assets_defs.ingest.sources import source_observer
     from pipeline.definitions import defs
 

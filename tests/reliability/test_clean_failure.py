@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from stages import make_world, rows
+from stages import make_world, point_env_at, rows
 
 from pipeline.conflicts import stage as conflicts_stage
 
@@ -49,9 +49,7 @@ def test_failure_sensor_removes_a_failed_daemon_runs_build(
     from assets_defs.runs import failed_run_cleanup
 
     world = make_world(tmp_path)
-    clean_env.setenv("LANDUSE_CATALOGUE", str(world.settings.catalogue_path))
-    clean_env.setenv("LANDUSE_RULES", str(world.settings.rules_path))
-    clean_env.setenv("LANDUSE_DATA_DIR", str(world.settings.data_dir))
+    point_env_at(clean_env, world)
 
     @dg.op
     def fails() -> None:
