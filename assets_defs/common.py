@@ -23,6 +23,13 @@ NIGHT_TAG = "landuse/night"
 #: How long a step waits for another run's writer lock before it fails (s). `make run`
 #: holds the lock for its whole run, so only a daemon-launched step ever waits.
 STEP_LOCK_WAIT_S = 3600.0
+#: The asset every run materializes first (:mod:`assets_defs.night`): the steps that decide
+#: for themselves whether to rebuild (index, conflicts) hang on it, so they run, and decide,
+#: even on a night when no layer was re-staged.
+NIGHT_KEY = dg.AssetKey("night")
+
+#: The context of any step: an asset, an op inside a graph-backed asset, or a check.
+StepContext = dg.AssetExecutionContext | dg.OpExecutionContext | dg.AssetCheckExecutionContext
 
 
 @cache
@@ -61,54 +68,72 @@ def cells_key(layer: str) -> dg.AssetKey:
 
 
 @contextmanager
-def step_lock(
-    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, data: DataLayout
-) -> Iterator[None]:
+def step_lock(context: StepContext, data: DataLayout) -> Iterator[None]:
     """Hold the writer lock of ``data`` for one step; while another run holds it, say so and
     wait (at most :data:`STEP_LOCK_WAIT_S`), instead of failing the night or waiting silently."""
     with writer_lock(data, wait_s=STEP_LOCK_WAIT_S, on_wait=lambda line: warn(context, line)):
         yield
 
 
-def warn(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, line: str) -> None:
+def warn(context: StepContext, line: str) -> None:
     """Log a warning (and print it when run from `make run`)."""
     context.log.warning(line)
     if os.environ.get(PLAIN_PROGRESS_ENV):
         print(f"  WARNING: {line}", flush=True)
 
 
-def progress(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, line: str) -> None:
+def progress(context: StepContext, line: str) -> None:
     """Log one plain-language progress line (and print it when run from `make run`)."""
     context.log.info(line)
     if os.environ.get(PLAIN_PROGRESS_ENV):
         print(f"  {line}", flush=True)
 
 
+def log_report(context: StepContext, report: StageReport) -> None:
+    """Log a stage report's progress lines, and its error."""
+    for line in report.lines:
+        progress(context, line)
+    if report.error:
+        context.log.error(report.error)
+
+
 def materialize(
-    context: dg.AssetExecutionContext,
+    context: StepContext,
     report: StageReport,
     *,
-    asset_key: str | None = None,
+    asset_key: dg.AssetKey | str,
     metadata: Mapping[str, object] | None = None,
     log: bool = True,
 ) -> dg.MaterializeResult:
-    """Log a stage report's lines (unless ``log`` is false: a multi-asset logs them once)
-    and turn it into a ``MaterializeResult``.
+    """A stage that rebuilt its asset: log the report's lines (unless ``log`` is false: a
+    multi-asset logs them once) and turn it into a ``MaterializeResult`` of ``asset_key``.
 
-    ``metadata`` (default: the report's) may hold Dagster metadata values; a skipped stage
-    records ``skipped`` and its reason.
+    ``metadata`` (default: the report's) may hold Dagster metadata values.
     """
     if log:
-        for line in report.lines:
-            progress(context, line)
-        if report.error:
-            context.log.error(report.error)
-    values = dict(report.metadata if metadata is None else metadata)
-    if report.skipped:
-        values.setdefault("skipped", True)
-        values.setdefault("skip_reason", report.reason)
+        log_report(context, report)
     return dg.MaterializeResult(
         asset_key=asset_key,
-        metadata=values,  # type: ignore[arg-type]
+        metadata=dict(report.metadata if metadata is None else metadata),  # type: ignore[arg-type]
         data_version=dg.DataVersion(report.data_version) if report.data_version else None,
     )
+
+
+def observe(
+    context: StepContext,
+    report: StageReport,
+    *,
+    asset_key: dg.AssetKey | str,
+    metadata: Mapping[str, object] | None = None,
+) -> dg.AssetObservation:
+    """A stage that checked its asset and rebuilt nothing (unchanged, or its source failed
+    and the last good copy stays): log the report and record what was checked as an
+    observation, which leaves the asset's last materialization (its metadata, row count and
+    column schema) as the page shows it. No output is emitted, so Dagster skips the steps
+    that only this asset feeds."""
+    log_report(context, report)
+    values = dict(report.metadata if metadata is None else metadata)
+    values.setdefault("status", report.status)
+    if report.reason:
+        values.setdefault("reason", report.reason)
+    return dg.AssetObservation(asset_key=asset_key, metadata=values)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from assets_defs.common import (
+    NIGHT_KEY,
     NIGHT_TAG,
     OWNERS,
     cells_key,
@@ -33,34 +34,31 @@ def column_schema(table: str) -> dg.TableSchema:
     )
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            key=dg.AssetKey(table),
-            description=f"mart.{table}: {MART[table].grain}",
-            group_name="conflicts",
-            kinds={"duckdb", "sql"},
-            owners=OWNERS,
-            code_version=CONFLICTS_CODE_VERSION,
-            skippable=True,
-            deps=[
-                cells_key(name) for name in layer_buffers(*configured()[1:], configured_scenarios())
-            ]
-            + [features_key(name) for name in configured()[1].names],
-        )
-        for table in BUILT_TABLES
-    ],
+def _conflict_inputs() -> dict[str, dg.AssetIn]:
+    """The conflict step's upstream assets, by input name: the night, every staged layer
+    and every indexed layer (one fan-in input of the step, :mod:`assets_defs.night`)."""
+    _, catalogue, rules = configured()
+    keys = [NIGHT_KEY]
+    keys += [features_key(name) for name in catalogue.names]
+    keys += [cells_key(name) for name in layer_buffers(catalogue, rules, configured_scenarios())]
+    return {key.to_python_identifier(): dg.AssetIn(key, dagster_type=dg.Nothing) for key in keys}
+
+
+@dg.op(
+    ins={"after": dg.In(dg.Nothing)},
+    out={table: dg.Out(dg.Nothing, is_required=False) for table in BUILT_TABLES},
 )
-def conflict_tables(
-    context: dg.AssetExecutionContext, landuse: LanduseSettings
+def build_conflict_tables(
+    context: dg.OpExecutionContext, landuse: LanduseSettings
 ) -> Iterator[dg.MaterializeResult | dg.AssetObservation]:
     """Build every mart table in this run's own DuckDB file (H3 resolution from rules.yaml),
     unless nothing the tables depend on changed since the last published run.
 
-    On such a quiet night no table is materialized (their pages keep the last build's
-    metadata, and the checks and the publish step are skipped with them); the night is
-    recorded in the run history and the current release's ``mart.runs``, observed on
-    ``runs`` and tagged ``landuse/night=unchanged``.
+    Runs every night (it hangs on the ``night``), whatever ingest and index rebuilt. On a
+    quiet night no table is materialized (their pages keep the last build's metadata, and
+    the checks and the publish step are skipped with them); the night is recorded in the
+    run history and the current release's ``mart.runs``, observed on ``runs`` and tagged
+    ``landuse/night=unchanged``.
     """
     _, catalogue, rules = configured()
     run_id = context.run.run_id
@@ -103,7 +101,31 @@ def conflict_tables(
         yield materialize(context, report, asset_key=table, metadata=metadata, log=position == 0)
 
 
-def _run_started_at(context: dg.AssetExecutionContext) -> datetime:
+@dg.graph_multi_asset(
+    name="conflict_tables",
+    outs={
+        table: dg.AssetOut(
+            key=dg.AssetKey(table),
+            description=f"mart.{table}: {MART[table].grain}",
+            group_name="conflicts",
+            kinds={"duckdb", "sql"},
+            owners=OWNERS,
+            code_version=CONFLICTS_CODE_VERSION,
+            dagster_type=dg.Nothing,
+            is_required=False,
+        )
+        for table in BUILT_TABLES
+    },
+    ins=_conflict_inputs(),
+)
+def conflict_tables(**upstream: None) -> dict[str, None]:
+    """Every mart table of the conflict build, from one op that takes all its upstream
+    assets as one fan-in input."""
+    tables = build_conflict_tables(after=list(upstream.values()))
+    return dict(zip(BUILT_TABLES, tables, strict=True))
+
+
+def _run_started_at(context: dg.OpExecutionContext) -> datetime:
     """When this run started, from the instance's run record (now, if it has none yet)."""
     record = context.instance.get_run_record_by_id(context.run.run_id)
     started = record.start_time if record is not None else None

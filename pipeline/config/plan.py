@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from pipeline.config.loading import select_layers
 from pipeline.config.models import Catalogue, RuleSet
 from pipeline.config.scenarios import ScenarioSet, selections
@@ -63,3 +65,16 @@ def scenario_buffers(catalogue: Catalogue, scenarios: ScenarioSet) -> dict[str, 
         for layer in select_layers(selector, catalogue):
             add(layer, distance)
     return buffers
+
+
+def configuration_key(
+    catalogue: Catalogue, rules: RuleSet, scenarios: ScenarioSet | None = None
+) -> str:
+    """Identity of the configuration a night runs under: the catalogue, the rules and the
+    growth scenarios as loaded (paths resolved, defaults filled), so an edit that changes
+    nothing they mean keeps the key. Part of every stage's own skip key, never a substitute
+    for it (a layer's data and the code are not in it)."""
+    digest = hashlib.sha256(catalogue.model_dump_json().encode())
+    digest.update(rules.model_dump_json().encode())
+    digest.update(scenarios.model_dump_json().encode() if scenarios is not None else b"none")
+    return digest.hexdigest()[:16]

@@ -240,3 +240,16 @@ def test_lan_code_is_a_lan_of_sweden(world: World) -> None:
     _edit(path, lambda d: d["reporting_units"].update({"lan_code": "99"}))
     with pytest.raises(ConfigError, match=r"reporting_units\.lan_code: '99' is not the two-digit"):
         load_rules(path, world.catalogue)
+
+
+def test_configuration_key_follows_meaning_not_formatting(world: World) -> None:
+    from pipeline.config.plan import configuration_key
+
+    path = world.settings.rules_path
+    key = configuration_key(world.catalogue, world.rules)
+    text = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.write_text(yaml.safe_dump(text, default_flow_style=True), encoding="utf-8")
+    assert configuration_key(world.catalogue, load_rules(path, world.catalogue)) == key
+    text["rules"][0]["severity"] = "high"
+    path.write_text(yaml.safe_dump(text), encoding="utf-8")
+    assert configuration_key(world.catalogue, load_rules(path, world.catalogue)) != key

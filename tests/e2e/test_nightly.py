@@ -11,10 +11,12 @@ import dagster as dg
 import geopandas as gpd
 import pytest
 import shapely
+import yaml
 from stages import World, point_env_at, rows
 from tiny_world import NATURA
 
 from assets_defs.publish.freshness import PUBLISHED
+from pipeline.conflicts.columns import MART
 from pipeline.fileio import sha256_file
 
 
@@ -41,6 +43,15 @@ def _metadata(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
     }
 
 
+def _observations(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
+    return {
+        e.asset_key.to_user_string(): {
+            k: v.value for k, v in e.asset_observation_data.asset_observation.metadata.items()
+        }
+        for e in result.get_asset_observation_events()
+    }
+
+
 def _release(out: Path) -> str:
     return os.path.basename(os.readlink(out))
 
@@ -52,18 +63,27 @@ def test_quiet_night_materializes_nothing_downstream_and_is_recorded(world: Worl
     release = _release(world.settings.layout.out)
     second = nightly()
     assert second.success
-    meta = _metadata(second)
-    ingest = {k: v for k, v in meta.items() if k.endswith("_features")}
+    # honest asset state: the night is the only asset materialized; every layer's ingest
+    # and index step ran and observed its asset unchanged, and the instance's event log
+    # keeps the first run's build as the latest materialization of each
+    assert set(_metadata(second)) == {"night"}
+    observed = _observations(second)
+    ingest = {k: v for k, v in observed.items() if k.endswith("_features")}
+    index = {k: v for k, v in observed.items() if k.endswith("_cells")}  # layers' cells only
     assert ingest and {v["status"] for v in ingest.values()} == {"unchanged"}
-    index = {k: v for k, v in meta.items() if k.endswith("_cells")}
-    assert index and all(v["skipped"] is True for v in index.values())
-    # honest asset state: no conflict table and no published output is materialized, and the
-    # instance's event log keeps the first run's build as the latest of each
-    assert not {"conflicts", "runs", "landuse_duckdb", "run_summary"} & meta.keys()
+    assert index and {v["status"] for v in index.values()} == {"unchanged"}
+    assert len(ingest) == len([k for k in _metadata(first) if k.endswith("_features")])
     instance: dg.DagsterInstance = nightly.instance
-    for key in ("conflicts", "conflict_zones", "landuse_duckdb", "conflicts_gpkg"):
+    kept = ["conflicts", "conflict_zones", "landuse_duckdb", "conflicts_gpkg", *ingest, *index]
+    for key in kept:
         latest = instance.get_latest_materialization_event(dg.AssetKey(key))
         assert latest is not None and latest.run_id == first.run_id, key
+    # the layers' source checks are evaluated on the quiet night too
+    checks = {e.check_name: e.passed for e in second.get_asset_check_evaluations()}
+    assert checks == {f"{key}_source_read": True for key in ingest}
+    cells = instance.get_latest_materialization_event(dg.AssetKey(next(iter(index))))
+    assert cells is not None and cells.asset_materialization is not None
+    assert cells.asset_materialization.metadata["dagster/row_count"].value > 0
     conflicts = instance.get_latest_materialization_event(dg.AssetKey("conflicts"))
     assert conflicts is not None and conflicts.asset_materialization is not None
     assert conflicts.asset_materialization.metadata["dagster/row_count"].value > 0
@@ -88,11 +108,7 @@ def test_quiet_night_materializes_nothing_downstream_and_is_recorded(world: Worl
     assert stored == [(first.run_id, "published"), (second.run_id, "unchanged")]
     assert instance.get_run_by_id(first.run_id).tags["landuse/night"] == "published"
     assert instance.get_run_by_id(second.run_id).tags["landuse/night"] == "unchanged"
-    (observation,) = second.get_asset_observation_events()
-    assert (
-        observation.asset_observation_data.asset_observation.metadata["outcome"].value
-        == "unchanged"
-    )
+    assert observed["runs"]["outcome"] == "unchanged"
     # the release stays whole: run_summary.json names the refreshed file's SHA-256
     summary = json.loads((world.settings.layout.out / "run_summary.json").read_text("utf-8"))
     (entry,) = [f for f in summary["files"] if f["name"] == "landuse.duckdb"]
@@ -127,8 +143,11 @@ def test_changed_layer_is_reindexed_and_its_changes_recorded(world: World, night
     assert second.success
     meta = _metadata(second)
     assert meta["natura2000_features"]["status"] == "fresh"
-    assert meta["natura2000_cells"]["skipped"] is False
-    assert meta["kommuner_cells"]["skipped"] is True
+    assert {k for k in meta if k.endswith(("_features", "_cells")) and k not in MART} == {
+        "natura2000_features",
+        "natura2000_cells",
+    }
+    assert _observations(second)["kommuner_cells"]["status"] == "unchanged"
     assert (meta["conflicts"]["new"], meta["conflicts"]["changed"]) == (0, 1)
     changes = _published(
         world,
@@ -172,9 +191,13 @@ def test_night_with_a_stale_layer_is_published_as_stale_then_recovers(
     source.write_text("<html>Service WFS is disabled</html>", encoding="utf-8")
     stale_night = nightly()
     assert stale_night.success  # a stale, non-failed layer does not block publication
+    # the staged copy is the last good one: observed stale, not materialized, and its check
+    # warns; the conflict tables are rebuilt (a stale night is not an unchanged one)
+    assert _observations(stale_night)["natura2000_features"]["status"] == "stale"
     meta = _metadata(stale_night)
-    assert meta["natura2000_features"]["status"] == "stale"
-    assert meta["conflicts"]["skipped"] is False  # not taken for an unchanged night
+    assert "natura2000_features" not in meta and "conflicts" in meta
+    checks = {e.check_name: e.passed for e in stale_night.get_asset_check_evaluations()}
+    assert checks["natura2000_features_source_read"] is False
     assert _published(world, "SELECT status FROM mart.layer_status WHERE layer = 'natura2000'") == [
         ("stale",)
     ]
@@ -183,7 +206,7 @@ def test_night_with_a_stale_layer_is_published_as_stale_then_recovers(
     ) == [("stale", 1)]  # the last good copy still finds the conflict
     source.write_bytes(good)  # the service is back with the same data
     recovered = nightly()
-    assert _metadata(recovered)["conflicts"]["skipped"] is False
+    assert "conflicts" in _metadata(recovered)
     assert _published(world, "SELECT status FROM mart.layer_status WHERE layer = 'natura2000'") == [
         ("unchanged",)
     ]
@@ -191,3 +214,37 @@ def test_night_with_a_stale_layer_is_published_as_stale_then_recovers(
 
 def _published(world: World, query: str) -> list[tuple]:
     return rows(world.settings.layout.out / "landuse.duckdb", query)
+
+
+@pytest.mark.slow
+def test_night_with_only_a_rule_changed_reindexes_that_side_and_rebuilds(
+    world: World, nightly, clean_env: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """No layer is re-staged, so no ingest step emits an output: the index and conflict
+    steps still run (they hang on the night) and rebuild what the new setback needs."""
+    first = nightly()
+    assert first.success
+    rules = yaml.safe_load(world.settings.rules_path.read_text(encoding="utf-8"))
+    (setback,) = [r for r in rules["rules"] if r["id"] == "turbine_housing_setback"]
+    setback["distance_m"] = 1_000
+    world.settings.rules_path.write_text(yaml.safe_dump(rules), encoding="utf-8")
+    # imported here: tests/test_defs.py reloads the modules, and the definitions read the
+    # configuration through the current module's cache
+    from assets_defs.common import configured, configured_scenarios
+    from pipeline.definitions import defs
+
+    configured.cache_clear()
+    configured_scenarios.cache_clear()
+
+    instance: dg.DagsterInstance = nightly.instance
+    second = defs().resolve_job_def("nightly").execute_in_process(instance=instance)
+    meta = _metadata(second)
+    assert not [k for k in meta if k.endswith("_features")]
+    assert {k for k in meta if k.endswith("_cells") and k not in MART} == {"vindkraftverk_cells"}
+    assert meta["vindkraftverk_cells"]["buffer_1000m/cells"] > 0
+    assert {"conflicts", "landuse_duckdb"} <= meta.keys()
+    assert meta["night"]["configuration_key"] != _metadata(first)["night"]["configuration_key"]
+    assert _published(world, "SELECT outcome FROM mart.runs ORDER BY started_at") == [
+        ("published",),
+        ("published",),
+    ]
