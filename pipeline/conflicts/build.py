@@ -19,7 +19,7 @@ from pipeline.config.models import Catalogue, RuleSet, check_identifier, resolve
 from pipeline.config.plan import layer_buffers, side_buffer
 from pipeline.config.settings import BuildSettings, ConflictPartitioning, build_settings
 from pipeline.conflicts.rules import predicate
-from pipeline.conflicts.zones import zone_components
+from pipeline.conflicts.zones import zone_components, zone_shapes
 from pipeline.db import connect, create_table, run_sql, sql
 from pipeline.index.stage import IndexedFiles, index_error
 from pipeline.ingest.layer import read_outcome
@@ -338,6 +338,13 @@ def _build_zones(con: duckdb.DuckDBPyConnection) -> None:
     create_table(con, "staging.zone_members", members)
     create_table(con, "staging.zone_cells", zone_cells)
     con.execute("ALTER TABLE staging.zone_cells ALTER h3 TYPE UBIGINT")
+    geometries = con.execute(
+        "SELECT z.zone_key, ST_AsWKB(c.geometry) AS wkb FROM staging.zone_members AS z "
+        "JOIN mart.conflicts AS c USING (conflict_id)"
+    ).to_arrow_table()
+    create_table(con, "staging.zone_shapes", zone_shapes(geometries.to_pandas()))
+    con.execute("ALTER TABLE staging.zone_shapes ALTER wkb TYPE GEOMETRY USING ST_GeomFromWKB(wkb)")
+    con.execute("ALTER TABLE staging.zone_shapes RENAME wkb TO geometry")
 
 
 def _summary(con: duckdb.DuckDBPyConnection, partitions: int) -> BuildSummary:

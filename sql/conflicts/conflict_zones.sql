@@ -1,6 +1,8 @@
 -- mart.conflict_zones: one contiguous conflict area of one rule (H3 cells connected through
 -- neighbours, with every conflict's cells kept together). Geometry is the dissolved exact
--- overlap of the zone's conflicts; area_m2 is that union's area (no double counting).
+-- overlap of the zone's conflicts (staging.zone_shapes: unioned with snap-rounding to a
+-- 1 µm grid, pipeline/conflicts/zones.py, since the conflicts' shared boundaries are
+-- collinear only to within rounding); area_m2 is that union's area (no double counting).
 CREATE OR REPLACE TABLE mart.conflict_zones AS
 WITH members AS (
     SELECT z.zone_key, c.*
@@ -18,7 +20,6 @@ WITH members AS (
            list_distinct(flatten(list(kommun_codes))) AS kommun_codes,
            list_distinct(flatten(list(kommun_names))) AS kommun_names,
            list_distinct(flatten(list(kommunalforbund))) AS kommunalforbund,
-           ST_Union_Agg(geometry) AS geometry,
            arg_max(conflict_id, score) AS top_conflict_id
     FROM members
     GROUP BY zone_key
@@ -31,5 +32,6 @@ SELECT substr(md5(rule_id || '|' || list_sort(features_a)::VARCHAR || '|'
        len(kommun_codes) > 1 AS cross_border, legal_basis, authority, top_conflict_id,
        (SELECT count(*) FROM staging.zone_cells AS zc WHERE zc.zone_key = zones.zone_key)::INTEGER
            AS cells,
-       geometry
-FROM zones;
+       s.geometry
+FROM zones
+JOIN staging.zone_shapes AS s USING (zone_key);
