@@ -20,16 +20,25 @@ from pipeline.index.h3grid import (
     PROJECT_CRS,
     WGS84,
     cell_areas,
+    cell_centres,
     cell_polygons,
+    cell_rings,
     cell_vertices,
     check_resolution,
     grid_disk,
+    key_cells,
+    key_features,
+    pair_keys,
     points_to_cells,
-    ring_area2,
     transformer,
-    wkb_centroid_cells,
 )
-from pipeline.index.kernels import clip_areas, clip_lengths, sample_rings
+from pipeline.index.kernels import (
+    clip_areas,
+    clip_lengths,
+    points_in_features,
+    sample_rings,
+    surely_valid,
+)
 
 __all__ = [
     "GEOMETRY_TYPES",
@@ -382,9 +391,9 @@ def _local_cell(bounds: np.ndarray, resolution: int) -> tuple[float, float]:
     probe = points_to_cells(
         np.array([(xmin + xmax) / 2]), np.array([(ymin + ymax) / 2]), resolution
     )
-    px, py, _ = cell_vertices(probe)
+    px, py, _, area = cell_rings(probe)
     edge = float(np.min(np.hypot(np.diff(np.r_[px, px[0]]), np.diff(np.r_[py, py[0]]))))
-    return edge, float(cell_areas(probe)[0])
+    return edge, float(area[0])
 
 
 def _cover_lines(geoms: np.ndarray, resolution: int) -> Coverage:
@@ -450,22 +459,116 @@ def _pair_keys(f: np.ndarray, cell_id: np.ndarray, n_cells: int) -> np.ndarray:
     return f.astype(np.int64) * np.int64(n_cells) + cell_id.astype(np.int64)
 
 
+def _offsets(owner: np.ndarray, n: int) -> np.ndarray:
+    """``offsets`` such that the items of group ``g`` are ``offsets[g]:offsets[g + 1]``
+    (``owner`` ascending, ``0 <= owner < n``)."""
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=n), out=offsets[1:])
+    return offsets
+
+
+def _in_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """``np.isin(values, sorted_set)`` for a sorted ``sorted_set``, without sorting again."""
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), dtype=bool)
+    i = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[i] == values
+
+
+def _check_valid_fast(
+    geoms: np.ndarray,
+    part_owner: np.ndarray,
+    ring_part: np.ndarray,
+    ring_offsets: np.ndarray,
+    rx: np.ndarray,
+    ry: np.ndarray,
+    ring_bounds: np.ndarray,
+) -> None:
+    """:func:`_check_valid` for flattened polygons: the compiled sufficient test
+    (``kernels.surely_valid``) clears most of them, GEOS decides the rest."""
+    n_parts = len(part_owner)
+    sure = surely_valid(
+        _offsets(part_owner, len(geoms)), _offsets(ring_part, n_parts), ring_offsets, rx, ry,
+        ring_bounds,
+    )  # fmt: skip
+    unsure = np.flatnonzero(~sure)
+    if len(unsure):
+        try:
+            _check_valid(geoms[unsure])
+        except GeometryError as exc:
+            raise GeometryError(int(unsure[exc.position]), exc.problem) from None
+
+
+def _interior_keys(
+    band_keys: np.ndarray,
+    band_area: np.ndarray,
+    feature_area: np.ndarray,
+    cell_area: float,
+    resolution: int,
+    rings: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Pair keys (sorted) of the cells wholly inside their feature and off its band.
+
+    The band holds every cell the feature's boundary touches, so a cell off the band lies
+    wholly inside or wholly outside, and so does every cell connected to it off the band.
+    An inside region borders band cells the feature covers in part, so the candidates are
+    the off-band neighbours of the band cells with a positive area (of features of at least
+    half a cell, ``cell_area`` being the local hexagon's); one centre-in-polygon test each
+    (``kernels.points_in_features``; the centre is far from the boundary) keeps the inside
+    ones, and a flood fill over off-band neighbours (``grid_disk``) adds the rest with no
+    geometry work. A missed region would show in the self-check of the areas; so would a
+    leak, which the fill also stops once a feature holds more cells than half-cells fit in
+    its area.
+    """
+    feature = key_features(band_keys, resolution)
+    seed = (band_area > 0.0) & (feature_area >= 0.5 * cell_area)[feature]
+    if not seed.any():
+        return np.empty(0, np.int64)
+    src, disk = grid_disk(key_cells(band_keys[seed], resolution), 1)
+    cand = np.unique(pair_keys(feature[seed][src], disk, resolution))
+    cand = cand[~_in_sorted(cand, band_keys)]
+    uniq, inv = np.unique(key_cells(cand, resolution), return_inverse=True)
+    cx, cy = cell_centres(uniq)
+    inside = cand[points_in_features(key_features(cand, resolution), cx[inv], cy[inv], *rings)]
+    most = feature_area / (0.5 * cell_area)  # more cells than this: a leak
+    held = np.bincount(key_features(inside, resolution), minlength=len(feature_area))
+    found = [inside]
+    frontier = inside
+    while len(frontier):
+        owner = key_features(frontier, resolution)
+        frontier, owner = frontier[held[owner] <= most[owner]], owner[held[owner] <= most[owner]]
+        src, disk = grid_disk(key_cells(frontier, resolution), 1)
+        nxt = np.unique(pair_keys(owner[src], disk, resolution))
+        nxt = nxt[~_in_sorted(nxt, band_keys) & ~_in_sorted(nxt, cand)]
+        # Breadth first: a new cell's neighbours are in the last two layers or the next.
+        for done in found[-2:]:
+            nxt = nxt[~_in_sorted(nxt, done)]
+        held += np.bincount(key_features(nxt, resolution), minlength=len(feature_area))
+        found.append(nxt)
+        frontier = nxt
+    return np.sort(np.concatenate(found))
+
+
 def _cover_polygons_fast(
     geoms: np.ndarray, resolution: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Exact (feature, cell, area, cell area) for valid (Multi)Polygons in EPSG:3006.
+    """Exact (feature, cell, area, cell area) for (Multi)Polygons in EPSG:3006.
 
+    0. Validity: an invalid polygon raises :class:`GeometryError` naming its position
+       (``kernels.surely_valid`` clears most polygons, GEOS decides the rest).
     1. Boundary band: sample every ring at arc-length steps of ``SAMPLE_SPACING`` local
        hexagon edges, take the samples' cells and widen them by one ring
        (``grid_disk(k=1)``). Every point of a ring is then within 0.6 edge of a sample; two
        hexagons that are not neighbours are at least one edge apart, so the point's cell is
        the sample's or a neighbour: the band holds every cell the boundary touches.
-    2. Interior: cells whose centre lies in the feature (H3 centroid containment on a copy
-       simplified by a quarter edge) and that are not in the band. The boundary does not
-       cross them, so they lie wholly inside: fraction 1, no geometry work.
-    3. Band pairs are clipped exactly (compiled Sutherland–Hodgman, ``kernels.clip_areas``).
+    2. Band pairs are clipped exactly (compiled Sutherland–Hodgman, ``kernels.clip_areas``).
+    3. Interior: cells off the band wholly inside the feature (:func:`_interior_keys`):
+       fraction 1, area = the hexagon's, no geometry work.
     4. Self-check: per feature, the areas must add up to the feature's area (the projected
        hexagons tile the plane); any feature that does not is redone on the reference path.
+
+    Pairs are handled as ``int64`` keys (``h3grid.pair_keys``: feature and cell in one
+    integer), so sets of pairs are sorted arrays.
     """
     n = len(geoms)
     if n == 0:
@@ -475,73 +578,54 @@ def _cover_polygons_fast(
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     ring_owner = part_owner[ring_part]
     rx, ry, ring_offsets, feature_rings, ring_bounds = _flatten(rings, ring_owner, n)
+    _check_valid_fast(geoms, part_owner, ring_part, ring_offsets, rx, ry, ring_bounds)
 
     # Local hexagon size, from the cell at the middle of the chunk.
     edge, cell_area = _local_cell(ring_bounds, resolution)
 
     # 1. Boundary band.
     sx, sy, sring = sample_rings(rx, ry, ring_offsets, SAMPLE_SPACING * edge)
-    s_cells = points_to_cells(sx, sy, resolution)
-    s_feat = ring_owner[sring]
-    u_cells, u_inv = np.unique(s_cells, return_inverse=True)
-    keys = np.unique(_pair_keys(s_feat, u_inv, len(u_cells)))
-    b_feat = keys // len(u_cells)
-    b_cid = keys % len(u_cells)
-    d_src, d_cells = grid_disk(u_cells, 1)
-    d_off = np.zeros(len(u_cells) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(d_src, minlength=len(u_cells)), out=d_off[1:])
-    d_cnt = np.diff(d_off)[b_cid]
-    band_feat = np.repeat(b_feat, d_cnt)
-    rep_start = np.repeat(d_off[b_cid], d_cnt)
-    within = np.arange(len(band_feat)) - np.repeat(np.cumsum(d_cnt) - d_cnt, d_cnt)
-    band_cells = d_cells[rep_start + within]
+    s_keys = np.unique(
+        pair_keys(ring_owner[sring], points_to_cells(sx, sy, resolution), resolution)
+    )
+    src, disk = grid_disk(key_cells(s_keys, resolution), 1)
+    band_keys = np.unique(pair_keys(key_features(s_keys, resolution)[src], disk, resolution))
 
-    # 2. Interior candidates (only features that could hold a whole cell).
-    big = np.flatnonzero(shapely.area(geoms) >= 0.5 * cell_area)
-    i_feat = np.empty(0, np.int64)
-    i_cells = np.empty(0, np.uint64)
-    if len(big):
-        simple = shapely.segmentize(
-            shapely.simplify(geoms[big], 0.25 * edge, preserve_topology=False), edge
-        )
-        to_wgs = transformer(PROJECT_CRS, WGS84)
-        simple = shapely.transform(
-            simple, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1]))
-        )
-        ok = ~shapely.is_empty(simple)
-        pos, i_cells = wkb_centroid_cells(shapely.to_wkb(simple[ok]), resolution)
-        i_feat = big[ok][pos]
-
-    all_cells, all_inv = np.unique(np.concatenate([band_cells, i_cells]), return_inverse=True)
-    nc = len(all_cells)
-    band_keys = np.unique(_pair_keys(band_feat, all_inv[: len(band_cells)], nc))
-    int_keys = _pair_keys(i_feat, all_inv[len(band_cells) :], nc)
-    int_keys = int_keys[~np.isin(int_keys, band_keys, assume_unique=False)]
-
-    cvx, cvy, c_off = cell_vertices(all_cells)
-    areas_cell = ring_area2(cvx, cvy, c_off) / 2.0  # planar hexagon areas
-    pf = (band_keys // nc).astype(np.int64)
-    pc = (band_keys % nc).astype(np.int64)
+    # 2. Clip the band.
+    pf = key_features(band_keys, resolution)
+    cells, pc = np.unique(key_cells(band_keys, resolution), return_inverse=True)
+    cvx, cvy, c_off, hexagon = cell_rings(cells)  # hexagon: planar areas
     band_area = clip_areas(
         pf, pc, feature_rings, ring_offsets, rx, ry, ring_bounds, c_off, cvx, cvy
     )
     # A band cell the feature covers wholly gets the hexagon's area bit for bit, as an
     # interior cell does: the result is then independent of how the layer was chunked
     # (the band depends on the chunk's local edge) and a full cell's fraction is exactly 1.
-    whole = np.abs(band_area - areas_cell[pc]) <= FULL_CELL_RTOL * areas_cell[pc]
-    band_area[whole] = areas_cell[pc][whole]
-    jf = (int_keys // nc).astype(np.int64)
-    jc = (int_keys % nc).astype(np.int64)
-    fidx = np.concatenate([pf, jf])
-    cidx = np.concatenate([pc, jc])
-    area = np.concatenate([band_area, areas_cell[jc]])
-    full = areas_cell[cidx]
+    band_hexagon = hexagon[pc]
+    whole = np.abs(band_area - band_hexagon) <= FULL_CELL_RTOL * band_hexagon
+    band_area[whole] = band_hexagon[whole]
+
+    # 3. Interior (only features that could hold a whole cell).
+    src_area = shapely.area(geoms)
+    int_keys = _interior_keys(
+        band_keys,
+        band_area,
+        src_area,
+        cell_area,
+        resolution,
+        (feature_rings, ring_offsets, rx, ry, ring_bounds),
+    )
+    int_cells = key_cells(int_keys, resolution)
+    int_hexagon = cell_areas(int_cells)
+
+    fidx = np.concatenate([pf, key_features(int_keys, resolution)])
+    cells_out = np.concatenate([cells[pc], int_cells])
+    area = np.concatenate([band_area, int_hexagon])
+    full = np.concatenate([band_hexagon, int_hexagon])
 
     # 4. Self-check against the feature areas.
     summed = np.bincount(fidx, weights=area, minlength=n)
-    src_area = shapely.area(geoms)
     bad = np.flatnonzero(np.abs(summed - src_area) > SELF_CHECK_RTOL * np.maximum(src_area, 1.0))
-    cells_out = all_cells[cidx]
     if len(bad):
         keep = ~np.isin(fidx, bad)
         ref = cover_geometries_reference(geoms[bad], resolution)
@@ -552,15 +636,19 @@ def _cover_polygons_fast(
     return fidx, cells_out, area, full
 
 
+def _cover_polygon_chunk(geoms: np.ndarray, resolution: int) -> Coverage:
+    """Coverage of one chunk of (Multi)Polygons. An invalid polygon raises
+    :class:`GeometryError` with its position in the chunk."""
+    f, c, a, full = _cover_polygons_fast(geoms, resolution)
+    return _finish(f, c, a, np.zeros(len(f), dtype=bool), resolution, full)
+
+
 def _cover_chunk(wkb: np.ndarray, resolution: int) -> Coverage:
     """Coverage of one chunk of polygons given as WKB (what a dask task receives).
 
     An invalid polygon raises :class:`GeometryError` with its position in the chunk.
     """
-    geoms = shapely.from_wkb(wkb)
-    _check_valid(geoms)
-    f, c, a, full = _cover_polygons_fast(geoms, resolution)
-    return _finish(f, c, a, np.zeros(len(f), dtype=bool), resolution, full)
+    return _cover_polygon_chunk(shapely.from_wkb(wkb), resolution)
 
 
 def _calibration_sample() -> tuple[Any, np.ndarray, tuple[int]]:
@@ -637,11 +725,14 @@ def cover_geometries(
     parts: list[Coverage] = []
     if len(poly_idx):
         starts = range(0, len(poly_idx), CHUNK_FEATURES)
-        chunks = (shapely.to_wkb(geoms[poly_idx[s : s + CHUNK_FEATURES]]) for s in starts)
         if use_dask:
-            results = engine.map_bounded(_cover_chunk, list(chunks), resolution)
-        else:
-            results = (_cover_chunk(wkb, resolution) for wkb in chunks)
+            chunks = [shapely.to_wkb(geoms[poly_idx[s : s + CHUNK_FEATURES]]) for s in starts]
+            results = engine.map_bounded(_cover_chunk, chunks, resolution)
+        else:  # no WKB round trip in this process
+            results = (
+                _cover_polygon_chunk(geoms[poly_idx[s : s + CHUNK_FEATURES]], resolution)
+                for s in starts
+            )
         results = iter(results)
         for s in starts:
             try:

@@ -22,6 +22,7 @@ import pyarrow as pa
 import shapely
 from h3ronpy import ContainmentMode
 from h3ronpy.vector import (
+    cells_to_coordinates,
     cells_to_wkb_polygons,
     coordinates_to_cells,
     wkb_to_cells,
@@ -108,12 +109,60 @@ def grid_disk(cells: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
     return src, values
 
 
+def cell_centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centres of ``cells`` in EPSG:3006 (easting, northing)."""
+    cells = np.asarray(cells, dtype=np.uint64)
+    if len(cells) == 0:
+        return np.empty(0), np.empty(0)
+    batch = cells_to_coordinates(pa.array(cells))
+    lat = pa.array(batch.column("lat")).to_numpy()
+    lng = pa.array(batch.column("lng")).to_numpy()
+    x, y = transformer(WGS84, PROJECT_CRS).transform(lng, lat)
+    return np.asarray(x), np.asarray(y)
+
+
+def _key_shift(resolution: int) -> int:
+    return 3 * (15 - int(resolution))
+
+
+def key_bits(resolution: int) -> int:
+    """Bits that tell two cells of ``resolution`` apart: the base cell (7) and one 3-bit
+    digit per resolution step."""
+    return 7 + 3 * int(resolution)
+
+
+def pair_keys(feature: np.ndarray, cells: np.ndarray, resolution: int) -> np.ndarray:
+    """One ``int64`` per (feature, cell): ``feature`` in the high bits, the cell's
+    :func:`key_bits` below. Keys sort by feature, then by cell id; the cells must all have
+    ``resolution`` and ``feature`` must be below ``2 ** (63 - key_bits(resolution))``."""
+    bits = key_bits(resolution)
+    if len(feature) and int(np.max(feature)) >= 1 << (63 - bits):
+        raise ValueError(f"too many features for a pair key at resolution {resolution}")
+    low = (np.asarray(cells, dtype=np.uint64) >> np.uint64(_key_shift(resolution))) & np.uint64(
+        (1 << bits) - 1
+    )
+    return (np.asarray(feature, dtype=np.int64) << bits) | low.astype(np.int64)
+
+
+def key_features(keys: np.ndarray, resolution: int) -> np.ndarray:
+    """The features of :func:`pair_keys` (``int64``)."""
+    return keys >> key_bits(resolution)
+
+
+def key_cells(keys: np.ndarray, resolution: int) -> np.ndarray:
+    """The H3 cells (``uint64``) of :func:`pair_keys`."""
+    shift = _key_shift(resolution)
+    low = (keys & ((1 << key_bits(resolution)) - 1)).astype(np.uint64)
+    header = (1 << 59) | (int(resolution) << 52) | ((1 << shift) - 1)  # mode 1, unused digits 7
+    return (low << np.uint64(shift)) | np.uint64(header)
+
+
 #: WKB of a polygon with one closed 7-point ring: 1 + 4 + 4 + 4 header bytes + 7 × 16.
 _HEXAGON_WKB = 13 + 7 * 16
 
 
-def _cell_lnglat(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Closed boundary rings of ``cells`` in (lng, lat): ``(coords, owner)``.
+def _cell_lnglat(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Boundary rings of ``cells`` in (lng, lat), not closed: ``(lng, lat, offsets)``.
 
     Reads h3ronpy's WKB buffer directly when every cell is a plain hexagon (little-endian
     single-ring polygons of 7 points, the only kind in Sweden); otherwise parses with shapely.
@@ -125,12 +174,40 @@ def _cell_lnglat(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if (np.diff(offsets) == _HEXAGON_WKB).all() and arr.null_count == 0:
         raw = data[offsets[0] : offsets[-1]].reshape(n, _HEXAGON_WKB)
         if (raw[:, 0] == 1).all() and (raw[:, 9] == 7).all():  # little-endian, 7 points
-            xy = np.ascontiguousarray(raw[:, 13:]).view("<f8").reshape(n * 7, 2)
-            return xy, np.repeat(np.arange(n), 7)
+            xy = np.ascontiguousarray(raw[:, 13:]).view("<f8").reshape(n, 7, 2)[:, :6]
+            return xy[..., 0].ravel(), xy[..., 1].ravel(), np.arange(0, 6 * n + 1, 6)
     # H3 cell polygons have no holes, so the coordinates are the exterior ring's.
     polys = shapely.from_wkb(arr.to_numpy(zero_copy_only=False))
     coords, owner = shapely.get_coordinates(polys, return_index=True)
-    return coords, owner
+    counts = np.bincount(owner, minlength=n)
+    keep = np.ones(len(coords), dtype=bool)
+    keep[np.cumsum(counts) - 1] = False  # the closing vertex of every ring
+    ring_offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts - 1, out=ring_offsets[1:])
+    return coords[keep, 0], coords[keep, 1], ring_offsets
+
+
+def cell_rings(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`cell_vertices` and the planar areas (m²) of the hexagons, in one pass."""
+    cells = np.asarray(cells, dtype=np.uint64)
+    if len(cells) == 0:
+        return np.empty(0), np.empty(0), np.zeros(1, dtype=np.int64), np.empty(0)
+    lng, lat, offsets = _cell_lnglat(cells)
+    x, y = transformer(WGS84, PROJECT_CRS).transform(lng, lat)
+    x = np.asarray(x)
+    y = np.asarray(y)
+    # H3 emits counter-clockwise rings in (lng, lat); the conformal projection keeps that
+    # orientation, but check rather than assume.
+    area2 = ring_area2(x, y, offsets)
+    if (area2 < 0).any():
+        counts = np.diff(offsets)
+        owner = np.repeat(np.arange(len(cells)), counts)
+        pos = np.arange(len(x)) - offsets[owner]
+        flip = area2[owner] < 0
+        src = np.where(flip, offsets[owner] + counts[owner] - 1 - pos, np.arange(len(x)))
+        x, y = x[src], y[src]
+        area2 = ring_area2(x, y, offsets)
+    return x, y, offsets, area2 / 2.0
 
 
 def cell_vertices(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,32 +219,7 @@ def cell_vertices(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
         Vertices of cell ``i`` are ``x[offsets[i]:offsets[i + 1]]`` (6 for a hexagon, more
         only for cells that cross an icosahedron edge, which no cell in Sweden does).
     """
-    cells = np.asarray(cells, dtype=np.uint64)
-    if len(cells) == 0:
-        return np.empty(0), np.empty(0), np.zeros(1, dtype=np.int64)
-    coords, owner = _cell_lnglat(cells)
-    counts = np.bincount(owner, minlength=len(cells))
-    # Drop the closing vertex of every ring.
-    last = np.cumsum(counts) - 1
-    keep = np.ones(len(coords), dtype=bool)
-    keep[last] = False
-    coords = coords[keep]
-    counts = counts - 1
-    x, y = transformer(WGS84, PROJECT_CRS).transform(coords[:, 0], coords[:, 1])
-    x = np.asarray(x)
-    y = np.asarray(y)
-    offsets = np.zeros(len(cells) + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    # H3 emits counter-clockwise rings in (lng, lat); the conformal projection keeps that
-    # orientation, but check rather than assume.
-    area2 = ring_area2(x, y, offsets)
-    if (area2 < 0).any():
-        counts = np.diff(offsets)
-        owner = np.repeat(np.arange(len(cells)), counts)
-        pos = np.arange(len(x)) - offsets[owner]
-        flip = area2[owner] < 0
-        src = np.where(flip, offsets[owner] + counts[owner] - 1 - pos, np.arange(len(x)))
-        x, y = x[src], y[src]
+    x, y, offsets, _ = cell_rings(cells)
     return x, y, offsets
 
 
@@ -177,6 +229,17 @@ def ring_area2(x: np.ndarray, y: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.empty(0)
     counts = np.diff(offsets)
+    k = int(counts[0])
+    if k >= 3 and (counts == k).all():  # all hexagons: the same sums, without gathers
+        xr = x.reshape(n, k)
+        yr = y.reshape(n, k)
+        xr = xr - xr[:, :1]
+        yr = yr - yr[:, :1]
+        out = np.zeros(n)
+        for i in range(k):  # in ring order, as the general case below adds them
+            j = (i + 1) % k
+            out += xr[:, i] * yr[:, j] - xr[:, j] * yr[:, i]
+        return out
     owner = np.repeat(np.arange(n), counts)
     nxt = np.arange(len(x)) + 1
     nxt[offsets[1:] - 1] = offsets[:-1]
@@ -190,8 +253,7 @@ def ring_area2(x: np.ndarray, y: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 def cell_areas(cells: np.ndarray) -> np.ndarray:
     """Planar area (m²) of each cell's hexagon in EPSG:3006."""
-    x, y, offsets = cell_vertices(cells)
-    return ring_area2(x, y, offsets) / 2.0
+    return cell_rings(cells)[3]
 
 
 def cell_polygons(cells: np.ndarray, crs: str = PROJECT_CRS) -> np.ndarray:

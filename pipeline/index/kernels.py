@@ -22,11 +22,15 @@ def sample_rings(
     sample. Returns ``(sx, sy, ring)``.
     """
     nr = len(offsets) - 1
+    seg = np.empty(len(x))  # length of the segment starting at each vertex
     counts = np.zeros(nr, dtype=np.int64)
     for r in range(nr):
         length = 0.0
         for i in range(offsets[r], offsets[r + 1] - 1):
-            length += np.hypot(x[i + 1] - x[i], y[i + 1] - y[i])
+            dx = x[i + 1] - x[i]
+            dy = y[i + 1] - y[i]
+            seg[i] = np.sqrt(dx * dx + dy * dy)
+            length += seg[i]
         counts[r] = int(length / spacing) + 1
     total = counts.sum()
     sx = np.empty(total)
@@ -43,18 +47,19 @@ def sample_rings(
         pos = 0.0  # arc length at the start of the current segment
         nxt = spacing  # arc length of the next sample
         for i in range(s, e - 1):
-            dx = x[i + 1] - x[i]
-            dy = y[i + 1] - y[i]
-            seg = np.hypot(dx, dy)
-            while emitted < counts[r] and nxt <= pos + seg:
-                t = (nxt - pos) / seg if seg > 0 else 0.0
-                sx[k] = x[i] + t * dx
-                sy[k] = y[i] + t * dy
-                sr[k] = r
-                k += 1
-                emitted += 1
-                nxt += spacing
-            pos += seg
+            length = seg[i]
+            if emitted < counts[r] and nxt <= pos + length:
+                dx = x[i + 1] - x[i]
+                dy = y[i + 1] - y[i]
+                while emitted < counts[r] and nxt <= pos + length:
+                    t = (nxt - pos) / length if length > 0 else 0.0
+                    sx[k] = x[i] + t * dx
+                    sy[k] = y[i] + t * dy
+                    sr[k] = r
+                    k += 1
+                    emitted += 1
+                    nxt += spacing
+            pos += length
         while emitted < counts[r]:  # rounding at the very end of the ring
             sx[k] = x[s]
             sy[k] = y[s]
@@ -77,6 +82,58 @@ def _cell_bounds(
         ymin = min(ymin, cy[j])
         ymax = max(ymax, cy[j])
     return xmin, ymin, xmax, ymax
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _outcode(x: float, y: float, xmin: float, ymin: float, xmax: float, ymax: float) -> int:
+    """Which sides of the box ``x, y`` lies strictly beyond (bits: left, right, below, above)."""
+    return (
+        (1 if x < xmin else 0)
+        | (2 if x > xmax else 0)
+        | (4 if y < ymin else 0)
+        | (8 if y > ymax else 0)
+    )
+
+
+@njit(cache=True, nogil=True)
+def _near_vertices(
+    rx: np.ndarray,
+    ry: np.ndarray,
+    s: int,
+    n: int,
+    xmin: float,
+    ymin: float,
+    xmax: float,
+    ymax: float,
+    ox: float,
+    oy: float,
+    ax: np.ndarray,
+    ay: np.ndarray,
+) -> int:
+    """Copy the open ring ``rx[s:s + n]`` (shifted by ``-ox, -oy``) into ``ax, ay`` without
+    the vertices that cannot matter to its clip by a convex cell inside the box; returns how
+    many were kept.
+
+    A vertex is dropped when it, the last kept vertex and the next vertex lie strictly
+    beyond the same side of the box: the triangle the shortcut cuts off lies in that open
+    half-plane, outside the cell, so the ring's winding number over the cell, hence its
+    signed clipped area, is unchanged. Long runs of vertices far from the cell shrink to
+    their ends, so the clip works on a handful of vertices instead of the whole ring.
+    """
+    ax[0] = rx[s] - ox
+    ay[0] = ry[s] - oy
+    kept = 1
+    last = _outcode(rx[s], ry[s], xmin, ymin, xmax, ymax)
+    cur = _outcode(rx[s + 1], ry[s + 1], xmin, ymin, xmax, ymax) if n > 1 else 0
+    for i in range(1, n):
+        nxt = _outcode(rx[s + i + 1], ry[s + i + 1], xmin, ymin, xmax, ymax)  # closed ring
+        if (last & cur & nxt) == 0:
+            ax[kept] = rx[s + i] - ox
+            ay[kept] = ry[s + i] - oy
+            kept += 1
+            last = cur
+        cur = nxt
+    return kept
 
 
 @njit(cache=True, nogil=True)
@@ -149,9 +206,7 @@ def clip_areas(
                 ay = np.empty(cap)
                 bx = np.empty(cap)
                 by = np.empty(cap)
-            for i in range(n):
-                ax[i] = rx[s + i] - ox
-                ay[i] = ry[s + i] - oy
+            n = _near_vertices(rx, ry, s, n, hxmin, hymin, hxmax, hymax, ox, oy, ax, ay)
             # Clip by each edge's half-plane (left of the counter-clockwise edge).
             for k in range(m):
                 ex0 = cx[cs + k] - ox
@@ -295,4 +350,280 @@ def clip_lengths(
                 if t1 > t0:
                     total += (t1 - t0) * np.hypot(dx, dy)
         out[p] = total
+    return out
+
+
+@njit(cache=True, nogil=True)
+def points_in_features(
+    point_feature: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+    feature_rings: np.ndarray,
+    ring_offsets: np.ndarray,
+    rx: np.ndarray,
+    ry: np.ndarray,
+    ring_bounds: np.ndarray,
+) -> np.ndarray:
+    """Whether each point lies inside its feature (even-odd rule over all the feature's rings).
+
+    For a valid (Multi)Polygon the parity of the crossings of a ray to +x with all its rings
+    is 1 exactly inside it (holes and islands in holes included). Meant for points far from
+    the boundary (cell centres off the boundary band): a point on the boundary gets either
+    answer. Rings whose bounding box misses the point are skipped (a ray meets them an even
+    number of times).
+    """
+    out = np.zeros(len(point_feature), dtype=np.bool_)
+    for q in range(len(point_feature)):
+        f = point_feature[q]
+        x = px[q]
+        y = py[q]
+        inside = False
+        for r in range(feature_rings[f], feature_rings[f + 1]):
+            if (
+                x < ring_bounds[r, 0]
+                or x > ring_bounds[r, 2]
+                or y < ring_bounds[r, 1]
+                or y > ring_bounds[r, 3]
+            ):
+                continue
+            for i in range(ring_offsets[r], ring_offsets[r + 1] - 1):
+                y0 = ry[i]
+                y1 = ry[i + 1]
+                if (y0 > y) != (y1 > y):
+                    xi = rx[i] + (y - y0) * (rx[i + 1] - rx[i]) / (y1 - y0)
+                    if x < xi:
+                        inside = not inside
+        out[q] = inside
+    return out
+
+
+#: Shewchuk's error bound of the floating-point 2-d orientation determinant, (3 + 16 ε) ε.
+_ORIENT_ERR = 3.3306690738754716e-16
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _orient(ax: float, ay: float, bx: float, by: float, cx: float, cy: float) -> int:
+    """Side of ``c`` from the line ``a -> b``: 1 left, -1 right, 0 on it *or too close to
+    tell* in floating point (Shewchuk's static filter: only certain signs are returned)."""
+    detl = (bx - ax) * (cy - ay)
+    detr = (by - ay) * (cx - ax)
+    det = detl - detr
+    bound = _ORIENT_ERR * (abs(detl) + abs(detr))
+    if det > bound:
+        return 1
+    if -det > bound:
+        return -1
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def _point_in_ring(
+    x: float, y: float, s: int, e: int, rx: np.ndarray, ry: np.ndarray, bounds: np.ndarray, r: int
+) -> int:
+    """1 if ``(x, y)`` is certainly inside the closed ring ``rx[s:e]``, 0 certainly outside,
+    -1 when floating point cannot tell (the point is on or extremely near the ring)."""
+    if x < bounds[r, 0] or x > bounds[r, 2] or y < bounds[r, 1] or y > bounds[r, 3]:
+        return 0
+    winding = 0
+    for i in range(s, e - 1):
+        ax = rx[i]
+        ay = ry[i]
+        bx = rx[i + 1]
+        by = ry[i + 1]
+        if ay <= y:
+            if by > y:
+                o = _orient(ax, ay, bx, by, x, y)
+                if o == 0:
+                    return -1
+                if o > 0:
+                    winding += 1
+        elif by <= y:
+            o = _orient(ax, ay, bx, by, x, y)
+            if o == 0:
+                return -1
+            if o < 0:
+                winding -= 1
+    return 1 if winding != 0 else 0
+
+
+@njit(cache=True, nogil=True)
+def _rings_disjoint_and_simple(
+    r0: int, r1: int, offsets: np.ndarray, x: np.ndarray, y: np.ndarray, max_tests: int
+) -> bool:
+    """True only when the rings ``r0:r1`` are certainly simple and pairwise disjoint: no two
+    of their segments meet, except consecutive segments of one ring at their shared vertex
+    (and those are not collinear). A sweep over the segments sorted by their smallest x;
+    False as soon as two segments may touch, a segment is degenerate, or more than
+    ``max_tests`` pairs would need testing."""
+    m = offsets[r1] - offsets[r0] - (r1 - r0)
+    xmin = np.empty(m)
+    start = np.empty(m, dtype=np.int64)  # index of each segment's first vertex
+    after = np.empty(m, dtype=np.int64)  # first vertex of the ring's next segment
+    k = 0
+    for r in range(r0, r1):
+        s = offsets[r]
+        e = offsets[r + 1] - 1  # the closing vertex
+        for i in range(s, e):
+            nxt = i + 1 if i + 1 < e else s
+            # Consecutive segments share one vertex; they must turn, not fold back.
+            if _orient(x[i], y[i], x[i + 1], y[i + 1], x[nxt + 1], y[nxt + 1]) == 0:
+                return False
+            start[k] = i
+            after[k] = nxt
+            xmin[k] = min(x[i], x[i + 1])
+            k += 1
+    order = np.argsort(xmin)
+    # The segments in sweep order, contiguous for the inner loop.
+    xs = np.empty(m)
+    x0 = np.empty(m)
+    y0 = np.empty(m)
+    x1 = np.empty(m)
+    y1 = np.empty(m)
+    lo = np.empty(m)
+    hi = np.empty(m)
+    first = np.empty(m, dtype=np.int64)
+    nxt_of = np.empty(m, dtype=np.int64)
+    for k in range(m):
+        o = order[k]
+        i = start[o]
+        xs[k] = xmin[o]
+        first[k] = i
+        nxt_of[k] = after[o]
+        x0[k] = x[i]
+        y0[k] = y[i]
+        x1[k] = x[i + 1]
+        y1[k] = y[i + 1]
+        lo[k] = min(y[i], y[i + 1])
+        hi[k] = max(y[i], y[i + 1])
+    tests = 0
+    for a in range(m):
+        ax0 = x0[a]
+        ay0 = y0[a]
+        ax1 = x1[a]
+        ay1 = y1[a]
+        axmax = max(ax0, ax1)
+        aymin = lo[a]
+        aymax = hi[a]
+        for b in range(a + 1, m):
+            if xs[b] > axmax:
+                break
+            if lo[b] > aymax or hi[b] < aymin:
+                continue
+            if nxt_of[a] == first[b] or nxt_of[b] == first[a]:
+                continue  # consecutive: checked above
+            tests += 1
+            if tests > max_tests:
+                return False
+            bx0 = x0[b]
+            by0 = y0[b]
+            bx1 = x1[b]
+            by1 = y1[b]
+            o1 = _orient(ax0, ay0, ax1, ay1, bx0, by0)
+            if o1 != 0 and o1 == _orient(ax0, ay0, ax1, ay1, bx1, by1):
+                continue
+            o3 = _orient(bx0, by0, bx1, by1, ax0, ay0)
+            if o3 != 0 and o3 == _orient(bx0, by0, bx1, by1, ax1, ay1):
+                continue
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def surely_valid(
+    feature_parts: np.ndarray,
+    part_rings: np.ndarray,
+    ring_offsets: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    ring_bounds: np.ndarray,
+) -> np.ndarray:
+    """A sufficient test of OGC validity for each (Multi)Polygon: True only when certain.
+
+    True when every ring has at least 4 finite coordinates, all the feature's rings are
+    simple and pairwise disjoint (not even touching: ``_rings_disjoint_and_simple``), every
+    hole lies inside its own shell and outside the part's other holes, and no part's shell
+    lies in another part's area. Such a polygon is valid (its interior is connected because
+    no rings touch). False means "not shown valid here": the caller asks GEOS, so a valid
+    polygon with touching rings, or one too close to call in floating point, is still
+    accepted.
+
+    Parameters
+    ----------
+    feature_parts
+        Parts (polygons) of feature ``f`` are ``feature_parts[f]:feature_parts[f + 1]``.
+    part_rings
+        Rings of part ``p`` are ``part_rings[p]:part_rings[p + 1]``, the shell first.
+    ring_offsets, x, y, ring_bounds
+        Closed rings (EPSG:3006) and their bounding boxes.
+    """
+    nf = len(feature_parts) - 1
+    out = np.zeros(nf, dtype=np.bool_)
+    for f in range(nf):
+        p0 = feature_parts[f]
+        p1 = feature_parts[f + 1]
+        r0 = part_rings[p0]
+        r1 = part_rings[p1]
+        ok = p1 > p0
+        n_coords = 0
+        for p in range(p0, p1):
+            if part_rings[p + 1] == part_rings[p]:  # a part without a shell
+                ok = False
+        for r in range(r0, r1):
+            s = ring_offsets[r]
+            e = ring_offsets[r + 1]
+            n_coords += e - s
+            if e - s < 4:
+                ok = False
+            for i in range(s, e):
+                if not (np.isfinite(x[i]) and np.isfinite(y[i])):
+                    ok = False
+        if not ok:
+            continue
+        if not _rings_disjoint_and_simple(r0, r1, ring_offsets, x, y, 32 * n_coords + 1024):
+            continue
+        # Nesting. Rings are disjoint, so one vertex decides on which side of a ring a ring is.
+        for p in range(p0, p1):
+            shell = part_rings[p]
+            for h in range(shell + 1, part_rings[p + 1]):
+                v = ring_offsets[h]
+                if (
+                    _point_in_ring(
+                        x[v], y[v], ring_offsets[shell], ring_offsets[shell + 1], x, y,
+                        ring_bounds, shell,
+                    )
+                    != 1
+                ):  # fmt: skip
+                    ok = False
+                for h2 in range(shell + 1, part_rings[p + 1]):
+                    if h2 != h and _point_in_ring(
+                        x[v], y[v], ring_offsets[h2], ring_offsets[h2 + 1], x, y, ring_bounds, h2
+                    ) != 0:  # fmt: skip
+                        ok = False
+            v = ring_offsets[shell]
+            for q in range(p0, p1):
+                if q == p or not ok:
+                    continue
+                other = part_rings[q]
+                side = _point_in_ring(
+                    x[v], y[v], ring_offsets[other], ring_offsets[other + 1], x, y,
+                    ring_bounds, other,
+                )  # fmt: skip
+                if side == -1:
+                    ok = False
+                elif side == 1:  # inside the other shell: valid only inside one of its holes
+                    in_hole = False
+                    for h in range(other + 1, part_rings[q + 1]):
+                        hs = _point_in_ring(
+                            x[v], y[v], ring_offsets[h], ring_offsets[h + 1], x, y,
+                            ring_bounds, h,
+                        )  # fmt: skip
+                        if hs == -1:
+                            ok = False
+                        elif hs == 1:
+                            in_hole = True
+                    if not in_hole:
+                        ok = False
+            if not ok:
+                break
+        out[f] = ok
     return out
