@@ -35,6 +35,7 @@ from pipeline.index.h3grid import (
 from pipeline.index.kernels import (
     clip_areas,
     clip_lengths,
+    orient_rings,
     points_in_features,
     sample_rings,
     surely_valid,
@@ -573,12 +574,14 @@ def _cover_polygons_fast(
     n = len(geoms)
     if n == 0:
         return np.empty(0, np.int64), np.empty(0, np.uint64), np.empty(0), np.empty(0)
-    geoms = shapely.orient_polygons(geoms, exterior_cw=False)
     parts, part_owner = shapely.get_parts(geoms, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     ring_owner = part_owner[ring_part]
     rx, ry, ring_offsets, feature_rings, ring_bounds = _flatten(rings, ring_owner, n)
     _check_valid_fast(geoms, part_owner, ring_part, ring_offsets, rx, ry, ring_bounds)
+    is_shell = np.ones(len(rings), dtype=bool)
+    is_shell[1:] = ring_part[1:] != ring_part[:-1]  # a part's first ring is its shell
+    orient_rings(rx, ry, ring_offsets, is_shell)  # shells counter-clockwise, holes clockwise
 
     # Local hexagon size, from the cell at the middle of the chunk.
     edge, cell_area = _local_cell(ring_bounds, resolution)

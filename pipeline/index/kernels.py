@@ -452,7 +452,7 @@ def _rings_disjoint_and_simple(
 ) -> bool:
     """True only when the rings ``r0:r1`` are certainly simple and pairwise disjoint: no two
     of their segments meet, except consecutive segments of one ring at their shared vertex
-    (and those are not collinear). A sweep over the segments sorted by their smallest x;
+    (and those are not collinear). A sweep over the segments in order of their smallest x;
     False as soon as two segments may touch, a segment is degenerate, or more than
     ``max_tests`` pairs would need testing."""
     m = offsets[r1] - offsets[r0] - (r1 - r0)
@@ -472,8 +472,24 @@ def _rings_disjoint_and_simple(
             after[k] = nxt
             xmin[k] = min(x[i], x[i + 1])
             k += 1
-    order = np.argsort(xmin)
-    # The segments in sweep order, contiguous for the inner loop.
+    # Sweep order: a counting sort by bucket of the smallest x (``m`` equal buckets).
+    lo_x = xmin.min()
+    width = (xmin.max() - lo_x) / m
+    bucket = np.empty(m, dtype=np.int64)
+    count = np.zeros(m + 1, dtype=np.int64)
+    for k in range(m):
+        bk = int((xmin[k] - lo_x) / width) if width > 0.0 else 0
+        bk = min(max(bk, 0), m - 1)
+        bucket[k] = bk
+        count[bk + 1] += 1
+    for k in range(m):
+        count[k + 1] += count[k]
+    order = np.empty(m, dtype=np.int64)
+    for k in range(m):
+        order[count[bucket[k]]] = k
+        count[bucket[k]] += 1
+    # The segments in sweep order, contiguous for the inner loop; ``xs`` is where each one's
+    # bucket starts (non-decreasing, at most its smallest x).
     xs = np.empty(m)
     x0 = np.empty(m)
     y0 = np.empty(m)
@@ -486,7 +502,7 @@ def _rings_disjoint_and_simple(
     for k in range(m):
         o = order[k]
         i = start[o]
-        xs[k] = xmin[o]
+        xs[k] = lo_x + bucket[o] * width
         first[k] = i
         nxt_of[k] = after[o]
         x0[k] = x[i]
@@ -501,6 +517,7 @@ def _rings_disjoint_and_simple(
         ay0 = y0[a]
         ax1 = x1[a]
         ay1 = y1[a]
+        axmin = min(ax0, ax1)
         axmax = max(ax0, ax1)
         aymin = lo[a]
         aymax = hi[a]
@@ -508,6 +525,8 @@ def _rings_disjoint_and_simple(
             if xs[b] > axmax:
                 break
             if lo[b] > aymax or hi[b] < aymin:
+                continue
+            if min(x0[b], x1[b]) > axmax or max(x0[b], x1[b]) < axmin:
                 continue
             if nxt_of[a] == first[b] or nxt_of[b] == first[a]:
                 continue  # consecutive: checked above
@@ -627,3 +646,26 @@ def surely_valid(
                 break
         out[f] = ok
     return out
+
+
+@njit(cache=True, nogil=True)
+def orient_rings(x: np.ndarray, y: np.ndarray, offsets: np.ndarray, is_shell: np.ndarray) -> None:
+    """Reverse, in place, every closed ring whose orientation is not the kernels' convention:
+    shells counter-clockwise, holes clockwise (what ``shapely.orient_polygons`` with
+    ``exterior_cw=False`` does, without building new geometries)."""
+    for r in range(len(offsets) - 1):
+        s = offsets[r]
+        e = offsets[r + 1]
+        x0 = x[s]
+        y0 = y[s]
+        a2 = 0.0
+        for i in range(s, e - 1):
+            a2 += (x[i] - x0) * (y[i + 1] - y0) - (x[i + 1] - x0) * (y[i] - y0)
+        if (a2 < 0.0) == is_shell[r]:
+            i = s
+            j = e - 1
+            while i < j:
+                x[i], x[j] = x[j], x[i]
+                y[i], y[j] = y[j], y[i]
+                i += 1
+                j -= 1

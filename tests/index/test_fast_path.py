@@ -34,7 +34,7 @@ from pipeline.index.h3grid import (
     pair_keys,
     points_to_cells,
 )
-from pipeline.index.kernels import clip_areas, points_in_features, surely_valid
+from pipeline.index.kernels import clip_areas, orient_rings, points_in_features, surely_valid
 from pipeline.index.stress import stress_polygons
 
 X0, Y0 = 340_000.0, 6_450_000.0  # near Vänersborg, EPSG:3006
@@ -287,3 +287,18 @@ def test_cell_rings_are_counter_clockwise_with_their_planar_areas() -> None:
     hexes = cell_polygons(cells)
     np.testing.assert_allclose(area, shapely.area(hexes), rtol=1e-12)
     assert shapely.is_ccw(shapely.get_exterior_ring(hexes)).all()
+
+
+def test_orient_rings_matches_shapely() -> None:
+    geoms = np.array([*stress_polygons(200, seed=9), *BIG], dtype=object)
+    # every ring reversed first, so half the rings start with the wrong orientation
+    flipped = shapely.reverse(geoms)
+    parts, part_owner = shapely.get_parts(flipped, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    rx, ry, offsets, _, _ = coverage._flatten(rings, part_owner[ring_part], len(geoms))
+    is_shell = np.r_[True, ring_part[1:] != ring_part[:-1]]
+    orient_rings(rx, ry, offsets, is_shell)
+    _, _, _, expected_offsets, ex, ey, _ = flat(geoms)
+    np.testing.assert_array_equal(offsets, expected_offsets)
+    np.testing.assert_array_equal(rx, ex)
+    np.testing.assert_array_equal(ry, ey)
