@@ -24,6 +24,7 @@ sampled every 20 ms. Usage::
     .venv/bin/python bench/index_bench.py            # 50,000 polygons, res 9, 3 runs
     .venv/bin/python bench/index_bench.py --quick    # 5,000 polygons, for iteration
     .venv/bin/python bench/index_bench.py --write-docs   # also update docs/benchmarks.md
+    .venv/bin/python bench/index_bench.py --profile      # also: where one chunk's time goes
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.index import (  # noqa: E402
     cover_geometries,
+    coverage,
     engine,
     index_layer,
 )
@@ -152,6 +154,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--no-baseline", action="store_true", help="skip geopandas.overlay")
     ap.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile one in-process chunk (cProfile, CPU time) and report where it goes",
+    )
     args = ap.parse_args()
     n = args.n or (5_000 if args.quick else 50_000)
     res = args.resolution
@@ -291,7 +298,12 @@ def main() -> int:
         )
     else:
         say(f"Total area: ours − source = {100 * (ours_area / src_area - 1):+.2e} %.")
+    say()
+    say_targets(wall, cpu, not args.no_baseline, say)
     out.clear()
+    if args.profile:
+        say()
+        say(profile_chunk(geoms[: coverage.CHUNK_FEATURES], res))
 
     # Incremental re-index through the feature cache.
     ids = np.array([f"f{i}" for i in range(n)])
@@ -348,6 +360,83 @@ def main() -> int:
         write_docs(cmd, lines)
     engine.close_client()
     return 0
+
+
+def say_targets(
+    wall: dict[str, list[float]],
+    cpu: dict[str, list[float]],
+    baseline: bool,
+    say: Callable[[str], None],
+) -> None:
+    """Issue 16's speed targets on both clocks, from this run's medians (and per round)."""
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    med = {
+        clock: {k: statistics.median(v) for k, v in times.items()}
+        for clock, times in (("wall", wall), ("CPU", cpu))
+    }
+    say("**Issue 16 speed targets in this run** (medians of the alternating rounds):")
+    parts = []
+    for clock, times in (("wall", wall), ("CPU", cpu)):
+        r = med[clock]["in-process"] / med[clock]["centre"]
+        rounds = ", ".join(
+            f"{a / b:.2f}" for a, b in zip(times["in-process"], times["centre"], strict=True)
+        )
+        parts.append(f"{clock} {r:.2f}× ({met(r <= 1.5)}; rounds {rounds})")
+    say(
+        "* exact coverage in-process at most 1.5× h3ronpy centre containment: "
+        + "; ".join(parts)
+        + "."
+    )
+    if baseline:
+        parts = []
+        for clock, times in (("wall", wall), ("CPU", cpu)):
+            m = med[clock]
+            best = min(("in-process", "dask"), key=lambda k: m[k])
+            r = m["overlay"] / m[best]
+            rounds = ", ".join(
+                f"{o / min(i, d):.1f}"
+                for o, i, d in zip(
+                    times["overlay"], times["in-process"], times["dask"], strict=True
+                )
+            )
+            parts.append(
+                f"{clock} {r:.1f}× with {best} ({met(r >= 6)}; in-process "
+                f"{m['overlay'] / m['in-process']:.1f}×; rounds {rounds})"
+            )
+        say("* at least 6× `geopandas.overlay`: " + "; ".join(parts) + ".")
+
+
+def profile_chunk(geoms: np.ndarray, res: int) -> str:
+    """Where one in-process chunk's CPU time goes (cProfile with a CPU clock), as a line."""
+    import cProfile
+    import pstats
+
+    cover_geometries(geoms[:50], res, parallel=False)  # imports and compiled kernels
+    prof = cProfile.Profile(time.process_time)
+    prof.enable()
+    cover_geometries(geoms, res, parallel=False)
+    prof.disable()
+    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    total = sum(tt for _, _, tt, _, _ in stats.values())
+    top = sorted(stats.items(), key=lambda kv: -kv[1][2])[:9]
+
+    def name(key: tuple[str, int, str]) -> str:
+        file, _, func = key
+        if file == "~" and func.startswith("<method '"):  # <method 'sort' of 'x.ndarray' ...
+            method, owner = func.split("'")[1], func.split("'")[3]
+            return f"{owner.split('.')[-1]}.{method}"
+        if file == "~":  # <built-in method vector.cells_to_wkb_polygons>
+            return func.strip("<>").split(" ")[-1]
+        return f"{Path(file).stem}.{func}"
+
+    items = ", ".join(f"{name(k)} {v[2]:.2f} s ({v[2] / total:.0%})" for k, v in top)
+    return (
+        f"Where the time goes (`--profile`: cProfile with a CPU clock, one in-process chunk of "
+        f"{len(geoms):,} polygons, {total:.2f} s CPU): {items}."
+    )
 
 
 def random_lines(n: int, seed: int) -> np.ndarray:
