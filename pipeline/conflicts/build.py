@@ -77,8 +77,9 @@ def build_conflicts(
     """Create ``db_path`` from scratch with the ``staging`` and ``mart`` tables.
 
     Steps, in order: load the inputs (layers, their status, features, indexed shapes and
-    cells, rules) → select each rule side's features → the rule types' pair steps
-    (:data:`RULE_TYPES`) → per-kommun shares, ``mart.conflicts``, cells, zones → rule
+    cells, rules) → select each rule side's features → the study area's shape and the
+    kommun of each of its H3 cells → the rule types' pair steps (:data:`RULE_TYPES`) →
+    clipping to the study area, per-kommun shares, ``mart.conflicts``, cells, zones → rule
     status and the summaries per reporting unit → ``mart.layer_status`` → the trust tables
     (rank stability, sensitivity, back-test: :func:`pipeline.trust.build_trust`).
 
@@ -86,7 +87,8 @@ def build_conflicts(
     the Dagster assets pass the ``landuse`` resource's) sets DuckDB's ``memory_limit`` and
     ``temp_directory`` (``LANDUSE_DUCKDB_MEMORY_LIMIT``, ``LANDUSE_DUCKDB_TEMP_DIR``): joins and
     aggregates beyond the limit spill to that folder instead of growing the process. The
-    pair steps run in partitions of H3 cells (:func:`cell_partitions`, sized by
+    steps whose work grows with the H3 cells, the kommun of every study-area cell and the
+    pair steps, run in partitions of H3 cells (:func:`cell_partitions`, sized by
     ``LANDUSE_CONFLICT_PARTITION_CELLS`` at ``LANDUSE_CONFLICT_PARTITION_RES``), so their
     memory grows with the largest partition rather than with the study area; the tables are
     the same either way.
@@ -101,15 +103,13 @@ def build_conflicts(
         _select_rule_features(con, catalogue, rules)
         params = _params(rules)
         run_sql(con, "conflicts/study_area", params)
-        run_sql(con, "conflicts/kommun_cells", params)
         run_sql(con, "conflicts/pair_tables", params)
-        partitions = cell_partitions(con, rules.h3_resolution, build.partitioning)
+        partitions = cell_partitions(
+            con, rules.h3_resolution, build.partitioning, rules.reporting_units.kommun_layer
+        )
+        _run_steps(con, ("kommun_cells",), partitions, params)
         for rule_type, steps in RULE_TYPES.items():
-            for step in steps:
-                bounds = partitions if _per_partition(step) else [(H3_MIN, H3_MAX)]
-                for lo, hi in bounds:
-                    step_params = {**params, "rule_type": rule_type, "cell_lo": lo, "cell_hi": hi}
-                    run_sql(con, f"conflicts/{step}", step_params)
+            _run_steps(con, steps, partitions, {**params, "rule_type": rule_type})
         for step in (
             "clip_to_study_area",
             "conflict_kommuner",
@@ -136,19 +136,25 @@ def build_conflicts(
 
 
 def cell_partitions(
-    con: duckdb.DuckDBPyConnection, resolution: int, plan: ConflictPartitioning
+    con: duckdb.DuckDBPyConnection,
+    resolution: int,
+    plan: ConflictPartitioning,
+    kommun_layer: str | None,
 ) -> list[tuple[int, int]]:
     """Ranges ``(lo, hi)`` of H3 cells (``UBIGINT``, inclusive) that together hold every cell
-    once, in H3 order: the pair steps run once per range.
+    once, in H3 order: every step that takes ``$cell_lo`` / ``$cell_hi`` runs once per range
+    (:func:`_run_steps`: the study area's kommun per cell and the pair steps).
 
-    One range, ``(H3_MIN, H3_MAX)``, when the rules' sides have at most ``plan.max_cells``
-    (feature, cell) rows in ``staging.cells``, or the whole table has (a count DuckDB keeps,
-    so the embedded default, about 0.9 M rows, pays nothing for partitioning). Otherwise the
-    H3 parents at ``plan.resolution`` (``sql/conflicts/cell_parents.sql``), in H3 order, are
-    cut into runs of at most ``plan.max_cells`` rows (a parent with more is a run of its
-    own): a run of parents is a range of cells at the rule set's ``resolution``, and
-    neighbouring parents are near each other, so each range is
-    a compact region whose features' shapes the exact step reads together.
+    The rows counted are those the partitioned steps read from ``staging.cells``: the rules'
+    sides' (feature, cell) rows and the study area's kommuner's in ``kommun_layer``. One
+    range, ``(H3_MIN, H3_MAX)``, when they are at most ``plan.max_cells``, or the whole
+    table is (a count DuckDB keeps, so the embedded default, about 0.9 M rows, pays nothing
+    for partitioning). Otherwise the H3 parents at ``plan.resolution``
+    (``sql/conflicts/cell_parents.sql``), in H3 order, are cut into runs of at most
+    ``plan.max_cells`` rows (a parent with more is a run of its own): a run of parents is a
+    range of cells at the rule set's ``resolution``, and neighbouring parents are near each
+    other, so each range is a compact region whose features' shapes the exact step reads
+    together.
     """
     if not 0 <= plan.resolution <= resolution:
         raise ValueError(
@@ -159,7 +165,9 @@ def cell_partitions(
     if total is None or total[0] <= plan.max_cells:
         return [(H3_MIN, H3_MAX)]
     shift = 3 * (15 - plan.resolution)
-    parents = con.execute(sql("conflicts/cell_parents"), {"shift": shift}).fetchall()
+    parents = con.execute(
+        sql("conflicts/cell_parents"), {"shift": shift, "kommun_layer": kommun_layer}
+    ).fetchall()
     if sum(n for _, n in parents) <= plan.max_cells:
         return [(H3_MIN, H3_MAX)]
     cuts: list[int] = []  # the first parent of every run but the first
@@ -172,6 +180,21 @@ def cell_partitions(
     starts = [H3_MIN, *(parent << shift for parent in cuts)]
     ends = [start - 1 for start in starts[1:]] + [H3_MAX]
     return list(zip(starts, ends, strict=True))
+
+
+def _run_steps(
+    con: duckdb.DuckDBPyConnection,
+    steps: tuple[str, ...],
+    partitions: list[tuple[int, int]],
+    params: dict[str, object],
+) -> None:
+    """Run ``sql/conflicts/<step>.sql`` for each of ``steps`` in order: once per partition of
+    :func:`cell_partitions` when it takes ``$cell_lo`` / ``$cell_hi`` (bound to the
+    partition's bounds), else once."""
+    for step in steps:
+        bounds = partitions if _per_partition(step) else [(H3_MIN, H3_MAX)]
+        for lo, hi in bounds:
+            run_sql(con, f"conflicts/{step}", {**params, "cell_lo": lo, "cell_hi": hi})
 
 
 def _per_partition(step: str) -> bool:

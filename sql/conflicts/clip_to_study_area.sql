@@ -34,6 +34,9 @@ LEFT JOIN staging.shapes AS sb
  AND sb.layer = c.layer_b AND sb.buffer_m = c.buffer_b AND sb.feature_id = c.feature_id_b
 WHERE NOT ST_IsEmpty(c.clipped)
   AND (ST_Dimension(c.clipped) < 2 OR ST_Area(c.clipped) > $min_area_m2);
--- H3 cells outside every kommun of the study area hold no part of a conflict.
+-- H3 cells outside every kommun of the study area hold no part of a conflict. The lookup is
+-- the candidates' cells that lie in the study area (the semi join hashes the candidate
+-- cells and streams staging.kommun_cells past them), not every cell of the study area.
 DELETE FROM staging.candidate_cells
-WHERE h3 NOT IN (SELECT h3 FROM staging.kommun_cells);
+WHERE h3 NOT IN (SELECT k.h3 FROM staging.kommun_cells AS k
+                 SEMI JOIN staging.candidate_cells AS c USING (h3));
