@@ -15,10 +15,12 @@ Exit status (README, docs/reliability.md):
 """
 
 import argparse
+import io
 import os
 import sys
 import time
 from datetime import UTC, datetime
+from typing import TextIO
 
 import dagster as dg
 
@@ -155,10 +157,54 @@ def run() -> int:
     return EXIT_COMPLETE
 
 
+class ReaderMayLeave(io.TextIOBase):
+    """Standard output that outlives its reader: once the reader closes the pipe (`make run
+    | head`), the rest goes to ``/dev/null``, with one line on standard error saying so.
+
+    Without it the next progress line raises ``BrokenPipeError`` inside a step and fails the
+    night, or the summary after a finished night exits 1 with a traceback: the night should
+    not depend on whether anybody reads its progress.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.closed_by_reader = False
+
+    def write(self, text: str) -> int:
+        if not self.closed_by_reader:
+            try:
+                self.stream.write(text)
+                return len(text)
+            except BrokenPipeError:
+                self._reader_left()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.closed_by_reader:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._reader_left()
+
+    def _reader_left(self) -> None:
+        self.closed_by_reader = True
+        # what is still buffered for the closed pipe must not be flushed into it at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self.stream.fileno())
+        os.close(devnull)
+        print(
+            "make run: standard output was closed by its reader; the night goes on, "
+            "its outcome is in mart.runs and the exit status",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="landuse", description=__doc__)
     parser.add_argument("command", choices=["run"])
     parser.parse_args(argv)
+    sys.stdout = ReaderMayLeave(sys.stdout)
     return run()
 
 

@@ -163,3 +163,32 @@ def test_second_make_run_is_refused_naming_the_writer_and_exit_3(tmp_path: Path)
         holder.wait()
     assert finished.code == 3, finished.output
     assert f"Not started: another pipeline run (pid {holder.pid}) is writing" in finished.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dagster_home", [False, True])
+def test_a_reader_closing_the_output_does_not_fail_the_night(
+    tmp_path: Path, dagster_home: bool
+) -> None:
+    """`make run | head -1`: the reader leaves after one line, every later line (the steps'
+    progress, the summary) meets a closed pipe. The night still completes and says so."""
+    from make_run import GIVE_UP_S, cli_env
+
+    from pipeline.config.settings import PROJECT_ROOT
+
+    make_world(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assets_defs.cli", "run"],
+        cwd=PROJECT_ROOT, env=cli_env(tmp_path, dagster_home=dagster_home),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith("Catalogue:")
+    proc.stdout.close()
+    code = proc.wait(timeout=GIVE_UP_S)
+    error = proc.stderr.read()
+    assert code == 0, error
+    assert "standard output was closed by its reader" in error
+    assert "Traceback" not in error
+    layout = DataLayout(tmp_path / "work")
+    assert rows(layout.history_db, "SELECT outcome FROM runs") == [("published",)]
