@@ -3,6 +3,8 @@
 -- overlap of the zone's conflicts (staging.zone_shapes: unioned with snap-rounding to a
 -- 1 µm grid, pipeline/conflicts/zones.py, since the conflicts' shared boundaries are
 -- collinear only to within rounding); area_m2 is that union's area (no double counting).
+-- Lists are sorted, the score summed in conflict_id order and the top conflict is the
+-- highest score, then the smallest conflict_id: the same bits whatever order rows arrive in.
 CREATE OR REPLACE TABLE mart.conflict_zones AS
 WITH members AS (
     SELECT z.zone_key, c.*
@@ -12,15 +14,15 @@ WITH members AS (
     SELECT zone_key, any_value(rule_id) AS rule_id, any_value(rule_title) AS rule_title,
            any_value(severity) AS severity, any_value(legal_basis) AS legal_basis,
            any_value(authority) AS authority,
-           sum(score) AS score, count(*)::INTEGER AS conflicts,
-           list(DISTINCT layer_a || ':' || feature_id_a) AS features_a,
-           list(DISTINCT layer_b || ':' || feature_id_b) AS features_b,
-           list(DISTINCT name_a) FILTER (WHERE name_a IS NOT NULL) AS names_a,
-           list(DISTINCT name_b) FILTER (WHERE name_b IS NOT NULL) AS names_b,
-           list_distinct(flatten(list(kommun_codes))) AS kommun_codes,
-           list_distinct(flatten(list(kommun_names))) AS kommun_names,
-           list_distinct(flatten(list(kommunalforbund))) AS kommunalforbund,
-           arg_max(conflict_id, score) AS top_conflict_id
+           sum(score ORDER BY conflict_id) AS score, count(*)::INTEGER AS conflicts,
+           list_sort(list(DISTINCT layer_a || ':' || feature_id_a)) AS features_a,
+           list_sort(list(DISTINCT layer_b || ':' || feature_id_b)) AS features_b,
+           list_sort(list(DISTINCT name_a) FILTER (WHERE name_a IS NOT NULL)) AS names_a,
+           list_sort(list(DISTINCT name_b) FILTER (WHERE name_b IS NOT NULL)) AS names_b,
+           list_sort(list_distinct(flatten(list(kommun_codes)))) AS kommun_codes,
+           list_sort(list_distinct(flatten(list(kommun_names)))) AS kommun_names,
+           list_sort(list_distinct(flatten(list(kommunalforbund)))) AS kommunalforbund,
+           first(conflict_id ORDER BY score DESC, conflict_id) AS top_conflict_id
     FROM members
     GROUP BY zone_key
 )

@@ -1,5 +1,7 @@
 -- mart.rule_summary: one rule. status is 'unknown' when a layer it needs failed or is
 -- missing (its counts are then NULL, never zero), 'stale' when a layer is a last good copy.
+-- Sums in conflict_id order and the top conflict by score, then conflict_id: the same bits
+-- whatever order the conflicts arrive in.
 CREATE OR REPLACE TABLE mart.rule_summary AS
 WITH layer_state AS (
     SELECT rl.rule_id,
@@ -10,8 +12,10 @@ WITH layer_state AS (
     LEFT JOIN staging.layer_status AS ls USING (layer)
     GROUP BY rl.rule_id
 ), agg AS (
-    SELECT rule_id, count(*) AS conflicts, sum(area_m2) AS area_m2, sum(score) AS score,
-           arg_max(conflict_id, score) AS top_conflict_id, arg_max(reason, score) AS top_reason
+    SELECT rule_id, count(*) AS conflicts, sum(area_m2 ORDER BY conflict_id) AS area_m2,
+           sum(score ORDER BY conflict_id) AS score,
+           first(conflict_id ORDER BY score DESC, conflict_id) AS top_conflict_id,
+           first(reason ORDER BY score DESC, conflict_id) AS top_reason
     FROM mart.conflicts
     GROUP BY rule_id
 )

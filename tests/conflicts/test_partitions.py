@@ -25,7 +25,7 @@ from tiny_world import EXPECTED_WIND_NATURA_M2
 import pipeline.conflicts.build as build
 from pipeline.config import layer_buffers
 from pipeline.config.settings import ConflictPartitioning, conflict_partitioning
-from pipeline.db import connect
+from pipeline.db import connect, run_sql
 from pipeline.index.stage import present_indexed
 
 PARTITION_RES = 8
@@ -267,3 +267,39 @@ def test_the_setting_is_read_and_checked() -> None:
         conflict_partitioning({"LANDUSE_CONFLICT_PARTITION_RES": "16"})
     with pytest.raises(ValueError, match=r"LANDUSE_CONFLICT_PARTITION_CELLS='many'.* 1 or more"):
         conflict_partitioning({"LANDUSE_CONFLICT_PARTITION_CELLS": "many"})
+
+
+def test_the_summaries_do_not_depend_on_the_order_rows_arrive_in() -> None:
+    """Partitions change the order conflicts are appended in; the summaries' sums and top
+    conflicts must not follow it. Areas of 1e16, 1 and -1e16 m² sum to 0 or 1 by order."""
+    conflicts = [("c1", 1e16, 3.0), ("c2", 1.0, 5.0), ("c3", -1e16, 5.0)]
+    found = []
+    for order in (conflicts, conflicts[::-1], [conflicts[0], conflicts[2], conflicts[1]]):
+        with connect() as con:
+            con.execute("CREATE SCHEMA staging; CREATE SCHEMA mart")
+            con.execute(
+                "CREATE TABLE mart.conflicts (conflict_id VARCHAR, severity VARCHAR, "
+                "cross_border BOOLEAN, reason VARCHAR, area_m2 DOUBLE, score DOUBLE)"
+            )
+            con.executemany(
+                "INSERT INTO mart.conflicts VALUES (?, 'high', false, 'r ' || ?, ?, ?)",
+                [[c, c, area, score] for c, area, score in order],
+            )
+            con.execute(
+                "CREATE TABLE staging.conflict_shares AS SELECT conflict_id, '1480' AS "
+                "kommun_code, 1.0 AS share FROM mart.conflicts"
+            )
+            con.execute("CREATE TABLE staging.kommunalforbund AS SELECT '1480' AS kommun_code, "
+                        "'Göteborgsregionen' AS kommunalforbund")  # fmt: skip
+            con.execute("CREATE TABLE staging.kommun_fa AS SELECT '1480' AS kommun_code, "
+                        "'25' AS fa_code")  # fmt: skip
+            run_sql(con, "conflicts/unit_aggregates", {})
+            found.append(
+                con.execute(
+                    "SELECT unit_kind, area_m2, area_high_m2, score, top_conflict_id, "
+                    "top_conflict_reason FROM staging.unit_aggregates ORDER BY unit_kind"
+                ).fetchall()
+            )
+    assert found[0] == found[1] == found[2]
+    # in conflict_id order: (1e16 + 1) - 1e16 = 0; the top conflict: score 5, then c2 < c3
+    assert found[0][0][1:] == (0.0, 0.0, 13.0, "c2", "r c2")
