@@ -25,6 +25,7 @@ import dagster as dg
 
 from pipeline.alerts import AlertSettings, alert_settings
 from pipeline.config.settings import PROJECT_ROOT, BuildSettings, build_settings
+from pipeline.index.engine import EngineSettings
 from pipeline.layout import DataLayout
 
 #: Resource key every asset, check and sensor names the settings by.
@@ -44,6 +45,8 @@ ENVIRONMENT = {
     "duckdb_temp_dir": "LANDUSE_DUCKDB_TEMP_DIR",
     "conflict_partition_res": "LANDUSE_CONFLICT_PARTITION_RES",
     "conflict_partition_cells": "LANDUSE_CONFLICT_PARTITION_CELLS",
+    "index_parallel": "LANDUSE_INDEX_PARALLEL",
+    "dask_scheduler": "LANDUSE_DASK_SCHEDULER",
 }
 #: The fields that size the conflict builds (:class:`pipeline.config.settings.BuildSettings`).
 BUILD_FIELDS = (
@@ -60,8 +63,9 @@ class LanduseSettings(dg.ConfigurableResource):
     ``data_dir`` holds every file of the pipeline (:class:`pipeline.layout.DataLayout`); the
     ``alert_*`` fields are the alert channels (:mod:`pipeline.alerts.notify`, which validates
     them); the ``duckdb_*`` and ``conflict_partition_*`` fields size the conflict builds
-    (:meth:`build_settings`). Values are strings, as the environment gives them; unset is
-    ``""``.
+    (:meth:`build_settings`); ``index_parallel`` and ``dask_scheduler`` say where the index
+    steps compute coverage (:meth:`index_engine`). Values are strings, as the environment
+    gives them; unset is ``""``.
     """
 
     data_dir: str = DEFAULT_DATA_DIR
@@ -77,6 +81,8 @@ class LanduseSettings(dg.ConfigurableResource):
     duckdb_temp_dir: str = ""
     conflict_partition_res: str = ""
     conflict_partition_cells: str = ""
+    index_parallel: str = ""
+    dask_scheduler: str = ""
 
     @property
     def layout(self) -> DataLayout:
@@ -97,6 +103,17 @@ class LanduseSettings(dg.ConfigurableResource):
         """DuckDB's memory limit and spill folder and the pair steps' partitioning of the
         conflict builds (``ValueError`` naming the variable for a bad value)."""
         return build_settings({ENVIRONMENT[field]: getattr(self, field) for field in BUILD_FIELDS})
+
+    def index_engine(self) -> EngineSettings:
+        """Where the index steps may compute coverage: ``index_parallel`` (``0``: in-process
+        only) and ``dask_scheduler`` (a running dask.distributed cluster), as
+        :mod:`pipeline.index.engine` reads them."""
+        return EngineSettings.from_environment(
+            {
+                ENVIRONMENT[field]: getattr(self, field)
+                for field in ("index_parallel", "dask_scheduler")
+            }
+        )
 
     def __repr__(self) -> str:
         shown = {

@@ -138,3 +138,30 @@ def test_check_descriptions_are_whole_sentences_without_the_comment_marker(
     for name, text in descriptions.items():
         assert text and not text.startswith("-") and text.endswith("."), (name, text)
     assert descriptions["conflicts_crs"].endswith("pipeline.config.models.SWEDEN_EXTENT.")
+
+
+def test_index_engine_settings_are_the_resources_and_in_effect_per_step(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    from assets_defs.resources import LanduseSettings, landuse_settings
+    from pipeline.index import engine
+
+    clean_env.setenv("LANDUSE_DASK_SCHEDULER", "tcp://10.0.0.5:8786")
+    clean_env.setenv("LANDUSE_INDEX_PARALLEL", "0")
+    resource = landuse_settings(dict(os.environ), as_env_vars=True)
+    assert resource.dask_scheduler == dg.EnvVar("LANDUSE_DASK_SCHEDULER")
+    assert resource.index_parallel == dg.EnvVar("LANDUSE_INDEX_PARALLEL")
+    plain = landuse_settings(dict(os.environ), as_env_vars=False).index_engine()
+    assert plain == engine.EngineSettings(parallel=False, scheduler="tcp://10.0.0.5:8786")
+    # outside a step the environment decides; inside one, the resource's values do
+    assert engine.scheduler_address() == "tcp://10.0.0.5:8786"
+    assert engine.choose_engine(
+        4, parallel_allowed=engine.parallel_enabled(), scheduler=engine.scheduler_address(),
+        calibration=None, cluster_running=False,
+    ).engine == "in-process"  # fmt: skip
+    step = LanduseSettings(index_parallel="1", dask_scheduler="tcp://127.0.0.1:9999")
+    with engine.settings_in_effect(step.index_engine()):
+        assert engine.parallel_enabled() is True
+        assert engine.scheduler_address() == "tcp://127.0.0.1:9999"
+    assert engine.parallel_enabled() is False
+    assert LanduseSettings().index_engine() == engine.EngineSettings(parallel=True, scheduler="")

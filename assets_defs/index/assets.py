@@ -23,6 +23,7 @@ from assets_defs.common import (
 )
 from assets_defs.resources import LanduseSettings
 from pipeline.config import LayerSpec, layer_buffers
+from pipeline.index.engine import settings_in_effect
 from pipeline.index.stage import INDEX_CODE_VERSION, run_index
 
 
@@ -42,7 +43,7 @@ def build_index_asset(
         context: dg.OpExecutionContext, landuse: LanduseSettings
     ) -> Iterator[dg.MaterializeResult | dg.AssetObservation]:
         data = landuse.layout
-        with step_lock(context, data):
+        with step_lock(context, data), settings_in_effect(landuse.index_engine()):
             report = run_index(data, spec.name, buffers=buffers, resolution=resolution)
         if report.skipped:
             yield observe(context, report, asset_key=key)

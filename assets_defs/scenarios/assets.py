@@ -17,6 +17,7 @@ from assets_defs.conflicts.assets import column_schema
 from assets_defs.resources import LanduseSettings
 from pipeline.conflicts.columns import MART, SCENARIO_TABLES
 from pipeline.conflicts.stage import BUILT_TABLES
+from pipeline.index.engine import settings_in_effect
 from pipeline.scenarios.stage import run_scenarios
 from pipeline.versioning import source_fingerprint
 
@@ -57,7 +58,7 @@ def scenario_tables(
     materialized when the conflict tables were not rebuilt (nothing changed)."""
     _, catalogue, rules = configured()
     data = landuse.layout
-    with step_lock(context, data):
+    with step_lock(context, data), settings_in_effect(landuse.index_engine()):
         report = run_scenarios(
             data,
             catalogue,

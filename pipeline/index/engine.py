@@ -7,6 +7,11 @@ importable (same ``pipeline`` code) but not the data folder.
 
 Which engine runs a layer (:func:`choose_engine`, a pure function of measured numbers):
 
+The two settings (:class:`EngineSettings`) come from the Dagster resource ``landuse``
+(fields ``index_parallel`` and ``dask_scheduler``, set by the same variables), which the
+index step puts in effect for its layer with :func:`settings_in_effect`; code outside a run
+(benchmarks, tests) reads the variables directly.
+
 1. ``LANDUSE_INDEX_PARALLEL=0`` -> in-process, always.
 2. ``LANDUSE_DASK_SCHEDULER=tcp://host:8786`` -> that running cluster
    (``distributed.Client(address)``) for every layer with at least one chunk.
@@ -28,7 +33,8 @@ import json
 import os
 import platform
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +53,41 @@ Engine = Literal["in-process", "cluster"]
 
 _client: Any = None
 _cluster: Any = None
+#: The settings a run's index step put in effect (None: read the environment).
+_in_effect: EngineSettings | None = None
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Where a layer's coverage may run: ``parallel`` (False for ``LANDUSE_INDEX_PARALLEL=0``:
+    in-process always) and ``scheduler``, the address of a running dask.distributed
+    scheduler (``LANDUSE_DASK_SCHEDULER``; empty: none)."""
+
+    parallel: bool = True
+    scheduler: str = ""
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> EngineSettings:
+        """The settings the variables in ``environ`` give (unset: the defaults)."""
+        parallel = environ.get(PARALLEL_ENV, "1").strip().lower() not in ("0", "false", "no")
+        return cls(parallel=parallel, scheduler=environ.get(SCHEDULER_ENV, "").strip())
+
+
+@contextmanager
+def settings_in_effect(settings: EngineSettings) -> Iterator[None]:
+    """Index with ``settings`` inside the block (one step of a run at a time: the run's
+    steps execute in its one process, one after another)."""
+    global _in_effect
+    before, _in_effect = _in_effect, settings
+    try:
+        yield
+    finally:
+        _in_effect = before
+
+
+def current_settings() -> EngineSettings:
+    """The settings in effect: a run's (:func:`settings_in_effect`), else the environment's."""
+    return _in_effect if _in_effect is not None else EngineSettings.from_environment(os.environ)
 
 
 @dataclass(frozen=True)
@@ -159,13 +200,13 @@ def choose_engine(
 
 
 def parallel_enabled() -> bool:
-    """False when ``LANDUSE_INDEX_PARALLEL=0``."""
-    return os.environ.get(PARALLEL_ENV, "1").strip() not in ("0", "false", "no")
+    """False when the settings in effect forbid parallel work (``LANDUSE_INDEX_PARALLEL=0``)."""
+    return current_settings().parallel
 
 
 def scheduler_address() -> str:
-    """``LANDUSE_DASK_SCHEDULER`` (stripped; empty when unset)."""
-    return os.environ.get(SCHEDULER_ENV, "").strip()
+    """The scheduler of the settings in effect (``LANDUSE_DASK_SCHEDULER``; empty: none)."""
+    return current_settings().scheduler
 
 
 def local_cluster_running() -> bool:
