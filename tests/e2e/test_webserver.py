@@ -80,7 +80,13 @@ def test_webserver_graphql_lists_assets_job_and_schedule(world: World, tmp_path:
         proc.terminate()
         proc.wait(timeout=30)
     keys = {"/".join(node["assetKey"]["path"]) for node in data["assetNodes"]}
-    assert {"natura2000_features", "natura2000_cells", "conflicts", "landuse_duckdb"} <= keys
+    assert {
+        "night",
+        "natura2000_features",
+        "natura2000_cells",
+        "conflicts",
+        "landuse_duckdb",
+    } <= keys
     repo = data["repositoriesOrError"]["nodes"][0]
     assert "nightly" in {job["name"] for job in repo["jobs"]}
     (schedule,) = [s for s in repo["schedules"] if s["name"] == "nightly_schedule"]
