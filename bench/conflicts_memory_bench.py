@@ -9,18 +9,22 @@ Then the conflict stage alone (:func:`pipeline.conflicts.build.build_conflicts` 
 folder) runs in a fresh process per build, once per configuration per round, rounds
 alternating the configurations so a busy machine's load falls on each alike:
 
-* ``whole``: one partition (``LANDUSE_CONFLICT_PARTITION_CELLS`` above the rule-side cells);
-* ``res R, N cells``: partitions of at most N rule-side (feature, cell) rows cut at H3
-  resolution R, for each ``--partitions R:N``.
+* ``whole``: one partition (``LANDUSE_CONFLICT_PARTITION_CELLS`` above every cell count);
+* ``defaults``: the partitioning settings unset (resolution 4, 4,000,000 cells);
+* ``res R, N cells``: partitions of at most N (feature, cell) rows cut at H3 resolution R,
+  for each ``--partitions R:N``.
 
 Each build records wall time, CPU time of the process (user + system), peak resident memory
 (psutil, sampled every 0.2 s, as bench/sweden_bench.py measures), the partitions it ran in
-and, sampled inside the build every 0.05 s, how far resident memory rose during the pair
-steps (``RULE_TYPES``: candidate join, pair keys, exact test) above what it was when they
-began: the part of the peak that partitioning bounds. The table reports medians over the
-rounds. Every build's ``mart.conflicts`` is fingerprinted (md5 of every row, geometry as
-WKB, in conflict_id order): the fingerprints must all be equal, or the bench fails. Results
-go to ``<root>/<sample>/conflicts-memory.json``.
+and, sampled inside the build every 0.05 s, how far resident memory rose above its level
+when each of these began: the study area's kommun per cell (``kommun_cells``, run per
+partition), the pair steps (``RULE_TYPES``: candidate join, pair keys, exact test, per
+partition) and the clip to the study area (``clip_to_study_area``, which removes candidate
+cells outside the study area). The table reports medians over the rounds. Every build is
+fingerprinted (row count and an order-free hash of every row, geometry as WKB, of
+``mart.conflicts``, ``mart.conflict_cells``, ``staging.kommun_cells`` and
+``staging.candidate_cells``): the fingerprints must all be equal, or the bench fails.
+Results go to ``<root>/<sample>/conflicts-memory.json``.
 
     .venv/bin/python bench/conflicts_memory_bench.py --root /tmp/landuse-conflicts-memory \\
         [--features 150000 | --scale 3] [--rounds 3] [--partitions 4:200000 5:50000] \\
@@ -57,23 +61,32 @@ from sweden_bench import (  # noqa: E402
 )
 
 from pipeline.config import Settings, layer_buffers  # noqa: E402
+from pipeline.conflicts.build import RULE_TYPES  # noqa: E402
 from pipeline.db import connect  # noqa: E402
 
 HEADING = "## Conflict stage memory (partitions of H3 cells)"
 #: ``LANDUSE_CONFLICT_PARTITION_CELLS`` of the ``whole`` configuration: more than any sample.
 WHOLE = 10**12
-#: One row per conflict, every column, in a fixed order: the fingerprint of a build.
-FINGERPRINT = (
-    "SELECT count(*), md5(string_agg(concat_ws('|', conflict_id, rank, area_m2, distance_m, "
-    "length_m, score, candidate_cells, ST_AsHEXWKB(geometry)), ',' ORDER BY conflict_id)) "
-    "FROM mart.conflicts"
+#: The tables a build is fingerprinted by: the conflicts, their cells, and the two tables the
+#: partitioned steps write that the later steps read.
+FINGERPRINTED = (
+    "mart.conflicts",
+    "mart.conflict_cells",
+    "staging.kommun_cells",
+    "staging.candidate_cells",
 )
+#: The steps whose memory rise each build reports, by label (``sql/conflicts/<step>.sql``).
+TRACKED = {
+    "kommun_cells_rise_mib": ("kommun_cells",),
+    "pair_rise_mib": tuple(step for steps in RULE_TYPES.values() for step in steps),
+    "clip_rise_mib": ("clip_to_study_area",),
+}
 
 
 def build_once(run: Path, database: Path) -> None:
     """The conflict stage alone on ``run``'s indexed layers (in this process), as the
-    ``conflict_tables`` asset calls it; prints its summary as JSON with the rise of resident
-    memory during the pair steps (``pair_rise_mib``)."""
+    ``conflict_tables`` asset calls it; prints its summary as JSON with how far resident
+    memory rose during each group of :data:`TRACKED` steps (MiB)."""
     import pipeline.conflicts.build as build
     from pipeline.index.stage import present_indexed
     from pipeline.study_area import load_configuration
@@ -81,26 +94,30 @@ def build_once(run: Path, database: Path) -> None:
     config = run / "config"
     catalogue, rules = load_configuration(config / "catalogue.yaml", config / "rules.yaml")
     layout = Settings(config / "catalogue.yaml", config / "rules.yaml", run / "data").layout
-    pair_steps = {f"conflicts/{step}" for steps in build.RULE_TYPES.values() for step in steps}
+    group_of = {f"conflicts/{step}": label for label, steps in TRACKED.items() for step in steps}
     me = psutil.Process()
-    state = {"in_pairs": False, "start": 0, "peak": 0}
+    start = dict.fromkeys(TRACKED, 0)
+    peak = dict.fromkeys(TRACKED, 0)
+    state: dict[str, str | None] = {"group": None}
 
     def sample() -> None:
         while True:
-            if state["in_pairs"]:
-                state["peak"] = max(state["peak"], me.memory_info().rss)
+            group = state["group"]
+            if group is not None:
+                peak[group] = max(peak[group], me.memory_info().rss)
             time.sleep(0.05)
 
     real_run_sql = build.run_sql
 
     def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> None:
-        if name in pair_steps and not state["start"]:
-            state["start"] = state["peak"] = me.memory_info().rss
-        state["in_pairs"] = name in pair_steps
+        group = group_of.get(name)
+        if group is not None and not start[group]:
+            start[group] = peak[group] = me.memory_info().rss
+        state["group"] = group
         real_run_sql(con, name, params)
-        if state["in_pairs"]:
-            state["peak"] = max(state["peak"], me.memory_info().rss)
-        state["in_pairs"] = False
+        if group is not None:
+            peak[group] = max(peak[group], me.memory_info().rss)
+        state["group"] = None
 
     threading.Thread(target=sample, daemon=True).start()
     build.run_sql = run_sql
@@ -111,8 +128,8 @@ def build_once(run: Path, database: Path) -> None:
         layout=layout,
         indexed=present_indexed(layout, layer_buffers(catalogue, rules)),
     )
-    rise = (state["peak"] - state["start"]) / 2**20
-    print(json.dumps({**asdict(summary), "pair_rise_mib": rise}))
+    rises = {label: (peak[label] - start[label]) / 2**20 for label in TRACKED}
+    print(json.dumps({**asdict(summary), **rises}))
 
 
 def prepare(root: Path, features: int, scale: float | None, seed: int) -> tuple[Path, int]:
@@ -139,8 +156,11 @@ def prepare(root: Path, features: int, scale: float | None, seed: int) -> tuple[
 
 
 def configurations(specs: list[str]) -> dict[str, dict[str, str]]:
-    """Label -> partition environment: ``whole`` and one per ``R:N`` spec."""
-    out = {"whole": {"LANDUSE_CONFLICT_PARTITION_CELLS": str(WHOLE)}}
+    """Label -> partition environment: ``whole``, ``defaults`` and one per ``R:N`` spec."""
+    out: dict[str, dict[str, str]] = {
+        "whole": {"LANDUSE_CONFLICT_PARTITION_CELLS": str(WHOLE)},
+        "defaults": {},
+    }
     for spec in specs:
         res, _, cells = spec.partition(":")
         if not (res.isdigit() and cells.isdigit()):
@@ -152,21 +172,54 @@ def configurations(specs: list[str]) -> dict[str, dict[str, str]]:
     return out
 
 
-def fingerprint(database: Path) -> tuple[int, str]:
+def fingerprint(database: Path) -> str:
+    """Row count and an order-free hash (the sum of every row's hash) of each table of
+    :data:`FINGERPRINTED`, geometry as WKB: equal for builds whose tables hold the same
+    rows, each as often."""
+    parts = []
     with connect(database, read_only=True) as con:
-        count, digest = con.execute(FINGERPRINT).fetchone() or (0, "")
-    return int(count), str(digest)
+        for name in FINGERPRINTED:
+            schema, table = name.split(".")
+            columns = con.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? "
+                "AND table_name = ? ORDER BY column_index",
+                [schema, table],
+            ).fetchall()
+            row = ", ".join(
+                f'ST_AsWKB("{c}")' if kind.startswith("GEOMETRY") else f'"{c}"'
+                for c, kind in columns
+            )
+            got = con.execute(
+                f"SELECT count(*), sum(hash(({row}))::HUGEINT) FROM {name}"
+            ).fetchone()
+            parts.append(f"{name}:{got[0] if got else 0}:{got[1] if got else 0}")
+    return ";".join(parts)
 
 
-def counts(database: Path) -> tuple[int, int]:
-    """(feature, cell) rows of the rules' sides (what partitions are sized by) and candidate
-    (rule, cell, feature A, feature B) rows of a build."""
+def counts(database: Path, kommun_layer: str | None) -> tuple[int, int, int]:
+    """(feature, cell) rows of the rules' sides and of the study area's kommuner in
+    ``kommun_layer`` (what partitions are sized by), and candidate (rule, cell, feature A,
+    feature B) rows of a build."""
     with connect(database, read_only=True) as con:
         got = con.execute(
             "SELECT (SELECT count(*) FROM staging.cells SEMI JOIN staging.rule_layers "
-            "USING (layer, buffer_m)), (SELECT count(*) FROM staging.candidate_cells)"
+            "USING (layer, buffer_m)), (SELECT count(*) FROM staging.cells WHERE layer = $k "
+            "AND buffer_m = 0 AND feature_id IN (SELECT kommun_code FROM staging.study_area)), "
+            "(SELECT count(*) FROM staging.candidate_cells)",
+            {"k": kommun_layer},
         ).fetchone()
-    return (int(got[0]), int(got[1])) if got else (0, 0)
+    return (int(got[0]), int(got[1]), int(got[2])) if got else (0, 0, 0)
+
+
+#: Columns of the table, after configuration and partitions: (JSON key, heading).
+COLUMNS = (
+    ("wall_s", "wall s"),
+    ("cpu_s", "CPU s"),
+    ("peak_mib", "peak MiB"),
+    ("kommun_cells_rise_mib", "kommun-cells rise MiB"),
+    ("pair_rise_mib", "pair-step rise MiB"),
+    ("clip_rise_mib", "clip rise MiB"),
+)
 
 
 def report(results: dict[str, object], command: str) -> str:
@@ -178,25 +231,24 @@ def report(results: dict[str, object], command: str) -> str:
         "",
         f"Measured {results['date']} with `{command}` on {os.cpu_count()} cores shared with "
         f"other work (load average {results['load']}): {results['features']:,} features, "
-        f"{results['rule_cells']:,} (feature, cell) rows of the rules' sides at H3 resolution "
-        f"9, {results['candidates']:,} candidate (rule, cell, A, B) rows, "
+        f"{results['rule_cells']:,} (feature, cell) rows of the rules' sides and "
+        f"{results['kommun_cells']:,} of the study area's kommuner at H3 resolution 9, "
+        f"{results['candidates']:,} candidate (rule, cell, A, B) rows, "
         f"{results['conflicts']:,} conflicts. Medians of {results['rounds']} alternating "
         "rounds, one fresh process per build; *peak*: the process's largest resident memory "
-        "(psutil, 0.2 s); *pair-step rise*: how far resident memory rose during the pair "
-        "steps above its level when they began; *CPU*: user + system. DuckDB memory limit: "
+        "(psutil, 0.2 s); *rise*: how far resident memory rose during that step above its "
+        "level when it began; *CPU*: user + system. DuckDB memory limit: "
         f"{results['memory_limit'] or 'its default (80 % of RAM)'}. Every build gave the same "
-        "`mart.conflicts` (md5 of every row, geometry as WKB).",
+        "rows in `mart.conflicts`, `mart.conflict_cells`, `staging.kommun_cells` and "
+        "`staging.candidate_cells` (order-free hash of every row, geometry as WKB).",
         "",
-        "| configuration | partitions | wall s | CPU s | peak MiB | pair-step rise MiB |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| configuration | partitions | " + " | ".join(h for _, h in COLUMNS) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in COLUMNS) + " |",
     ]
-    keys = ("wall_s", "cpu_s", "peak_mib", "pair_rise_mib")
     for label, got in runs.items():
-        med = {k: statistics.median(r[k] for r in got) for k in keys}
-        lines.append(
-            f"| {label} | {int(got[0]['partitions'])} | {med['wall_s']:.1f} | "
-            f"{med['cpu_s']:.1f} | {med['peak_mib']:.0f} | {med['pair_rise_mib']:.0f} |"
-        )
+        med = {k: statistics.median(r[k] for r in got) for k, _ in COLUMNS}
+        cells = [f"{med[k]:.1f}" if k.endswith("_s") else f"{med[k]:.0f}" for k, _ in COLUMNS]
+        lines.append(f"| {label} | {int(got[0]['partitions'])} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -229,7 +281,7 @@ def main() -> None:
         env["LANDUSE_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
     configs = configurations(args.partitions)
     runs: dict[str, list[dict[str, float]]] = {label: [] for label in configs}
-    prints: set[tuple[int, str]] = set()
+    prints: set[str] = set()
     load_before = os.getloadavg()[0]
     database, log = run / "conflicts-bench.duckdb", run / "conflicts-bench.log"
     for round_no in range(args.rounds):
@@ -238,22 +290,23 @@ def main() -> None:
             got: Measured = measure([*cmd, str(database)], {**env, **extra}, log)
             summary = json.loads(log.read_text(encoding="utf-8").strip().splitlines()[-1])
             prints.add(fingerprint(database))
-            runs[label].append(
-                {
-                    **asdict(got),
-                    "partitions": summary["partitions"],
-                    "pair_rise_mib": summary["pair_rise_mib"],
-                }
-            )
+            rises = {key: summary[key] for key in TRACKED}
+            runs[label].append({**asdict(got), "partitions": summary["partitions"], **rises})
             print(
                 f"round {round_no + 1} {label:<24} {summary['partitions']:>4} partitions  "
                 f"wall {got.wall_s:7.1f} s  cpu {got.cpu_s:7.1f} s  peak {got.peak_mib:6.0f} "
-                f"MiB  pair-step rise {summary['pair_rise_mib']:6.0f} MiB",
+                "MiB  rise MiB: "
+                + ", ".join(f"{key.removesuffix('_rise_mib')} {v:.0f}" for key, v in rises.items()),
                 flush=True,
             )
     if len(prints) != 1:
-        raise SystemExit(f"the builds' mart.conflicts differ: {sorted(prints)}")
-    rule_cells, candidates = counts(database)
+        raise SystemExit(f"the builds' tables differ: {sorted(prints)}")
+    from pipeline.study_area import load_configuration
+
+    _, rules = load_configuration(run / "config" / "catalogue.yaml", run / "config" / "rules.yaml")
+    kommun_layer = rules.reporting_units.kommun_layer
+    rule_cells, kommun_cells, candidates = counts(database, kommun_layer)
+    conflicts = int(next(iter(prints)).split(";")[0].split(":")[1])
     sample = (
         f"Synthetic Sweden, about {args.features:,} features"
         if args.scale is None
@@ -264,8 +317,10 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d"),
         "features": features,
         "rule_cells": rule_cells,
+        "kommun_cells": kommun_cells,
         "candidates": candidates,
-        "conflicts": next(iter(prints))[0],
+        "conflicts": conflicts,
+        "fingerprint": next(iter(prints)),
         "rounds": args.rounds,
         "memory_limit": args.memory_limit,
         "load": f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after",
