@@ -669,3 +669,112 @@ def orient_rings(x: np.ndarray, y: np.ndarray, offsets: np.ndarray, is_shell: np
                 y[i], y[j] = y[j], y[i]
                 i += 1
                 j -= 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _cross(ax: float, ay: float, bx: float, by: float, cx: float, cy: float) -> float:
+    """Twice the signed area of the triangle ``a, b, c`` (positive: counter-clockwise)."""
+    return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+
+
+@njit(cache=True, nogil=True)
+def convex_pieces(
+    x: np.ndarray, y: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split counter-clockwise simple open rings (cells) into convex pieces for the clips.
+
+    A convex ring (no clockwise turn) is one piece, its vertices as given, so clipping it is
+    unchanged. Any other ring — an H3 cell that crosses an icosahedron edge has one or two
+    extra "distortion" vertices, and in EPSG:3006 some of them turn inward by metres — is
+    ear-clipped into triangles of its own vertices (no new points). The pieces partition
+    the ring, so the clipped areas (or lengths) of the pieces add up to the ring's.
+
+    Returns
+    -------
+    (px, py, piece_offsets, ring_pieces)
+        Piece ``k`` is ``px[piece_offsets[k]:piece_offsets[k + 1]]`` (open, counter-
+        clockwise); ring ``r`` owns pieces ``ring_pieces[r]:ring_pieces[r + 1]``.
+    """
+    nr = len(offsets) - 1
+    convex = np.ones(nr, dtype=np.bool_)
+    n_pieces = 0
+    n_vertices = 0
+    for r in range(nr):
+        s = offsets[r]
+        m = offsets[r + 1] - s
+        for i in range(m):
+            a = s + (i - 1) % m
+            b = s + i
+            c = s + (i + 1) % m
+            if _cross(x[a], y[a], x[b], y[b], x[c], y[c]) < 0.0:
+                convex[r] = False
+                break
+        if convex[r]:
+            n_pieces += 1
+            n_vertices += m
+        else:
+            n_pieces += m - 2
+            n_vertices += 3 * (m - 2)
+    px = np.empty(n_vertices)
+    py = np.empty(n_vertices)
+    piece_offsets = np.zeros(n_pieces + 1, dtype=np.int64)
+    ring_pieces = np.zeros(nr + 1, dtype=np.int64)
+    k = 0  # pieces written
+    v = 0  # vertices written
+    for r in range(nr):
+        s = offsets[r]
+        m = offsets[r + 1] - s
+        if convex[r]:
+            for i in range(m):
+                px[v] = x[s + i]
+                py[v] = y[s + i]
+                v += 1
+            k += 1
+            piece_offsets[k] = v
+            ring_pieces[r + 1] = k
+            continue
+        # Ear clipping: cut off a convex corner whose triangle holds no other vertex.
+        idx = np.arange(s, s + m)
+        left = m
+        while left > 3:
+            cut = -1
+            for a in range(left):
+                i0 = idx[(a - 1) % left]
+                i1 = idx[a]
+                i2 = idx[(a + 1) % left]
+                if _cross(x[i0], y[i0], x[i1], y[i1], x[i2], y[i2]) <= 0.0:
+                    continue
+                ear = True
+                for b in range(left):
+                    j = idx[b]
+                    if j in (i0, i1, i2):
+                        continue
+                    if (
+                        _cross(x[i0], y[i0], x[i1], y[i1], x[j], y[j]) >= 0.0
+                        and _cross(x[i1], y[i1], x[i2], y[i2], x[j], y[j]) >= 0.0
+                        and _cross(x[i2], y[i2], x[i0], y[i0], x[j], y[j]) >= 0.0
+                    ):
+                        ear = False
+                        break
+                if ear:
+                    cut = a
+                    break
+            if cut < 0:  # not a simple ring: a fan keeps the piece count (caller checks)
+                cut = 1
+            for j in (idx[(cut - 1) % left], idx[cut], idx[(cut + 1) % left]):
+                px[v] = x[j]
+                py[v] = y[j]
+                v += 1
+            k += 1
+            piece_offsets[k] = v
+            for b in range(cut, left - 1):
+                idx[b] = idx[b + 1]
+            left -= 1
+        for b in range(3):
+            px[v] = x[idx[b]]
+            py[v] = y[idx[b]]
+            v += 1
+        k += 1
+        piece_offsets[k] = v
+        ring_pieces[r + 1] = k
+    return px, py, piece_offsets, ring_pieces
