@@ -61,11 +61,13 @@ def duckdb_limits(environ: dict[str, str] | None = None) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ConflictPartitioning:
-    """How the conflict build partitions its pair steps by H3 cell (docs/scale-out.md).
+    """How the conflict build partitions its cell-bound steps (the study area's kommun per
+    cell and the pair steps) by H3 cell (docs/scale-out.md).
 
     ``resolution``: the H3 resolution of the parent cells partitions are cut at (0 to the
-    rules' ``h3_resolution``); ``max_cells``: the most (feature, cell) rows of the rules' sides
-    a partition takes. A build with no more rows than that runs as one partition.
+    rules' ``h3_resolution``); ``max_cells``: the most cell rows a partition takes, counting
+    the (feature, cell) rows of the rules' sides and the study area's kommun cells. A build
+    with no more rows than that runs as one partition.
     """
 
     resolution: int = 4
