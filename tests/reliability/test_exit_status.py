@@ -166,12 +166,11 @@ def test_second_make_run_is_refused_naming_the_writer_and_exit_3(tmp_path: Path)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("dagster_home", [False, True])
-def test_a_reader_closing_the_output_does_not_fail_the_night(
-    tmp_path: Path, dagster_home: bool
-) -> None:
+def test_a_reader_closing_the_output_does_not_fail_the_night(tmp_path: Path) -> None:
     """`make run | head -1`: the reader leaves after one line, every later line (the steps'
-    progress, the summary) meets a closed pipe. The night still completes and says so."""
+    progress, the summary) meets a closed pipe. The night still completes and says so.
+    Without DAGSTER_HOME the steps print straight to the pipe (no compute-log capture), so
+    both the steps' lines and the summary's meet it."""
     from make_run import GIVE_UP_S, cli_env
 
     from pipeline.config.settings import PROJECT_ROOT
@@ -179,7 +178,7 @@ def test_a_reader_closing_the_output_does_not_fail_the_night(
     make_world(tmp_path)
     proc = subprocess.Popen(
         [sys.executable, "-m", "assets_defs.cli", "run"],
-        cwd=PROJECT_ROOT, env=cli_env(tmp_path, dagster_home=dagster_home),
+        cwd=PROJECT_ROOT, env=cli_env(tmp_path, dagster_home=False),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert proc.stdout is not None and proc.stderr is not None
