@@ -69,10 +69,6 @@ def builds(
     return world, world.database, parted
 
 
-def table(database: Path, query: str) -> list[tuple]:
-    return sorted(rows(database, query), key=repr)
-
-
 def every_table(database: Path) -> dict[str, str]:
     """A query of every row of each table in schemas mart and staging, by table name (geometry
     as WKB)."""
