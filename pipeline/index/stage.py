@@ -169,14 +169,14 @@ def run_index(
             skipped=True,
             reason="same staged copy, resolution, buffers and indexing code",
             lines=[f"index {layer}: unchanged, skipped"],
-            metadata={"skipped": True, "resolution": resolution},
+            metadata={"resolution": resolution},
             data_version=key,
         )
     features = read_staged(layout, layer)
     report = StageReport(
         status="indexed",
         metadata={
-            "skipped": False,
+            "status": "indexed",
             "resolution": resolution,
             "containment": "exact-area",
             "features": len(features),
