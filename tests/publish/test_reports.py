@@ -498,3 +498,17 @@ def test_a_resolved_conflict_is_listed_in_the_kommuner_it_lay_in(published, tmp_
             assert item.group(1) == "Vindbruk på jordbruksmark"
             assert " ".join(item.group(2).split()) == f"{gone} Yta senast 50,0 ha."
             assert "0 nya,\n0 ändrade och\n1 borta" in page
+
+
+def test_the_trend_charts_widest_label_fits_left_of_its_axis() -> None:
+    from pipeline.publish.reports.svg import tick_width
+
+    small = trend_chart([(date(2026, 11, 1), 10), (date(2026, 11, 2), 40)])
+    assert small.left == 48.0  # short labels keep the usual margin
+    for peak in (1_234.5, 48_765.4, 1_234_567.8):
+        chart = trend_chart([(date(2026, 11, 1), peak)], text=lambda v: swedish.number(v) + " ha")
+        assert chart.top_text.endswith(" ha")
+        # the label ends chart.gap left of the axis and starts inside the drawing
+        assert chart.left - chart.gap - tick_width(chart.top_text) >= 0, chart.top_text
+    wide = trend_chart([(date(2026, 11, 1), 1_234_567.8)], text=lambda v: swedish.number(v))
+    assert wide.left > 48.0 and tick_width(wide.top_text) > 42

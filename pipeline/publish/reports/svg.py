@@ -268,9 +268,31 @@ class TrendChart:
     bottom: float
 
     @property
+    def gap(self) -> float:
+        """Space between a tick label's end and the y axis."""
+        return TICK_GAP
+
+    @property
     def polyline(self) -> str:
         """The points as an SVG ``points`` attribute."""
         return " ".join(f"{p.x:g},{p.y:g}" for p in self.points)
+
+
+#: Font size (px) and family of the charts' tick labels (``.tick`` in base.html), and the gap
+#: between a label's end and the axis.
+TICK_FONT_PX = 11.0
+TICK_FONT = "DejaVu Sans"
+TICK_GAP = 6.0
+
+
+def tick_width(label: str) -> float:
+    """Width (SVG units = px) of a tick label as the report's font sets it (matplotlib's
+    layout of the same DejaVu Sans the pages name first)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    path = TextPath((0, 0), label, size=TICK_FONT_PX, prop=FontProperties(family=TICK_FONT))
+    return float(path.get_extents().x1) if label.strip() else 0.0
 
 
 def trend_chart(
@@ -281,9 +303,11 @@ def trend_chart(
 ) -> TrendChart:
     """A chart of ``runs`` (date, value; oldest first), evenly spaced by run, the y axis from
     0 to a round maximum; ``text`` formats a value as the chart shows it."""
-    left, right, top_margin, bottom_margin = 48.0, 12.0, 12.0, 28.0
+    right, top_margin, bottom_margin = 12.0, 12.0, 28.0
     peak = max((v for _, v in runs), default=0)
     top = round_length(peak) * math.ceil(peak / round_length(peak)) if peak > 0 else 1.0
+    # the y axis stands right of its widest tick label (the maximum), 6 units apart
+    left = max(48.0, math.ceil(tick_width(text(top))) + TICK_GAP + 4.0)
     inner_w, inner_h = width - left - right, height - top_margin - bottom_margin
     step = inner_w / (len(runs) - 1) if len(runs) > 1 else 0.0
     points = tuple(
