@@ -4,9 +4,9 @@ Both are drawn from the release's analyst DuckDB file over a light base of land,
 large lakes from the shipped kommun boundaries (:mod:`.basemap`: no tiles, nothing fetched),
 with the kommun names and the larger tätorter (when the catalogue has the layer
 :data:`.basemap.PLACES_LAYER`). The PNG is in EPSG:3006 (metres, so the scale bar is exact);
-the HTML map is Leaflet through folium with geometry simplified in EPSG:3006 and reprojected
-to EPSG:4326, Leaflet's script and style inlined from the vendored copy in
-``static/leaflet`` (no CDN, no background tiles unless asked), one toggle per rule.
+the HTML map is Leaflet (``templates/conflict_map.html``) with geometry simplified in
+EPSG:3006 and reprojected to EPSG:4326, Leaflet's script and style inlined from the vendored
+copy in ``static/leaflet`` (no CDN, no background tiles), one toggle per rule.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import math
 import re
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -33,12 +33,9 @@ from shapely.geometry.base import BaseGeometry
 from pipeline.db import connect, sql
 from pipeline.publish import basemap
 from pipeline.publish.reports import swedish
-from pipeline.publish.reports.pages import page_release_id
+from pipeline.publish.reports.pages import environment, page_release_id
 from pipeline.publish.reports.svg import round_length
 from pipeline.publish.styles import SEVERITY_COLOURS
-
-if TYPE_CHECKING:
-    import folium
 
 CRS = "EPSG:3006"
 #: EPSG:3006 to EPSG:4326 (longitude, latitude), for the points the HTML map names.
@@ -66,6 +63,8 @@ HTML_PLACE_TIERS = (50_000, 10_000)
 #: What the legends say about the blue of the base (the shipped boundaries cover Sweden
 #: only, so a neighbouring country reads as water).
 BASE_TEXT = "Hav och större sjöar (och land utanför Sverige)"
+#: What the HTML map's legend says a click shows.
+CLICK_TEXT = "Klicka på en konflikt för orsak, lagrum och kommunens rapport."
 #: What the legends say about the score (one text for both maps).
 SCORE_TEXT = "Poäng: regelns vikt × yta i km² × värdefaktorer; högre är allvarligare."
 
@@ -280,8 +279,8 @@ def png_preview_markdown(path: Path, width: int = 480) -> str:
 def escape_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``frame`` with every text value HTML-escaped (``<`` → ``&lt;``, quotes too).
 
-    folium's popups and tooltips build their table with ``innerHTML``, so a feature name from
-    a source (``<img src=x onerror=alert(1)>``) would run as HTML in a planner's browser;
+    The HTML map's popups and tooltips build their table with ``innerHTML``, so a feature
+    name from a source (``<img src=x onerror=alert(1)>``) would run as HTML in a planner's browser;
     escaped, it shows as the literal text."""
     out = frame.copy()
     for column in out.columns:
@@ -293,7 +292,8 @@ def escape_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = frame.to_crs("EPSG:4326")
-    out["geometry"] = shapely.transform(out.geometry.values, lambda xy: np.round(xy, HTML_DECIMALS))
+    rounded = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, HTML_DECIMALS))
+    out["geometry"] = gpd.GeoSeries(rounded, index=out.index, crs="EPSG:4326")
     return out
 
 
@@ -371,109 +371,143 @@ def _report_links(codes: list[str], names: list[str]) -> str:
     )
 
 
-def write_html(database: Path, target: Path, *, release_id: str, tiles: str | None = None) -> Path:
+def write_html(database: Path, target: Path, *, release_id: str) -> Path:
     """An offline Leaflet map in Swedish: a title with the run date, one toggle per rule in a
     collapsed layer control, kommun borders named on the map, popups with reason, legal
     basis, authority, severity, score, area and links to the kommuner's reports, and a
     legend; EPSG:4326, simplified by :data:`HTML_SIMPLIFY_M`.
 
-    ``tiles`` (e.g. ``"OpenStreetMap"``) adds a background that needs the network; off by
-    default so the file works offline.
+    The page is ``templates/conflict_map.html`` with every layer in one JSON document
+    (:func:`map_data`); nothing is fetched (no tiles).
     """
-    # folium is imported only when a map is written: it is slow to import
-    import branca.element
-    import folium
-
-    # every text a source may have written is escaped before it reaches the page
-    simplify: dict[str, object] = {"tolerance_m": HTML_SIMPLIFY_M}
-    conflicts = popup_frame(
-        to_wgs84(arrow_frame(query_release(database, "publish/map_conflicts", simplify)))
+    title = f"Markanvändningskonflikter, körning {swedish.long_date(run_date(database))}"
+    data, has_base = map_data(database)
+    water = f" Blått: {BASE_TEXT[0].lower()}{BASE_TEXT[1:]}." if has_base else ""
+    script, style = inline_leaflet()
+    template = environment().get_template("conflict_map.html")
+    page = template.render(
+        release_id=release_id,
+        title=title,
+        leaflet_script=script,
+        leaflet_style=style,
+        map_css=MAP_CSS,
+        has_base=has_base,
+        sea=basemap.SEA,
+        legend=[(swedish.severity(s), _colour(s)) for s in SEVERITY_COLOURS],
+        note=f"{SCORE_TEXT}{water} {CLICK_TEXT}",
+        data=data,
     )
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+#: What a conflict's popup shows (properties of :func:`popup_frame`) and the row headings.
+POPUP_FIELDS = ["reason", "legal_basis", "authority", "severity", "score", "rank", "size",
+                "reports"]  # fmt: skip
+POPUP_ALIASES = ["Orsak", "Lagrum", "Myndighet", "Allvarlighetsgrad", "Poäng",
+                 "Rang (intervall)", "Yta", "Kommunrapport"]  # fmt: skip
+
+
+def map_data(database: Path) -> tuple[str, bool]:
+    """The HTML map's layers as one JSON document safe inside ``<script>`` (EPSG:4326), and
+    whether it has a base (land and lakes).
+
+    Keys: ``bounds`` (the kommuner's, else the conflicts'; null when empty), ``base`` and
+    ``base_colours``, ``lakes``, ``kommuner`` (borders), ``kommun_names``, ``places``
+    (``title``, ``marks``; null without tätorter), ``popup`` (fields and headings) and
+    ``rules``: per rule its ``rule_id``, escaped ``title`` with the count, ``colour`` and
+    ``conflicts`` (null when it has none). Every text a source may have written is escaped
+    before it reaches the page; the marks are Leaflet ``divIcon`` specs.
+    """
+    conflicts = arrow_frame(query_release(database, "publish/map_conflicts"))
+    shapes = conflicts.geometry.to_numpy()
+    polygonal = conflicts["area_m2"].to_numpy() > 0
+    shapes[polygonal] = shapely.simplify(shapes[polygonal], HTML_SIMPLIFY_M, preserve_topology=True)
+    conflicts["geometry"] = gpd.GeoSeries(shapes, index=conflicts.index, crs=CRS)
+    conflicts = popup_frame(to_wgs84(conflicts))
+    simplify: dict[str, object] = {"tolerance_m": HTML_SIMPLIFY_M}
     borders = arrow_frame(query_release(database, "publish/map_kommun_borders", simplify))
     kommuner = escape_text(to_wgs84(borders))
-    rules = query_release(database, "publish/map_rules").to_pylist()
-    title = f"Markanvändningskonflikter, körning {swedish.long_date(run_date(database))}"
     bounds = (kommuner if len(kommuner) else conflicts).total_bounds
-    fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=False)
-    fmap.default_js = []
-    fmap.default_css = []
-    script, style = inline_leaflet()
-    header = fmap.get_root().header  # type: ignore[attr-defined]
-    header.add_child(branca.element.Element(
-        f'<meta name="{RELEASE_KEY}" content="{html.escape(release_id)}">'))  # fmt: skip
-    header.add_child(branca.element.Element(f"<title>{html.escape(title)}</title>"))
-    header.add_child(branca.element.Element(f"<style>{style}{MAP_CSS}</style>"))
-    header.add_child(branca.element.Element(f"<script>{script}</script>"))
     base = basemap.base_in(bounds_of(borders))
-    _add_base(fmap, base)
-    if len(kommuner):
-        folium.GeoJson(
-            kommuner.to_json(drop_id=True), name="Kommungränser",
-            style_function=lambda _: {"color": "#555", "weight": 1, "fill": False},
-            tooltip=folium.GeoJsonTooltip(fields=["kommun_name"], labels=False),
-        ).add_to(fmap)  # fmt: skip
-        names = folium.FeatureGroup(name="Kommunnamn", show=True)
-        for name, point in zip(kommuner["kommun_name"], kommuner.representative_point(),
-                               strict=True):  # fmt: skip
-            folium.Marker(
-                [point.y, point.x], interactive=False,
-                icon=folium.DivIcon(html=f'<span class="kommun-name">{name}</span>',
-                                    class_name="kommun-label", icon_size=(140, 16),
-                                    icon_anchor=(70, 8)),
-            ).add_to(names)  # fmt: skip
-        names.add_to(fmap)
-    places = basemap.read_places(database, min_population=HTML_PLACE_MIN_POPULATION)
-    if places:
-        group = folium.FeatureGroup(name=f"Tätorter ({len(places)})", show=True)
-        for place in places:
-            lon, lat = TO_4326.transform(place.x, place.y)
-            folium.Marker(
-                [round(lat, HTML_DECIMALS), round(lon, HTML_DECIMALS)], interactive=False,
-                icon=folium.DivIcon(html=f'<span class="place-name">{html.escape(place.name)}'
-                                         "</span>",
-                                    class_name=f"place {_place_tier(place.population)}",
-                                    icon_size=(160, 16), icon_anchor=(-2, 8)),
-            ).add_to(group)  # fmt: skip
-        group.add_to(fmap)
-    fields = ["reason", "legal_basis", "authority", "severity", "score", "rank", "size", "reports"]
-    aliases = ["Orsak", "Lagrum", "Myndighet", "Allvarlighetsgrad", "Poäng", "Rang (intervall)",
-               "Yta", "Kommunrapport"]  # fmt: skip
-    for rule in rules:
-        part = conflicts[conflicts["rule_id"] == rule["rule_id"]].drop(columns=["rule_id"])
-        group = folium.FeatureGroup(name=f"{html.escape(rule['title'])} ({len(part)})", show=True)
-        if len(part):
-            colour = _colour(rule["severity"])
-            folium.GeoJson(
-                part.to_json(drop_id=True),
-                style_function=lambda _, c=colour: {"color": c, "fillColor": c, "weight": 1.5,
-                                                    "fillOpacity": 0.55},
-                marker=folium.CircleMarker(radius=6, fill=True),
-                popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, max_width=420,
-                                          localize=False),
-                tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
-            ).add_to(group)  # fmt: skip
-        group.add_to(fmap)
-    folium.LayerControl(collapsed=True).add_to(fmap)
-    if np.all(np.isfinite(bounds)):
-        fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    legend = "".join(
-        f'<div><span class="swatch" style="background:{_colour(s)}"></span>'
-        f"{swedish.severity(s)}</div>"
-        for s in SEVERITY_COLOURS
+    parts: dict[str, object] = {
+        "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]]
+        if np.all(np.isfinite(bounds)) else None,
+        "base_colours": {"land": basemap.LAND, "lake": basemap.LAKE},
+        "lakes": [
+            _mark(lake.label.x, lake.label.y, f'<span class="lake-name">{lake.name}</span>',
+                  "lake-label", (120, 18), (60, 9))
+            for lake in base.lakes if lake.name
+        ],
+        "kommun_names": [
+            {"at": [point.y, point.x], "html": f'<span class="kommun-name">{name}</span>',
+             "css": "kommun-label", "size": [140, 16], "anchor": [70, 8]}
+            for name, point in zip(kommuner["kommun_name"], kommuner.representative_point(),
+                                   strict=True)
+        ],
+        "places": _places_layer(database),
+        "popup": {"fields": POPUP_FIELDS, "aliases": POPUP_ALIASES},
+    }  # fmt: skip
+    text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))[:-1]
+    base_json = "null" if base.empty else feature_collection(base_frame(base), ["kind"])
+    kommun_json = (
+        feature_collection(kommuner, ["kommun_code", "kommun_name"]) if len(kommuner) else "null"
     )
-    root = fmap.get_root().html  # type: ignore[attr-defined]
-    root.add_child(branca.element.Element(
-        f'<div class="map-title">{html.escape(title)}</div>'))  # fmt: skip
-    water = f" Blått: {BASE_TEXT[0].lower()}{BASE_TEXT[1:]}." if not base.empty else ""
-    root.add_child(branca.element.Element(
-        f'<div class="map-legend"><b>Allvarlighetsgrad</b>{legend}'
-        f'<div class="map-note">{html.escape(SCORE_TEXT)}{water} Klicka på en konflikt för '
-        "orsak, lagrum och kommunens rapport.</div></div>"))  # fmt: skip
-    # kommun names shrink when the whole region is in view and grow when zoomed in
-    fmap.get_root().script.add_child(branca.element.Element(  # type: ignore[attr-defined]
-        ZOOM_SCRIPT.replace("MAP", fmap.get_name())))  # fmt: skip
-    fmap.save(str(target))
-    return target
+    rules = []
+    for rule in query_release(database, "publish/map_rules").to_pylist():
+        part = conflicts[conflicts["rule_id"] == rule["rule_id"]]
+        head = json.dumps({"rule_id": rule["rule_id"],
+                           "title": f"{html.escape(rule['title'])} ({len(part)})",
+                           "colour": _colour(rule["severity"])},
+                          ensure_ascii=False, separators=(",", ":"))  # fmt: skip
+        features = feature_collection(part, ["label", *POPUP_FIELDS]) if len(part) else "null"
+        rules.append(f'{head[:-1]},"conflicts":{features}}}')
+    text += f',"base":{base_json},"kommuner":{kommun_json},"rules":[{",".join(rules)}]}}'
+    return script_safe(text), not base.empty
+
+
+def feature_collection(frame: gpd.GeoDataFrame, columns: list[str]) -> str:
+    """GeoJSON FeatureCollection text of ``frame`` (EPSG:4326) with the text ``columns`` as
+    properties; geometry written by GEOS (shapely.to_geojson), each row's properties by one
+    ``json.dumps``."""
+    geometries = shapely.to_geojson(frame.geometry.values)
+    values = zip(*(frame[c].tolist() for c in columns), strict=True)
+    features = [
+        '{"type":"Feature","properties":'
+        + json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False,
+                     separators=(",", ":"))
+        + ',"geometry":' + (geometry if geometry is not None else "null") + "}"
+        for row, geometry in zip(values, geometries, strict=True)
+    ]  # fmt: skip
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+def script_safe(text: str) -> str:
+    """JSON ``text`` safe inside ``<script type="application/json">`` (no ``</``)."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _mark(
+    x: float, y: float, text: str, css: str, size: tuple[int, int], anchor: tuple[int, int]
+) -> dict[str, object]:
+    """A name on the HTML map at the EPSG:3006 point ``x, y``: a Leaflet ``divIcon`` spec."""
+    lon, lat = TO_4326.transform(x, y)
+    return {"at": [round(lat, HTML_DECIMALS), round(lon, HTML_DECIMALS)], "html": text,
+            "css": css, "size": list(size), "anchor": list(anchor)}  # fmt: skip
+
+
+def _places_layer(database: Path) -> dict[str, object] | None:
+    """The tätorter toggle of the HTML map (title with the count, one mark per tätort);
+    None without tätorter."""
+    places = basemap.read_places(database, min_population=HTML_PLACE_MIN_POPULATION)
+    if not places:
+        return None
+    marks = [
+        _mark(place.x, place.y, f'<span class="place-name">{html.escape(place.name)}</span>',
+              f"place {_place_tier(place.population)}", (160, 16), (-2, 8))
+        for place in places
+    ]  # fmt: skip
+    return {"title": f"Tätorter ({len(places)})", "marks": marks}
 
 
 def _place_tier(population: float | None) -> str:
@@ -496,51 +530,6 @@ def base_frame(base: basemap.Base) -> gpd.GeoDataFrame:
     )
     shapes["geometry"] = shapes.simplify(BASE_SIMPLIFY_M)
     return to_wgs84(shapes)
-
-
-def _add_base(fmap: folium.Map, base: basemap.Base) -> None:
-    """Land and the large lakes as a non-interactive layer under everything (the sea is the
-    map's background, :data:`BASE_CSS`), the lakes named; nothing when the window holds no
-    land."""
-    import branca.element
-    import folium
-
-    if base.empty:
-        return
-    frame = base_frame(base)
-    colours = {"land": basemap.LAND, "lake": basemap.LAKE}
-    folium.GeoJson(
-        frame.to_json(drop_id=True), name="Land och sjöar", control=False, interactive=False,
-        style_function=lambda f: {"color": "#b5cde0", "weight": 0.8, "fillOpacity": 1,
-                                  "fillColor": colours[f["properties"]["kind"]]},
-    ).add_to(fmap)  # fmt: skip
-    for lake in base.lakes:
-        if lake.name:
-            lon, lat = TO_4326.transform(lake.label.x, lake.label.y)
-            folium.Marker(
-                [round(lat, HTML_DECIMALS), round(lon, HTML_DECIMALS)], interactive=False,
-                icon=folium.DivIcon(html=f'<span class="lake-name">{lake.name}</span>',
-                                    class_name="lake-label", icon_size=(120, 18),
-                                    icon_anchor=(60, 9)),
-            ).add_to(fmap)  # fmt: skip
-    fmap.get_root().header.add_child(  # type: ignore[attr-defined]
-        branca.element.Element(f"<style>{BASE_CSS}</style>"))  # fmt: skip
-
-
-#: The sea under the base layer (only when there is one).
-BASE_CSS = f".leaflet-container{{background:{basemap.SEA}}}"
-
-
-#: Tags the map container with how far out it is zoomed (``data-zoom``: far, mid, near);
-#: run on ``load``, after folium's own script has made the map.
-ZOOM_SCRIPT = """window.addEventListener('load', function () {
-  var m = MAP;
-  function tag() {
-    var z = m.getZoom();
-    m.getContainer().dataset.zoom = z < 9 ? 'far' : z < 11 ? 'mid' : 'near';
-  }
-  m.on('zoomend', tag); tag();
-});"""
 
 
 #: The HTML map's own controls: title, legend (bottom right, clear of the scale bar bottom

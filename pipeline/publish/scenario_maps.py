@@ -43,6 +43,7 @@ from pipeline.publish.maps import (
     query_release,
     run_date,
     scale_bar,
+    script_safe,
     set_view,
     to_wgs84,
 )
@@ -229,8 +230,7 @@ def _places(database: Path) -> list[dict[str, object]]:
 
 def _script_json(data: object) -> str:
     """``data`` as JSON safe inside ``<script type="application/json">`` (no ``</``)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return script_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
 def _figures(row: Row) -> list[dict[str, Any]]:
