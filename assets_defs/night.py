@@ -16,7 +16,7 @@ import dagster as dg
 from assets_defs.common import NIGHT_KEY, OWNERS, configured, configured_scenarios
 from assets_defs.scenarios.assets import SCENARIOS_CODE_VERSION
 from pipeline.config.plan import configuration_key
-from pipeline.conflicts.stage import CONFLICTS_CODE_VERSION
+from pipeline.conflicts.build import CONFLICTS_CODE_VERSION
 from pipeline.index.stage import INDEX_CODE_VERSION
 from pipeline.ingest import NORMALISE_VERSION
 from pipeline.versioning import source_fingerprint

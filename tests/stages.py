@@ -103,3 +103,38 @@ def point_env_at(env: pytest.MonkeyPatch, world: World) -> None:
     env.setenv("LANDUSE_CATALOGUE", str(world.settings.catalogue_path))
     env.setenv("LANDUSE_RULES", str(world.settings.rules_path))
     env.setenv("LANDUSE_DATA_DIR", str(world.settings.data_dir))
+
+
+def every_table(database: Path) -> dict[str, str]:
+    """A query of every row of each table in schemas mart and staging, by table name (geometry
+    as WKB)."""
+    columns = rows(
+        database,
+        "SELECT schema_name || '.' || table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE schema_name IN ('mart', 'staging') ORDER BY ALL",
+    )
+    found: dict[str, list[str]] = {}
+    for name, column, kind in columns:
+        quoted = f'"{column}"'
+        found.setdefault(name, []).append(
+            f"ST_AsWKB({quoted})" if kind.startswith("GEOMETRY") else quoted
+        )
+    return {name: f"SELECT {', '.join(cols)} FROM {name}" for name, cols in found.items()}
+
+
+def differ_in_rows(whole: Path, other: Path, queries: dict[str, str]) -> list[str]:
+    """The tables of ``queries`` (:func:`every_table`) whose rows differ between two builds,
+    each row counted as often as it occurs (EXCEPT ALL both ways, in DuckDB: the values
+    compared exactly, bit for bit)."""
+    differ = []
+    with connect(whole, read_only=True) as con:
+        con.execute(f"ATTACH '{other}' AS other (READ_ONLY)")
+        for name, query in queries.items():
+            theirs = query.replace(f" FROM {name}", f" FROM other.{name}")
+            (extra,) = con.execute(
+                f"SELECT (SELECT count(*) FROM ({query} EXCEPT ALL {theirs})) + "
+                f"(SELECT count(*) FROM ({theirs} EXCEPT ALL {query}))"
+            ).fetchone()  # type: ignore[misc]
+            if extra:
+                differ.append(name)
+    return differ

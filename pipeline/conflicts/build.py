@@ -8,7 +8,9 @@ Everything happens in one fresh DuckDB file (the run's build, ``DataLayout.run_b
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -18,15 +20,37 @@ from pipeline.config.loading import select_layers
 from pipeline.config.models import Catalogue, RuleSet, check_identifier, resolve_path
 from pipeline.config.plan import layer_buffers, side_buffer
 from pipeline.config.settings import BuildSettings, ConflictPartitioning, build_settings
+from pipeline.conflicts.delta import (
+    PASSES,
+    BuildInputs,
+    DeltaPlan,
+    delta_plan,
+    dirty_features,
+    finish_pass,
+    record_inputs,
+    reset_to_inputs,
+    restore_kept_pairs,
+    set_kept_pairs_aside,
+    start_pass,
+)
 from pipeline.conflicts.rules import predicate
 from pipeline.conflicts.zones import zone_components, zone_shapes
 from pipeline.db import connect, create_table, run_sql, sql
-from pipeline.index.stage import IndexedFiles, index_error
+from pipeline.index.stage import IndexedFiles, current_index_key, index_error
 from pipeline.ingest.layer import read_outcome
 from pipeline.layout import DataLayout
 from pipeline.schemas import CELLS, SHAPES, STAGED_FEATURES, create_statement, load_statement
 from pipeline.study_area import kommunalforbund_table, study_area_kommuner
 from pipeline.trust import build_trust
+from pipeline.versioning import source_fingerprint
+
+#: The code version of the conflict tables (Dagster ``code_version`` of their assets; part of
+#: every build's configuration key, so a build never carries over pairs of other code).
+CONFLICTS_CODE_VERSION = source_fingerprint(
+    "pipeline/conflicts", "pipeline/history", "pipeline/trust", "pipeline/study_area.py",
+    "pipeline/boundaries.py", "pipeline/config", "pipeline/db.py", "pipeline/schemas.py",
+    "sql/conflicts", "sql/history", "sql/checks", "sql/trust",
+)  # fmt: skip
 
 #: How each rule type is evaluated: the SQL steps (``sql/conflicts/<step>.sql``, run with
 #: ``$rule_type`` bound) that turn its rules into ``staging.conflict_pairs`` rows, appending to
@@ -61,8 +85,19 @@ class BuildSummary:
     zones: int
     conflict_cells: int
     rules_unknown: list[str]
-    #: partitions of H3 cells the pair steps ran in (1: unpartitioned)
+    #: partitions of H3 cells the pair steps ran in (1: unpartitioned or incremental)
     partitions: int = 1
+    #: why a build given the last release was a full one (None: incremental, or no release)
+    full_reason: str | None = None
+    #: an incremental build's layers whose inputs changed since the last release ...
+    changed_layers: tuple[str, ...] = ()
+    #: ... and their features added, removed or altered, whose pairs were tested again
+    retested_features: int = 0
+
+    @property
+    def incremental(self) -> bool:
+        """Whether the build started from the last release (only changed pairs tested)."""
+        return self.full_reason is None and bool(self.changed_layers or self.retested_features)
 
 
 def build_conflicts(
@@ -73,15 +108,23 @@ def build_conflicts(
     layout: DataLayout,
     indexed: list[IndexedFiles],
     build: BuildSettings | None = None,
+    base: Path | None = None,
 ) -> BuildSummary:
-    """Create ``db_path`` from scratch with the ``staging`` and ``mart`` tables.
+    """Create ``db_path`` with the ``staging`` and ``mart`` tables, from scratch or, given the
+    last release's database ``base``, incrementally (:mod:`pipeline.conflicts.delta`).
 
-    Steps, in order: load the inputs (layers, their status, features, indexed shapes and
-    cells, rules) → select each rule side's features → the study area's shape and the
-    kommun of each of its H3 cells → the rule types' pair steps (:data:`RULE_TYPES`) →
-    clipping to the study area, per-kommun shares, ``mart.conflicts``, cells, zones → rule
-    status and the summaries per reporting unit → ``mart.layer_status`` → the trust tables
-    (rank stability, sensitivity, back-test: :func:`pipeline.trust.build_trust`).
+    Steps of a full build, in order: load the inputs (layers, their status, features,
+    indexed shapes and cells, rules) → select each rule side's features → the study area's
+    shape and the kommun of each of its H3 cells → the rule types' pair steps
+    (:data:`RULE_TYPES`) → clipping to the study area. An incremental build instead copies
+    ``base``, replaces the changed layers' rows and runs the pair steps for the pairs with a
+    changed feature only (:func:`pipeline.conflicts.delta.delta_plan` says when it can; else
+    the build is a full one, and :attr:`BuildSummary.full_reason` says why). Both then
+    derive every mart table from the pair tables: per-kommun shares, ``mart.conflicts``,
+    cells, zones → rule status and the summaries per reporting unit → ``mart.layer_status``
+    → the trust tables (rank stability, sensitivity, back-test:
+    :func:`pipeline.trust.build_trust`) → ``staging.build_inputs``, what the build was made
+    from (:class:`pipeline.conflicts.delta.BuildInputs`).
 
     ``build`` (default: :func:`pipeline.config.settings.build_settings` of the environment;
     the Dagster assets pass the ``landuse`` resource's) sets DuckDB's ``memory_limit`` and
@@ -94,29 +137,44 @@ def build_conflicts(
     the same either way.
     """
     build = build or build_settings()
+    inputs = current_build_inputs(catalogue, rules, layout)
+    plan = delta_plan(base, inputs, rules.reporting_units.kommun_layer) if base else None
+    if isinstance(plan, DeltaPlan):
+        try:
+            return _build(db_path, plan, inputs, catalogue, rules, layout, indexed, build)
+        except duckdb.Error as exc:
+            # e.g. a release whose tables another version wrote: the night still gets its
+            # tables, from scratch, and says why
+            plan = f"the incremental build from {plan.base} failed ({exc}); built in full"
+    return _build(db_path, plan, inputs, catalogue, rules, layout, indexed, build)
+
+
+def _build(
+    db_path: Path,
+    plan: DeltaPlan | str | None,
+    inputs: BuildInputs,
+    catalogue: Catalogue,
+    rules: RuleSet,
+    layout: DataLayout,
+    indexed: list[IndexedFiles],
+    build: BuildSettings,
+) -> BuildSummary:
+    """One build into a new ``db_path``: incremental for a :class:`DeltaPlan`, else full
+    (``plan`` then says why a release was not built on, or is None when there was none)."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (db_path, db_path.with_suffix(db_path.suffix + ".wal")):
         stale.unlink(missing_ok=True)
+    if isinstance(plan, DeltaPlan):
+        shutil.copyfile(plan.base, db_path)
+    params = _params(rules)
     with connect(db_path, settings=build.duckdb) as con:
         con.execute(sql("conflicts/create_schemas"))
-        _load_inputs(con, catalogue, rules, layout, indexed)
-        _select_rule_features(con, catalogue, rules)
-        params = _params(rules)
-        run_sql(con, "conflicts/study_area", params)
-        run_sql(con, "conflicts/pair_tables", params)
-        partitions = cell_partitions(
-            con, rules.h3_resolution, build.partitioning, rules.reporting_units.kommun_layer
-        )
-        _run_steps(con, ("kommun_cells",), partitions, params)
-        for rule_type, steps in RULE_TYPES.items():
-            _run_steps(con, steps, partitions, {**params, "rule_type": rule_type})
-        for step in (
-            "clip_to_study_area",
-            "conflict_kommuner",
-            "conflicts",
-            "conflict_shares",
-            "conflict_cells",
-        ):
+        if isinstance(plan, DeltaPlan):
+            retested = _pairs_of_changed_features(con, plan, catalogue, rules, layout, indexed)
+            partitions = 1
+        else:
+            partitions = _pairs_of_every_feature(con, catalogue, rules, layout, indexed, build)
+        for step in ("conflict_kommuner", "conflicts", "conflict_shares", "conflict_cells"):
             run_sql(con, f"conflicts/{step}", params)
         _build_zones(con)
         run_sql(con, "conflicts/conflict_zones", params)
@@ -132,7 +190,68 @@ def build_conflicts(
         ):
             run_sql(con, f"conflicts/{step}", params)
         build_trust(con, rules)
-        return _summary(con, len(partitions))
+        record_inputs(con, inputs)
+        summary = _summary(con, partitions)
+    if isinstance(plan, DeltaPlan):
+        return replace(summary, changed_layers=plan.changed, retested_features=retested)
+    return replace(summary, full_reason=plan)
+
+
+def _pairs_of_every_feature(
+    con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue,
+    rules: RuleSet,
+    layout: DataLayout,
+    indexed: list[IndexedFiles],
+    build: BuildSettings,
+) -> int:
+    """A full build up to the pair tables clipped to the study area: every input loaded,
+    every pair tested; returns the number of H3 partitions the pair steps ran in."""
+    params = _params(rules)
+    _load_inputs(con, catalogue, rules, layout)
+    _load_layer_rows(con, "", catalogue.names, layout, indexed)
+    _select_rule_features(con, catalogue, rules)
+    run_sql(con, "conflicts/study_area", params)
+    run_sql(con, "conflicts/kommun_cell_table", params)
+    run_sql(con, "conflicts/pair_tables", params)
+    partitions = cell_partitions(
+        con, rules.h3_resolution, build.partitioning, rules.reporting_units.kommun_layer
+    )
+    _run_steps(con, ("kommun_cells",), partitions, params)
+    for rule_type, steps in RULE_TYPES.items():
+        _run_steps(con, steps, partitions, {**params, "rule_type": rule_type})
+    run_sql(con, "conflicts/clip_to_study_area", params)
+    return len(partitions)
+
+
+def _pairs_of_changed_features(
+    con: duckdb.DuckDBPyConnection,
+    plan: DeltaPlan,
+    catalogue: Catalogue,
+    rules: RuleSet,
+    layout: DataLayout,
+    indexed: list[IndexedFiles],
+) -> int:
+    """An incremental build up to the pair tables clipped to the study area, in the copy of
+    ``plan.base`` (:mod:`pipeline.conflicts.delta`); returns how many features were dirty.
+
+    The pair steps run in one partition: they read the cells of the dirty features' pairs
+    only, far fewer than a partition of a full build holds."""
+    params = _params(rules)
+    reset_to_inputs(con)
+    _load_inputs(con, catalogue, rules, layout)
+    _load_layer_rows(con, "next_", plan.changed, layout, indexed)
+    dirty = dirty_features(con, plan.changed)
+    _select_rule_features(con, catalogue, rules, only=set(plan.changed))
+    set_kept_pairs_aside(con)
+    for pass_ in PASSES:
+        start_pass(con, pass_)
+        for rule_type, steps in RULE_TYPES.items():
+            _run_steps(con, steps, [(H3_MIN, H3_MAX)], {**params, "rule_type": rule_type})
+        run_sql(con, "conflicts/clip_to_study_area", params)
+        finish_pass(con)
+    restore_kept_pairs(con)
+    return dirty
 
 
 def cell_partitions(
@@ -223,12 +342,10 @@ def _params(rules: RuleSet) -> dict[str, object]:
 
 
 def _load_inputs(
-    con: duckdb.DuckDBPyConnection,
-    catalogue: Catalogue,
-    rules: RuleSet,
-    layout: DataLayout,
-    indexed: list[IndexedFiles],
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, rules: RuleSet, layout: DataLayout
 ) -> None:
+    """The small input tables: layers and their status, kommunalförbund, study area, rules
+    and each rule side's layers (the layers' rows: :func:`_load_layer_rows`)."""
     layers = pd.DataFrame(
         {
             "layer": [check_identifier(layer.name) for layer in catalogue.layers],
@@ -240,10 +357,6 @@ def _load_inputs(
     create_table(con, "staging.layers", layers)
     status_frame = layer_status_frame(catalogue, layout, set(layer_buffers(catalogue, rules)))
     create_table(con, "staging.layer_status", status_frame)
-    staged = [layout.staged_features(name) for name in catalogue.names]
-    _load_parquet(con, "staging.features", STAGED_FEATURES, [p for p in staged if p.exists()])
-    _load_parquet(con, "staging.shapes", SHAPES, [f.shapes for f in indexed])
-    _load_parquet(con, "staging.cells", CELLS, [f.cells for f in indexed])
     create_table(con, "staging.kommunalforbund", kommunalforbund_table(rules).astype("string"))
     create_table(con, "staging.study_area", study_area_kommuner(rules))
     rule_rows = pd.DataFrame(
@@ -279,6 +392,24 @@ def _load_inputs(
         side_rows, columns=["rule_id", "side", "layer", "buffer_m", "base_buffer_m"]
     )
     create_table(con, "staging.rule_layers", rule_layers)
+
+
+def _load_layer_rows(
+    con: duckdb.DuckDBPyConnection,
+    prefix: str,
+    layers: Iterable[str],
+    layout: DataLayout,
+    indexed: list[IndexedFiles],
+) -> None:
+    """``staging.<prefix>features``, ``<prefix>shapes`` and ``<prefix>cells`` from the staged
+    copies and indexed files of ``layers`` (a layer without a staged copy has no rows)."""
+    names = set(layers)
+    staged = [layout.staged_features(name) for name in sorted(names)]
+    files = [f for f in indexed if f.layer in names]
+    tables = {kind: f"staging.{prefix}{kind}" for kind in ("features", "shapes", "cells")}
+    _load_parquet(con, tables["features"], STAGED_FEATURES, [p for p in staged if p.exists()])
+    _load_parquet(con, tables["shapes"], SHAPES, [f.shapes for f in files])
+    _load_parquet(con, tables["cells"], CELLS, [f.cells for f in files])
 
 
 #: Provenance counts published per layer in mart.layer_status.
@@ -334,19 +465,28 @@ def _load_parquet(
 
 
 def _select_rule_features(
-    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, rules: RuleSet
+    con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue,
+    rules: RuleSet,
+    only: set[str] | None = None,
 ) -> None:
-    con.execute(
-        "CREATE TABLE staging.rule_features (rule_id VARCHAR, side VARCHAR, layer VARCHAR, "
-        "feature_id VARCHAR)"
-    )
+    """``staging.rule_features``: the features each rule side selects; with ``only``, the
+    selections from those layers are added to the table there is."""
+    if only is None:
+        con.execute(
+            "CREATE TABLE staging.rule_features (rule_id VARCHAR, side VARCHAR, layer VARCHAR, "
+            "feature_id VARCHAR)"
+        )
     template = sql("conflicts/select_rule_side")
     for rule in rules.rules:
         for side_name in ("a", "b"):
             side = getattr(rule, side_name)
+            layers = [n for n in select_layers(side, catalogue) if only is None or n in only]
+            if not layers:
+                continue
             where, values = predicate(side.filter)
             statement = template.replace("{predicate}", where)
-            con.execute(statement, [rule.id, side_name, select_layers(side, catalogue), *values])
+            con.execute(statement, [rule.id, side_name, layers, *values])
 
 
 def _build_zones(con: duckdb.DuckDBPyConnection) -> None:
@@ -387,27 +527,35 @@ def _summary(con: duckdb.DuckDBPyConnection, partitions: int) -> BuildSummary:
     )
 
 
-def inputs_key(
+def build_inputs(
     catalogue: Catalogue,
     rules: RuleSet,
     layout: DataLayout,
     code_version: str,
     index_keys: dict[str, str | None],
-) -> str:
-    """Identity of everything a build depends on: each layer's staged copy and its state
-    class (ok / stale / failed, so a night with a stale layer is not taken for an unchanged
-    one), each indexed layer's index key, the catalogue, the rules (file contents) and the
-    code version. Equal keys give equal conflict tables."""
-
+) -> BuildInputs:
+    """Identity of everything a build depends on: the catalogue, the rules, the
+    kommunalförbund table (file contents) and ``code_version`` as the configuration; per
+    layer its staged copy, its state class (ok / stale / failed, so a night with a stale
+    layer is not taken for an unchanged one) and its index key (``index_keys``). Equal
+    inputs give equal conflict tables."""
     digest = hashlib.sha256(code_version.encode())
     digest.update(catalogue.model_dump_json().encode())
     digest.update(rules.model_dump_json().encode())
     table = resolve_path(rules.reporting_units.kommunalforbund_table, rules.base_dir)
     digest.update(table.read_bytes())
+    layers: dict[str, str] = {}
     for layer in catalogue.names:
         outcome = read_outcome(layout, layer)
         state = "missing" if outcome is None else outcome.state
         state_class = "ok" if state in ("fresh", "unchanged") else state
         key = outcome.provenance.input_key if outcome and outcome.provenance else ""
-        digest.update(f"{layer}:{state_class}:{key}:{index_keys.get(layer) or ''}".encode())
-    return digest.hexdigest()
+        layers[layer] = f"{state_class}:{key}:{index_keys.get(layer) or ''}"
+    return BuildInputs(digest.hexdigest(), layers)
+
+
+def current_build_inputs(catalogue: Catalogue, rules: RuleSet, layout: DataLayout) -> BuildInputs:
+    """The inputs of a conflict build from what is on disk now (the rules' indexed layers'
+    index keys, the conflicts code: :data:`CONFLICTS_CODE_VERSION`)."""
+    index_keys = {name: current_index_key(layout, name) for name in layer_buffers(catalogue, rules)}
+    return build_inputs(catalogue, rules, layout, CONFLICTS_CODE_VERSION, index_keys)

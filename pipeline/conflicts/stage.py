@@ -21,7 +21,7 @@ from pipeline.config.models import Catalogue, RuleSet
 from pipeline.config.plan import layer_buffers
 from pipeline.config.scenarios import ScenarioSet
 from pipeline.config.settings import BuildSettings
-from pipeline.conflicts.build import build_conflicts, inputs_key
+from pipeline.conflicts.build import build_conflicts, build_inputs
 from pipeline.conflicts.columns import MART, SCENARIO_TABLES
 from pipeline.history.store import apply_history, last_published_inputs_key
 from pipeline.index.stage import current_index_key, present_indexed
@@ -29,11 +29,6 @@ from pipeline.layout import DataLayout
 from pipeline.report import StageReport
 from pipeline.versioning import source_fingerprint
 
-#: The code version of the conflict tables (Dagster ``code_version`` of their assets).
-CONFLICTS_CODE_VERSION = source_fingerprint(
-    "pipeline/conflicts", "pipeline/history", "pipeline/trust", "pipeline/study_area.py",
-    "pipeline/boundaries.py", "sql/conflicts", "sql/history", "sql/checks", "sql/trust",
-)  # fmt: skip
 #: Nothing is rebuilt or re-published when the inputs and this version are unchanged, so it
 #: covers the publish stage's code too.
 BUILD_AND_PUBLISH_VERSION = source_fingerprint(
@@ -109,7 +104,7 @@ def current_inputs_key(
     scenario rebuilds the release."""
     buffers = layer_buffers(catalogue, rules, scenarios)
     index_keys = {name: current_index_key(layout, name) for name in buffers}
-    key = inputs_key(catalogue, rules, layout, BUILD_AND_PUBLISH_VERSION, index_keys)
+    key = build_inputs(catalogue, rules, layout, BUILD_AND_PUBLISH_VERSION, index_keys).key
     if scenarios is None:
         return key
     digest = hashlib.sha256(key.encode())

@@ -1,9 +1,6 @@
--- The tables the steps that run per partition of H3 cells (build.cell_partitions) append
--- to, created empty once per build; each step then inserts one partition of H3 cells (or of
--- pairs) at a time.
---   staging.kommun_cells     one H3 cell of the study area with the kommun that covers most
---                            of it (kommun_cells.sql)
--- and those of every rule type's steps (build.RULE_TYPES):
+-- The tables every rule type's pair steps (build.RULE_TYPES) append to, created empty once
+-- per build (an incremental build creates them empty for its re-tested pairs only,
+-- delta.py); each step then inserts one partition of H3 cells (or of pairs) at a time.
 --   staging.candidate_cells  one (rule, H3 cell, side-A feature, side-B feature) where both
 --                            features are found in the cell (candidate_cells.sql)
 --   staging.candidate_pairs  one (rule, side-A feature, side-B feature) sharing a cell: how
@@ -12,8 +9,6 @@
 --                            (candidate_pairs.sql)
 --   staging.conflict_pairs   one candidate pair that is a conflict, measured exactly in
 --                            EPSG:3006 (conflict_pairs.sql)
-CREATE OR REPLACE TABLE staging.kommun_cells (h3 UBIGINT, kommun_code VARCHAR);
-
 CREATE OR REPLACE TABLE staging.candidate_cells (
     rule_id VARCHAR, h3 UBIGINT,
     layer_a VARCHAR, feature_id_a VARCHAR, buffer_a DOUBLE, base_a DOUBLE,

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import h3
 import pytest
-from stages import World, make_world, rows, run_stages, with_rules
+from stages import World, differ_in_rows, every_table, make_world, rows, run_stages, with_rules
 from tiny_world import EXPECTED_WIND_NATURA_M2
 
 import pipeline.conflicts.build as build
@@ -69,23 +69,6 @@ def builds(
     return world, world.database, parted
 
 
-def every_table(database: Path) -> dict[str, str]:
-    """A query of every row of each table in schemas mart and staging, by table name (geometry
-    as WKB)."""
-    columns = rows(
-        database,
-        "SELECT schema_name || '.' || table_name, column_name, data_type FROM duckdb_columns() "
-        "WHERE schema_name IN ('mart', 'staging') ORDER BY ALL",
-    )
-    found: dict[str, list[str]] = {}
-    for name, column, kind in columns:
-        quoted = f'"{column}"'
-        found.setdefault(name, []).append(
-            f"ST_AsWKB({quoted})" if kind.startswith("GEOMETRY") else quoted
-        )
-    return {name: f"SELECT {', '.join(cols)} FROM {name}" for name, cols in found.items()}
-
-
 def test_every_table_of_the_partitioned_build_equals_the_whole_ones(
     builds: tuple[World, Path, Path],
 ) -> None:
@@ -96,23 +79,6 @@ def test_every_table_of_the_partitioned_build_equals_the_whole_ones(
                  "mart.conflict_cells", "mart.conflict_zones", "mart.kommun_summary"):  # fmt: skip
         assert rows(whole, f"SELECT count(*) FROM {name}")[0][0] > 0, name
     assert differ_in_rows(whole, parted, queries) == []
-
-
-def differ_in_rows(whole: Path, parted: Path, queries: dict[str, str]) -> list[str]:
-    """The tables whose rows differ between the two builds, each row counted as often as it
-    occurs (EXCEPT ALL both ways, in DuckDB: the values compared exactly, bit for bit)."""
-    differ = []
-    with connect(whole, read_only=True) as con:
-        con.execute(f"ATTACH '{parted}' AS parted (READ_ONLY)")
-        for name, query in queries.items():
-            other = query.replace(f" FROM {name}", f" FROM parted.{name}")
-            (extra,) = con.execute(
-                f"SELECT (SELECT count(*) FROM ({query} EXCEPT ALL {other})) + "
-                f"(SELECT count(*) FROM ({other} EXCEPT ALL {query}))"
-            ).fetchone()  # type: ignore[misc]
-            if extra:
-                differ.append(name)
-    return differ
 
 
 def test_every_study_area_cell_gets_its_kommun_once(builds: tuple[World, Path, Path]) -> None:

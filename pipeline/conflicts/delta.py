@@ -1,0 +1,168 @@
+"""An incremental conflict build: the last release's database with only what changed redone.
+
+A night on which a few layers changed (one file re-published, a few hundred plans edited)
+need not test every pair of Sweden again. Every build records what it was built from in
+``staging.build_inputs`` (:class:`BuildInputs`: one key for the configuration and the
+conflicts code, one per layer for its staged copy, state and H3 cells). When the last
+release's database was built from the same configuration and code, and the kommun layer
+(the study area and the kommun of every H3 cell) is unchanged, the build starts from a copy
+of that database (:func:`delta_plan`, then :func:`prepare_delta`):
+
+1. the release's views and mart tables are dropped, and every staging table but the inputs
+   and the pair tables (:data:`CARRIED_OVER`);
+2. the small input tables (layers, their state, rules, study area) are loaded as in a full
+   build, and the changed layers' features, shapes and cells replace theirs;
+3. ``staging.dirty_features``: the features of a changed layer that were added, removed or
+   altered in any attribute, shape or cell (``sql/conflicts/delta_dirty_features.sql``);
+4. the pair rows of two clean features are set aside; the pair steps run again in two passes
+   that together find exactly the pairs with a dirty feature (``delta_scope.sql``); those
+   are clipped to the study area, and the kept rows are added back.
+
+From there on the build is the full one's (every mart table from the pair tables), so its
+tables equal a full build's row for row (tests/conflicts/test_incremental.py). The H3 grain
+(``UBIGINT`` at the rule set's resolution) and the CRS (EPSG:3006) are the full build's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline.db import connect, create_table, run_sql
+
+#: The staging tables an incremental build carries over from the last release (the inputs
+#: it updates layer by layer and the pair tables it updates pair by pair); every other
+#: staging table is derived again, as in a full build.
+CARRIED_OVER = (
+    "features", "shapes", "cells", "rule_features", "study_area_shape", "kommun_cells",
+    "candidate_cells", "candidate_pairs", "conflict_pairs",
+)  # fmt: skip
+#: The ``input`` of the configuration's row in ``staging.build_inputs`` (a layer's row is
+#: its name, an identifier, so the two cannot meet).
+CONFIGURATION = "#configuration"
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    """What one build is made from: ``configuration`` (catalogue, rules, the kommunalförbund
+    table and the code version) and, per layer, its state class, staged copy and index key.
+    Equal inputs give equal conflict tables."""
+
+    configuration: str
+    layers: dict[str, str]
+
+    @property
+    def key(self) -> str:
+        """One key of all the inputs (the skip key of a night: :func:`build.inputs_key`)."""
+        digest = hashlib.sha256(self.configuration.encode())
+        for layer, key in self.layers.items():
+            digest.update(f"{layer}:{key}".encode())
+        return digest.hexdigest()
+
+    def frame(self) -> pd.DataFrame:
+        """The rows of ``staging.build_inputs``: (input, key), the configuration first."""
+        return pd.DataFrame(
+            {
+                "input": [CONFIGURATION, *self.layers],
+                "key": [self.configuration, *self.layers.values()],
+            },
+            dtype="string",
+        )
+
+
+@dataclass(frozen=True)
+class DeltaPlan:
+    """An incremental build from ``base`` (the last release's database): ``changed`` are the
+    layers whose inputs differ from those ``base`` was built from."""
+
+    base: Path
+    changed: tuple[str, ...]
+
+
+def delta_plan(base: Path, inputs: BuildInputs, kommun_layer: str | None) -> DeltaPlan | str:
+    """The incremental build from ``base``, or why the build must be a full one.
+
+    A full build is needed when ``base`` records no inputs (a release of an older version),
+    cannot be read (e.g. an analyst holds it open for writing), was built from another
+    configuration or code, or when the kommun layer changed.
+    """
+    try:
+        with connect(base, read_only=True) as con:
+            recorded = dict(con.execute("SELECT input, key FROM staging.build_inputs").fetchall())
+    except duckdb.CatalogException:
+        return f"the last release ({base}) records no build inputs (an older version)"
+    except duckdb.Error as exc:
+        return f"the last release's database {base} cannot be read: {exc}"
+    if recorded.get(CONFIGURATION) != inputs.configuration:
+        return "the catalogue, the rules or the conflicts code changed since the last release"
+    names = set(recorded) | set(inputs.layers)
+    names.discard(CONFIGURATION)
+    changed = tuple(sorted(n for n in names if recorded.get(n) != inputs.layers.get(n)))
+    if kommun_layer is not None and kommun_layer in changed:
+        return f"the kommun layer {kommun_layer} changed (the study area and its cells)"
+    return DeltaPlan(base, changed)
+
+
+def reset_to_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what the copied release holds beyond :data:`CARRIED_OVER` (its views, every mart
+    table, the other staging tables)."""
+    run_sql(con, "conflicts/delta_reset", {})
+    tables = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'staging'"
+    ).fetchall()
+    for (table,) in tables:
+        if table not in CARRIED_OVER:
+            con.execute(f'DROP TABLE staging."{table}"')
+
+
+def record_inputs(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> None:
+    """``staging.build_inputs``: what this build was made from, for the next night's plan."""
+    create_table(con, "staging.build_inputs", inputs.frame())
+
+
+def dirty_features(con: duckdb.DuckDBPyConnection, changed: tuple[str, ...]) -> int:
+    """Build ``staging.dirty_features`` from the changed layers' rows of the release and of
+    this night (``staging.next_*``), replace the former by the latter, and return how many
+    features are dirty."""
+    params: dict[str, object] = {"layers": list(changed)}
+    run_sql(con, "conflicts/delta_dirty_features", params)
+    run_sql(con, "conflicts/delta_replace_layers", params)
+    row = con.execute("SELECT count(*) FROM staging.dirty_features").fetchone()
+    return int(row[0]) if row else 0
+
+
+def set_kept_pairs_aside(con: duckdb.DuckDBPyConnection) -> None:
+    """Set the pair rows of two clean features aside (``staging.kept_*``), all rule
+    features (``staging.all_rule_features``, for the passes to select from) and the cells
+    no dirty feature is found in (``delta_dirty_cells.sql``)."""
+    run_sql(con, "conflicts/delta_kept_pairs", {})
+    run_sql(con, "conflicts/delta_dirty_cells", {})
+    con.execute("ALTER TABLE staging.rule_features RENAME TO all_rule_features")
+
+
+def start_pass(con: duckdb.DuckDBPyConnection, pass_: str) -> None:
+    """``staging.rule_features`` for pass ``'a'`` or ``'b'`` (``delta_scope.sql``) and the
+    pair tables empty for its pairs."""
+    run_sql(con, "conflicts/delta_scope", {"pass": pass_})
+    run_sql(con, "conflicts/pair_tables", {})
+
+
+def finish_pass(con: duckdb.DuckDBPyConnection) -> None:
+    """The pass's pairs, tested and clipped, join the kept ones."""
+    run_sql(con, "conflicts/delta_keep_pass", {})
+
+
+def restore_kept_pairs(con: duckdb.DuckDBPyConnection) -> None:
+    """All rule features and cells back, and the kept pair rows with both passes' as the
+    pair tables."""
+    con.execute("DROP TABLE staging.rule_features")
+    con.execute("ALTER TABLE staging.all_rule_features RENAME TO rule_features")
+    run_sql(con, "conflicts/delta_restore_pairs", {})
+
+
+#: The two passes of an incremental build's pair steps (``delta_scope.sql``).
+PASSES = ("a", "b")

@@ -1,0 +1,20 @@
+-- The last release's pair rows that stay true: those whose two features are both clean (not
+-- in staging.dirty_features), set aside as staging.kept_candidate_cells, kept_candidate_pairs
+-- and kept_conflict_pairs (already clipped to the study area); the pairs tested again join
+-- them pass by pass (delta_keep_pass.sql), and they become the pair tables
+-- (delta_restore_pairs.sql). Nothing a clean pair's rows depend on has changed: its two features' rows, shapes
+-- and cells, the rules and the study area are those of the last release.
+CREATE OR REPLACE TABLE staging.kept_candidate_cells AS
+SELECT c.* FROM staging.candidate_cells AS c
+ANTI JOIN staging.dirty_features AS a ON a.layer = c.layer_a AND a.feature_id = c.feature_id_a
+ANTI JOIN staging.dirty_features AS b ON b.layer = c.layer_b AND b.feature_id = c.feature_id_b;
+
+CREATE OR REPLACE TABLE staging.kept_candidate_pairs AS
+SELECT c.* FROM staging.candidate_pairs AS c
+ANTI JOIN staging.dirty_features AS a ON a.layer = c.layer_a AND a.feature_id = c.feature_id_a
+ANTI JOIN staging.dirty_features AS b ON b.layer = c.layer_b AND b.feature_id = c.feature_id_b;
+
+CREATE OR REPLACE TABLE staging.kept_conflict_pairs AS
+SELECT c.* FROM staging.conflict_pairs AS c
+ANTI JOIN staging.dirty_features AS a ON a.layer = c.layer_a AND a.feature_id = c.feature_id_a
+ANTI JOIN staging.dirty_features AS b ON b.layer = c.layer_b AND b.feature_id = c.feature_id_b;

@@ -1,0 +1,12 @@
+-- staging.rule_features for one of the two passes of an incremental build's pair steps,
+-- from all of them (staging.all_rule_features). The pair steps join side A's selected
+-- features with side B's, so a pass finds exactly the pairs of its two sides:
+--   $pass = 'a': side A's dirty features (staging.dirty_features) with all of side B;
+--   $pass = 'b': side A's clean features with side B's dirty ones.
+-- Together: every pair with a dirty feature on either side, each in one pass.
+CREATE OR REPLACE TABLE staging.rule_features AS
+SELECT f.* FROM staging.all_rule_features AS f
+LEFT JOIN staging.dirty_features AS d USING (layer, feature_id)
+WHERE CASE WHEN $pass = 'a' THEN f.side = 'b' OR d.layer IS NOT NULL
+           ELSE (f.side = 'a' AND d.layer IS NULL) OR (f.side = 'b' AND d.layer IS NOT NULL)
+      END;
