@@ -87,17 +87,14 @@ class BuildSummary:
     rules_unknown: list[str]
     #: partitions of H3 cells the pair steps ran in (1: unpartitioned or incremental)
     partitions: int = 1
+    #: whether the build started from the last release, testing only changed pairs
+    incremental: bool = False
     #: why a build given the last release was a full one (None: incremental, or no release)
     full_reason: str | None = None
     #: an incremental build's layers whose inputs changed since the last release ...
     changed_layers: tuple[str, ...] = ()
     #: ... and their features added, removed or altered, whose pairs were tested again
     retested_features: int = 0
-
-    @property
-    def incremental(self) -> bool:
-        """Whether the build started from the last release (only changed pairs tested)."""
-        return self.full_reason is None and bool(self.changed_layers or self.retested_features)
 
 
 def build_conflicts(
@@ -193,7 +190,9 @@ def _build(
         record_inputs(con, inputs)
         summary = _summary(con, partitions)
     if isinstance(plan, DeltaPlan):
-        return replace(summary, changed_layers=plan.changed, retested_features=retested)
+        return replace(
+            summary, incremental=True, changed_layers=plan.changed, retested_features=retested
+        )
     return replace(summary, full_reason=plan)
 
 

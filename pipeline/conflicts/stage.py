@@ -21,7 +21,7 @@ from pipeline.config.models import Catalogue, RuleSet
 from pipeline.config.plan import layer_buffers
 from pipeline.config.scenarios import ScenarioSet
 from pipeline.config.settings import BuildSettings
-from pipeline.conflicts.build import build_conflicts, build_inputs
+from pipeline.conflicts.build import BuildSummary, build_conflicts, build_inputs
 from pipeline.conflicts.columns import MART, SCENARIO_TABLES
 from pipeline.history.store import apply_history, last_published_inputs_key
 from pipeline.index.stage import current_index_key, present_indexed
@@ -115,6 +115,33 @@ def current_inputs_key(
     return digest.hexdigest()
 
 
+def build_line(summary: BuildSummary) -> str:
+    """How the tables were built: incrementally (which layers changed, how many features'
+    pairs were tested again) or in full, and why a release was not built on."""
+    if summary.incremental:
+        layers = ", ".join(summary.changed_layers) or "none"
+        return (
+            f"conflicts: built on the last release; layers changed: {layers}; "
+            f"{summary.retested_features} features added, removed or altered, their pairs "
+            "tested again"
+        )
+    reason = summary.full_reason or "no release yet"
+    return f"conflicts: built in full ({reason}) in {summary.partitions} partition(s)"
+
+
+def build_metadata(summary: BuildSummary) -> dict[str, object]:
+    """How the tables were built, for the conflicts asset's page: ``build`` (incremental or
+    full) with the changed layers and re-tested features of an incremental build, or the
+    reason for a full one."""
+    if summary.incremental:
+        return {
+            "build": "incremental",
+            "changed_layers": ", ".join(summary.changed_layers) or "none",
+            "retested_features": summary.retested_features,
+        }
+    return {"build": "full", "full_build_reason": summary.full_reason or "no release yet"}
+
+
 def run_conflicts(
     layout: DataLayout,
     catalogue: Catalogue,
@@ -149,6 +176,7 @@ def run_conflicts(
             layout=layout,
             indexed=present_indexed(layout, layer_buffers(catalogue, rules, scenarios)),
             build=build,
+            base=layout.published_db if layout.published_db.is_file() else None,
         )
         _pause_for_kill_test()
         changes = apply_history(
@@ -172,6 +200,7 @@ def run_conflicts(
     )
     if unknown:
         line += f"; rules UNKNOWN: {', '.join(unknown)}"
+    lines = [line, build_line(summary)]
     counts = {
         "conflicts": summary.conflicts,
         "conflict_zones": summary.zones,
@@ -190,12 +219,13 @@ def run_conflicts(
             metadata.update(
                 {"new": changes.new, "resolved": changes.resolved, "changed": changes.changed}
             )
+            metadata.update(build_metadata(summary))
         if table == "rule_summary":
             metadata["rules_unknown"] = ", ".join(unknown) or "none"
         tables[table] = metadata
     return ConflictsReport(
         status="built",
-        lines=[line],
+        lines=lines,
         metadata={"conflicts": summary.conflicts, "rules_unknown": unknown},
         data_version=key,
         tables=tables,

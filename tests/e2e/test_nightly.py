@@ -134,7 +134,9 @@ def test_quiet_night_materializes_nothing_downstream_and_is_recorded(world: Worl
 
 @pytest.mark.slow
 def test_changed_layer_is_reindexed_and_its_changes_recorded(world: World, nightly) -> None:  # type: ignore[no-untyped-def]
-    assert nightly().success
+    first = nightly()
+    assert first.success
+    assert _metadata(first)["conflicts"]["build"] == "full"  # no release to build on yet
     narrower = shapely.box(*NATURA.bounds[:2], NATURA.bounds[0] + 1_000, NATURA.bounds[3])
     gpd.GeoDataFrame(
         {"site_code": ["SE0530118"], "namn": ["Kroppefjäll"]}, geometry=[narrower], crs=3006
@@ -149,6 +151,12 @@ def test_changed_layer_is_reindexed_and_its_changes_recorded(world: World, night
     }
     assert _observations(second)["kommuner_cells"]["status"] == "unchanged"
     assert (meta["conflicts"]["new"], meta["conflicts"]["changed"]) == (0, 1)
+    # built on the first night's release: only the Natura 2000 site's pairs tested again
+    assert {k: meta["conflicts"][k] for k in ("build", "changed_layers", "retested_features")} == {
+        "build": "incremental",
+        "changed_layers": "natura2000",
+        "retested_features": 1,
+    }
     changes = _published(
         world,
         "SELECT rule_id, change FROM mart.conflict_changes "
@@ -244,6 +252,9 @@ def test_night_with_only_a_rule_changed_reindexes_that_side_and_rebuilds(
     assert meta["vindkraftverk_cells"]["buffer_1000m/cells"] > 0
     assert {"conflicts", "landuse_duckdb"} <= meta.keys()
     assert meta["night"]["configuration_key"] != _metadata(first)["night"]["configuration_key"]
+    # a rule changed: no pair of the last release can be carried over
+    assert meta["conflicts"]["build"] == "full"
+    assert "rules" in meta["conflicts"]["full_build_reason"]
     assert _published(world, "SELECT outcome FROM mart.runs ORDER BY started_at") == [
         ("published",),
         ("published",),
