@@ -14,11 +14,13 @@ from __future__ import annotations
 import base64
 import html
 import io
+import itertools
 import json
 import math
 import re
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -29,6 +31,10 @@ from pandas.api.types import is_object_dtype, is_string_dtype
 from PIL import Image
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.collections import PathCollection
 
 from pipeline.db import connect, sql
 from pipeline.publish import basemap
@@ -119,8 +125,9 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
     for severity in SEVERITY_COLOURS:
         part = zones[zones["severity"] == severity]
         if len(part):
-            part.plot(ax=ax, color=_colour(severity), edgecolor=_colour(severity),
-                      linewidth=0.8, alpha=0.85, zorder=2)  # fmt: skip
+            plot_polygons(ax, part.geometry.to_numpy(), facecolor=_colour(severity),
+                          edgecolor=_colour(severity), linewidth=0.8, alpha=0.85,
+                          zorder=2)  # fmt: skip
     view = set_view(ax, bounds)
     draw_lake_names(ax, base, view)
     places, named_from = basemap.places_to_name(
@@ -178,6 +185,49 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
             transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="#555")  # fmt: skip
     fig.savefig(target, format="png", metadata={RELEASE_KEY: release_id})
     return target
+
+
+def plot_polygons(ax: Axes, shapes: np.ndarray, **style: object) -> None:
+    """Draw ``shapes`` (EPSG:3006) on ``ax`` as ``GeoSeries.plot`` draws them with ``style``
+    (one path per shape, rings normalised so holes stay holes, in one collection), without
+    a matplotlib patch per shape; shapes other than (multi)polygons are left to geopandas.
+    """
+    shapes = shapes[~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)]
+    polygonal = np.isin(shapely.get_type_id(shapes), POLYGON_TYPES)
+    if polygonal.any():
+        ax.add_collection(_polygon_paths(shapes[polygonal], style), autolim=True)
+        ax.autoscale_view()
+    if not polygonal.all():  # drawn after the polygons, as geopandas does
+        gpd.GeoSeries(shapes[~polygonal], crs=CRS).plot(ax=ax, color=style.get("facecolor"),
+                                                        **style)  # fmt: skip
+
+
+def _polygon_paths(shapes: np.ndarray, style: dict[str, object]) -> PathCollection:
+    """One matplotlib path per (multi)polygon of ``shapes``, each ring closed, in one
+    collection drawn with ``style``; rings normalised first, as geopandas plots them."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.path import Path
+
+    shapes = shapely.normalize(shapes)
+    parts, shape_of_part = shapely.get_parts(shapes, return_index=True)
+    rings, part_of_ring = shapely.get_rings(parts, return_index=True)
+    xy, ring_of_point = shapely.get_coordinates(rings, return_index=True)
+    sizes = np.bincount(ring_of_point, minlength=len(rings))
+    ends = np.cumsum(sizes)
+    codes = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
+    codes[ends - sizes] = Path.MOVETO
+    codes[ends - 1] = Path.CLOSEPOLY
+    shape_of_ring = shape_of_part[part_of_ring]
+    stops = np.cumsum(np.bincount(shape_of_ring, weights=sizes, minlength=len(shapes)))
+    bounds = np.concatenate([[0], stops.astype(np.int64)]).tolist()
+    paths = [Path(xy[a:b], codes[a:b]) for a, b in itertools.pairwise(bounds)]
+    collection = PathCollection(paths)
+    collection.set(**style)
+    return collection
+
+
+#: shapely type ids of Polygon and MultiPolygon.
+POLYGON_TYPES = (3, 6)
 
 
 class LabelPlacer:
