@@ -1,9 +1,6 @@
--- Reports: the conflicts of each kommun for its small map, most severe drawn last (on top);
--- polygons simplified by $tolerance_m metres (EPSG:3006, WKB).
-SELECT s.kommun_code, c.rank, c.severity,
-       ST_AsWKB(CASE WHEN c.area_m2 > 0
-                     THEN ST_SimplifyPreserveTopology(c.geometry, $tolerance_m)
-                     ELSE c.geometry END) AS geometry
+-- Reports: the conflicts of each kommun for its small map, most severe drawn last (on top),
+-- as WKB in EPSG:3006 (polygons are simplified in Python).
+SELECT s.kommun_code, c.rank, c.severity, c.area_m2, ST_AsWKB(c.geometry) AS geometry
 FROM staging.conflict_shares AS s
 JOIN mart.conflicts AS c USING (conflict_id)
 ORDER BY s.kommun_code,

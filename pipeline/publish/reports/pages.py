@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 import jinja2
+import numpy as np
 import shapely
 
 from pipeline.db import connect, sql
@@ -98,8 +99,9 @@ def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
             for r in _records(con, "report_map_kommuner", **tolerance)
         }  # fmt: skip
         shapes: dict[str, list[tuple[str, Any]]] = defaultdict(list)
-        for r in _records(con, "report_map_conflicts", **tolerance):
-            shapes[r["kommun_code"]].append((r["severity"], shapely.from_wkb(r["geometry"])))
+        conflicts = _records(con, "report_map_conflicts")
+        for r, geometry in zip(conflicts, _map_shapes(conflicts), strict=True):
+            shapes[r["kommun_code"]].append((r["severity"], geometry))
         return ReportData(
             publication=_records(con, "report_publication")[0],
             totals=_records(con, "report_totals"),
@@ -120,6 +122,16 @@ def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
             scenarios=scenario_rows(con),
             scenario_kommun=_by_kommun(scenario_kommun_rows(con)),
         )
+
+
+def _map_shapes(conflicts: list[Row]) -> list[Any]:
+    """The shapes of ``conflicts`` (rows with WKB ``geometry`` and ``area_m2``, EPSG:3006)
+    for the small maps: polygonal ones simplified by :data:`MAP_SIMPLIFY_M` (topology kept),
+    lines and points as they are."""
+    shapes = shapely.from_wkb([r["geometry"] for r in conflicts])
+    polygonal = np.array([(r["area_m2"] or 0) > 0 for r in conflicts], dtype=bool)
+    shapes[polygonal] = shapely.simplify(shapes[polygonal], MAP_SIMPLIFY_M, preserve_topology=True)
+    return list(shapes)
 
 
 def environment() -> jinja2.Environment:

@@ -11,7 +11,9 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
@@ -108,37 +110,50 @@ def frame_around(bounds: Sequence[float], width: float, pad: float = 0.06) -> Fr
 def path_data(geometry: BaseGeometry, frame: Frame) -> str:
     """SVG path data of the polygons and lines in ``geometry`` (points are left out):
     ``M x y L … Z`` per ring (draw with ``fill-rule: evenodd``), ``M x y L …`` per line."""
-    parts: list[str] = []
-    for part in shapely.get_parts(shapely.get_parts(geometry)):
+    return _path(shapely.get_parts(shapely.get_parts(geometry)), frame)
+
+
+def _path(parts: np.ndarray, frame: Frame) -> str:
+    """:func:`path_data` of the single-part geometries ``parts``: every ring and line of at
+    least two points, in order, each coordinate as :meth:`Frame.point` rounds it."""
+    lines: list[BaseGeometry] = []
+    closed: list[bool] = []
+    for part in parts:
         if isinstance(part, shapely.Polygon):
             rings = [part.exterior, *part.interiors]
-            parts.extend(_ring(ring.coords, frame, closed=True) for ring in rings)
+            lines.extend(rings)
+            closed.extend([True] * len(rings))
         elif isinstance(part, shapely.LineString | shapely.LinearRing):
-            parts.append(_ring(part.coords, frame, closed=False))
-    return " ".join(p for p in parts if p)
-
-
-def _ring(coords: Sequence[Sequence[float]], frame: Frame, *, closed: bool) -> str:
-    points = [frame.point(c[0], c[1]) for c in coords]
-    if len(points) < 2:
+            lines.append(part)
+            closed.append(False)
+    if not lines:
         return ""
-    head, *tail = points
-    text = f"M{head[0]:g} {head[1]:g}" + "".join(f"L{x:g} {y:g}" for x, y in tail)
-    return text + ("Z" if closed else "")
+    xy, index = shapely.get_coordinates(lines, return_index=True)
+    scale = frame.scale
+    svg = np.column_stack(((xy[:, 0] - frame.xmin) * scale, (frame.ymax - xy[:, 1]) * scale))
+    numbers = [f"{round(v, 1):g}" for v in svg.ravel().tolist()]
+    points = [f"{x} {y}" for x, y in zip(numbers[0::2], numbers[1::2], strict=True)]
+    ends = np.cumsum(np.bincount(index, minlength=len(lines))).tolist()
+    texts = []
+    for start, end, shut in zip([0, *ends[:-1]], ends, closed, strict=True):
+        if end - start >= 2:
+            texts.append("M" + "L".join(points[start:end]) + ("Z" if shut else ""))
+    return " ".join(texts)
 
 
 def point_marks(geometry: BaseGeometry, frame: Frame) -> tuple[tuple[float, float], ...]:
     """SVG positions of the points in ``geometry``."""
-    return tuple(
-        frame.point(p.x, p.y)
-        for p in shapely.get_parts(shapely.get_parts(geometry))
-        if isinstance(p, shapely.Point)
-    )
+    return _marks(shapely.get_parts(shapely.get_parts(geometry)), frame)
+
+
+def _marks(parts: np.ndarray, frame: Frame) -> tuple[tuple[float, float], ...]:
+    return tuple(frame.point(p.x, p.y) for p in parts if isinstance(p, shapely.Point))
 
 
 def shape(geometry: BaseGeometry, frame: Frame, css_class: str) -> Shape:
     """``geometry`` as a :class:`Shape` of ``css_class``."""
-    return Shape(path_data(geometry, frame), point_marks(geometry, frame), css_class)
+    parts = shapely.get_parts(shapely.get_parts(geometry))
+    return Shape(_path(parts, frame), _marks(parts, frame), css_class)
 
 
 def _label_inside(boundary: BaseGeometry, inner: BaseGeometry) -> BaseGeometry | None:
@@ -285,9 +300,10 @@ TICK_FONT = "DejaVu Sans"
 TICK_GAP = 6.0
 
 
+@cache
 def tick_width(label: str) -> float:
     """Width (SVG units = px) of a tick label as the report's font sets it (matplotlib's
-    layout of the same DejaVu Sans the pages name first)."""
+    layout of the same DejaVu Sans the pages name first); measured once per label."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextPath
 
