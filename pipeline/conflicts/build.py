@@ -27,6 +27,7 @@ from pipeline.conflicts.delta import (
     delta_plan,
     dirty_features,
     finish_pass,
+    previous_zones_exist,
     record_inputs,
     reset_to_inputs,
     restore_kept_pairs,
@@ -489,6 +490,9 @@ def _select_rule_features(
 
 
 def _build_zones(con: duckdb.DuckDBPyConnection) -> None:
+    """``staging.zone_members``, ``zone_cells`` and ``zone_shapes`` (:mod:`.zones`); a zone
+    whose conflicts are those of a zone of the last release (``staging.previous_zone_shapes``
+    of an incremental build, same signature) keeps that zone's shape."""
     cells = con.execute(
         "SELECT DISTINCT c.conflict_id, c.rule_id, cc.h3 FROM mart.conflicts AS c "
         "JOIN staging.candidate_cells AS cc ON cc.rule_id = c.rule_id "
@@ -501,12 +505,20 @@ def _build_zones(con: duckdb.DuckDBPyConnection) -> None:
     create_table(con, "staging.zone_cells", zone_cells)
     con.execute("ALTER TABLE staging.zone_cells ALTER h3 TYPE UBIGINT")
     geometries = con.execute(
-        "SELECT z.zone_key, ST_AsWKB(c.geometry) AS wkb FROM staging.zone_members AS z "
-        "JOIN mart.conflicts AS c USING (conflict_id)"
+        "SELECT z.zone_key, z.conflict_id, ST_AsWKB(c.geometry) AS wkb "
+        "FROM staging.zone_members AS z JOIN mart.conflicts AS c USING (conflict_id)"
     ).to_arrow_table()
-    create_table(con, "staging.zone_shapes", zone_shapes(geometries.to_pandas()))
+    known = dict(
+        con.execute(
+            "SELECT signature, ST_AsWKB(geometry) FROM staging.previous_zone_shapes"
+        ).fetchall()
+        if previous_zones_exist(con)
+        else []
+    )
+    create_table(con, "staging.zone_shapes", zone_shapes(geometries.to_pandas(), known))
     con.execute("ALTER TABLE staging.zone_shapes ALTER wkb TYPE GEOMETRY USING ST_GeomFromWKB(wkb)")
     con.execute("ALTER TABLE staging.zone_shapes RENAME wkb TO geometry")
+    con.execute("DROP TABLE IF EXISTS staging.previous_zone_shapes")
 
 
 def _summary(con: duckdb.DuckDBPyConnection, partitions: int) -> BuildSummary:

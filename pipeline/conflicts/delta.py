@@ -109,14 +109,31 @@ def delta_plan(base: Path, inputs: BuildInputs, kommun_layer: str | None) -> Del
 
 def reset_to_inputs(con: duckdb.DuckDBPyConnection) -> None:
     """Drop what the copied release holds beyond :data:`CARRIED_OVER` (its views, every mart
-    table, the other staging tables)."""
+    table, the other staging tables); its zone shapes stay as
+    ``staging.previous_zone_shapes``, for zones whose conflicts did not change to keep."""
     run_sql(con, "conflicts/delta_reset", {})
-    tables = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'staging'"
-    ).fetchall()
-    for (table,) in tables:
-        if table not in CARRIED_OVER:
-            con.execute(f'DROP TABLE staging."{table}"')
+    tables = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'staging'"
+        ).fetchall()
+    }
+    if "zone_shapes" in tables:
+        con.execute("ALTER TABLE staging.zone_shapes RENAME TO previous_zone_shapes")
+        tables = (tables - {"zone_shapes"}) | {"previous_zone_shapes"}
+    for table in sorted(tables - set(CARRIED_OVER) - {"previous_zone_shapes"}):
+        con.execute(f'DROP TABLE staging."{table}"')
+    if not previous_zones_exist(con):
+        con.execute("DROP TABLE IF EXISTS staging.previous_zone_shapes")
+
+
+def previous_zones_exist(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``staging.previous_zone_shapes`` is there with the zones' signatures."""
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'staging' "
+        "AND table_name = 'previous_zone_shapes' AND column_name = 'signature'"
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def record_inputs(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> None:

@@ -3,6 +3,9 @@ each zone's shape, the union of its conflicts' exact overlaps."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -70,20 +73,25 @@ def zone_components(conflict_cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     return members, cells
 
 
-def zone_shapes(members: pd.DataFrame) -> pd.DataFrame:
+def zone_shapes(members: pd.DataFrame, known: Mapping[bytes, bytes] | None = None) -> pd.DataFrame:
     """The shape of each zone: the union of its conflicts' geometries.
 
     Parameters
     ----------
     members
-        One row per (zone, conflict): ``zone_key`` and ``wkb``, the conflict's geometry
-        (EPSG:3006) as WKB.
+        One row per (zone, conflict): ``zone_key``, ``conflict_id`` and ``wkb``, the
+        conflict's geometry (EPSG:3006) as WKB.
+    known
+        Unions already made, by zone signature (an incremental build passes the last
+        release's): a zone whose signature is here takes that shape instead of a new union.
 
     Returns
     -------
     pandas.DataFrame
-        One row per zone, in ``zone_key`` order: ``zone_key`` and ``wkb``, the union as WKB
-        (Arrow binary, a BLOB in DuckDB even when there is no zone).
+        One row per zone, in ``zone_key`` order: ``zone_key``, ``signature`` (SHA-256 of its
+        conflicts' ids and geometries in ``conflict_id`` order, on which alone the union
+        depends) and ``wkb``, the union as WKB (Arrow binary, a BLOB in DuckDB even when
+        there is no zone).
 
     Notes
     -----
@@ -94,19 +102,45 @@ def zone_shapes(members: pd.DataFrame) -> pd.DataFrame:
     (GEOS: "TopologyException: Ring edge missing"). This union snap-rounds to the fixed grid
     :data:`ZONE_GRID_M` (GEOS OverlayNG with a fixed precision model), which nodes any input
     and always returns a valid shape; vertices move by at most half the grid, so an area
-    changes by at most about its perimeter times 0.5 µm.
+    changes by at most about its perimeter times 0.5 µm. Its members are unioned in
+    ``conflict_id`` order, so a zone's shape is the same bits whichever build makes it.
     """
     wkb_type = pd.ArrowDtype(pa.binary())
     if members.empty:
-        return pd.DataFrame({"zone_key": pd.Series(dtype=str), "wkb": pd.Series(dtype=wkb_type)})
-    ordered = members.sort_values("zone_key", kind="stable")
+        return pd.DataFrame(
+            {
+                "zone_key": pd.Series(dtype=str),
+                "signature": pd.Series(dtype=wkb_type),
+                "wkb": pd.Series(dtype=wkb_type),
+            }
+        )
+    ordered = members.sort_values(["zone_key", "conflict_id"], kind="stable")
     keys = ordered["zone_key"].to_numpy()
-    geoms = shapely.from_wkb(ordered["wkb"].to_numpy())
+    ids = ordered["conflict_id"].to_numpy()
+    blobs = ordered["wkb"].to_numpy()
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     ends = np.r_[starts[1:], len(keys)]
+    signatures = [_signature(ids[s:e], blobs[s:e]) for s, e in zip(starts, ends, strict=True)]
+    known = known or {}
     shapes = [
-        shapely.union_all(geoms[s:e], grid_size=ZONE_GRID_M)
-        for s, e in zip(starts, ends, strict=True)
+        known.get(sig)
+        or shapely.to_wkb(shapely.union_all(shapely.from_wkb(blobs[s:e]), grid_size=ZONE_GRID_M))
+        for sig, s, e in zip(signatures, starts, ends, strict=True)
     ]
-    wkb = pd.Series(list(shapely.to_wkb(np.asarray(shapes, dtype=object))), dtype=wkb_type)
-    return pd.DataFrame({"zone_key": keys[starts], "wkb": wkb})
+    return pd.DataFrame(
+        {
+            "zone_key": keys[starts],
+            "signature": pd.Series(signatures, dtype=wkb_type),
+            "wkb": pd.Series(shapes, dtype=wkb_type),
+        }
+    )
+
+
+def _signature(conflict_ids: np.ndarray, blobs: np.ndarray) -> bytes:
+    """SHA-256 of a zone's conflicts' ids and WKB geometries, in the order given."""
+    digest = hashlib.sha256()
+    for conflict_id, blob in zip(conflict_ids, blobs, strict=True):
+        digest.update(str(conflict_id).encode())
+        digest.update(len(blob).to_bytes(8, "little"))
+        digest.update(blob)
+    return digest.digest()

@@ -94,14 +94,29 @@ def test_the_overlaps_break_a_floating_point_union() -> None:
 def test_zone_shapes_union_what_a_floating_point_union_cannot() -> None:
     pieces = overlaps()
     members = pd.DataFrame(
-        {"zone_key": ["z"] * len(pieces), "wkb": [shapely.to_wkb(p) for p in pieces]}
+        {
+            "zone_key": ["z"] * len(pieces),
+            "conflict_id": [f"c{i:02d}" for i in range(len(pieces))],
+            "wkb": [shapely.to_wkb(p) for p in pieces],
+        }
     )
-    (shape,) = shapely.from_wkb(zone_shapes(members)["wkb"].to_list())
+    zones = zone_shapes(members)
+    (shape,) = shapely.from_wkb(zones["wkb"].to_list())
     assert shape.is_valid
     assert shape.area == pytest.approx(expected_area(), rel=1e-9)
     # every vertex on the grid
     coords = shapely.get_coordinates(shape) / ZONE_GRID_M
     assert abs(coords - coords.round()).max() < 1e-3
+    # the union depends on the members alone (their ids and shapes, taken in id order)...
+    shuffled = zone_shapes(members.sample(frac=1, random_state=3).assign(zone_key="y"))
+    assert shuffled["signature"].tolist() == zones["signature"].tolist()
+    assert shuffled["wkb"].tolist() == zones["wkb"].tolist()
+    # ... so a zone with a known signature takes the known shape instead of a new union
+    known = {zones["signature"][0]: shapely.to_wkb(shapely.Point(1, 2))}
+    assert shapely.from_wkb(zone_shapes(members, known)["wkb"][0]) == shapely.Point(1, 2)
+    changed = members.assign(conflict_id=lambda m: m["conflict_id"].str.replace("c00", "c99"))
+    (fresh,) = shapely.from_wkb(zone_shapes(changed, known)["wkb"].to_list())
+    assert fresh.area == pytest.approx(expected_area(), rel=1e-9)  # a new union, not the point
 
 
 RULE = {
