@@ -175,7 +175,7 @@ def row(label: str, m: dict[str, object]) -> str:
     job = m.get("job_s")
     return (
         f"| {label} | {m['features']:,} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | "
-        f"{'' if job is None else f'{job:.1f}'} | {m['peak_mib'] / 1024:.2f} | "
+        f"{'' if job is None else f'{job:.1f}'} | {float(str(m['peak_mib'])) / 1024:.2f} | "
         f"{m['load_before']:.1f} / {m['load_after']:.1f} |"
     )
 
