@@ -35,11 +35,11 @@ import pandas as pd
 from pipeline.db import connect, create_table, run_sql
 
 #: The staging tables an incremental build carries over from the last release (the inputs
-#: it updates layer by layer and the pair tables it updates pair by pair); every other
-#: staging table is derived again, as in a full build.
+#: it updates layer by layer, the pair tables and the pairs' measures per kommun it updates
+#: pair by pair); every other staging table is derived again, as in a full build.
 CARRIED_OVER = (
     "features", "shapes", "cells", "rule_features", "study_area_shape", "kommun_cells",
-    "candidate_cells", "candidate_pairs", "conflict_pairs",
+    "candidate_cells", "candidate_pairs", "conflict_pairs", "conflict_kommuner",
 )  # fmt: skip
 #: The ``input`` of the configuration's row in ``staging.build_inputs`` (a layer's row is
 #: its name, an identifier, so the two cannot meet).

@@ -18,3 +18,9 @@ CREATE OR REPLACE TABLE staging.kept_conflict_pairs AS
 SELECT c.* FROM staging.conflict_pairs AS c
 ANTI JOIN staging.dirty_features AS a ON a.layer = c.layer_a AND a.feature_id = c.feature_id_a
 ANTI JOIN staging.dirty_features AS b ON b.layer = c.layer_b AND b.feature_id = c.feature_id_b;
+
+-- the kept pairs' measures per kommun (conflict_kommuner.sql measures the others)
+DELETE FROM staging.conflict_kommuner AS m
+WHERE EXISTS (SELECT 1 FROM staging.dirty_features AS d
+              WHERE (d.layer = m.layer_a AND d.feature_id = m.feature_id_a)
+                 OR (d.layer = m.layer_b AND d.feature_id = m.feature_id_b));
