@@ -11,6 +11,7 @@ high-class farmland under it; a run without them has no scenario lines and an em
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -206,21 +207,34 @@ def counting_line(conflicts: int, area_km2: float) -> str:
     return COUNTING.format(conflicts=conflicts, area_km2=area_km2)
 
 
-def file_entries(files: list[Path]) -> list[dict[str, object]]:
+def output_files(output: Path) -> list[Path]:
+    """The files of one output: the file itself, or every file in a folder (sorted)."""
+    return sorted(p for p in output.rglob("*") if p.is_file()) if output.is_dir() else [output]
+
+
+def file_entries(
+    files: list[Path], digests: Mapping[Path, str] | None = None
+) -> list[dict[str, object]]:
     """Name, size and SHA-256 of each file; a folder gives one entry per file in it, named
-    ``<folder>/<file>`` (sorted)."""
+    ``<folder>/<file>`` (sorted). ``digests`` holds SHA-256s already taken (by path)."""
+    known = digests or {}
     entries: list[dict[str, object]] = []
     for f in files:
-        inner = sorted(p for p in f.rglob("*") if p.is_file()) if f.is_dir() else [f]
-        for path in inner:
+        for path in output_files(f):
             name = path.relative_to(f.parent).as_posix()
-            entries.append({"name": name, "bytes": path.stat().st_size,
-                            "sha256": sha256_file(path)})  # fmt: skip
+            digest = known.get(path) or sha256_file(path)
+            entries.append({"name": name, "bytes": path.stat().st_size, "sha256": digest})
     return entries
 
 
 def summary_document(
-    database: Path, files: list[Path], *, release_id: str, published_at: datetime, top: int = 10
+    database: Path,
+    files: list[Path],
+    *,
+    release_id: str,
+    published_at: datetime,
+    top: int = 10,
+    digests: Mapping[Path, str] | None = None,
 ) -> dict[str, Any]:
     """The content of ``run_summary.json``: release, counts, top conflicts and the files.
 
@@ -233,7 +247,7 @@ def summary_document(
     ``runs`` when the data was last checked and last rebuilt, and how many nights (quiet and
     failed ones included) are recorded. ``scenarios`` lists each growth scenario's totals
     and the kommuner losing the most farmland under it (:func:`scenario_section`; empty
-    without scenarios).
+    without scenarios). ``digests``: SHA-256s of those files already taken, by path.
     """
     with connect(database, read_only=True) as con:
 
@@ -258,7 +272,7 @@ def summary_document(
             "rules_not_complete": [asdict(p) for p in _rule_problems_in(con)],
             "top_conflicts": records("publish/summary_top", {"top": top}),
             "scenarios": scenario_section(con),
-            "files": file_entries(files),
+            "files": file_entries(files, digests),
         }
 
 

@@ -22,7 +22,7 @@ from PIL import Image
 from pipeline.db import connect
 from pipeline.publish.outputs import REPORTS
 from pipeline.publish.reports import swedish
-from pipeline.publish.reports.pages import reports_release_id, write_reports
+from pipeline.publish.reports.pages import INPUTS, reports_release_id, write_reports
 from pipeline.publish.reports.svg import (
     LABEL_CLEARANCE,
     frame_around,
@@ -125,7 +125,8 @@ def test_every_kommun_of_the_study_area_has_a_report(published) -> None:
     query = "SELECT kommun_code FROM mart.kommun_summary"
     codes = {r["kommun_code"] for r in _rows(folder.parent / "landuse.duckdb", query)}
     assert codes == {"1480", "1481", "1490"}
-    assert {p.name for p in folder.iterdir()} == {"index.html"} | {f"{c}.html" for c in codes}
+    pages = {"index.html"} | {f"{c}.html" for c in codes}
+    assert {p.name for p in folder.iterdir()} == pages | {INPUTS}  # and the pages' input hashes
     assert reports_release_id(folder) == published.release.release_id
     index = (folder / "index.html").read_text(encoding="utf-8")
     for code in codes:

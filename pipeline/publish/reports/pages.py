@@ -6,20 +6,35 @@ printable on A4. Rendered with Jinja2 from ``pipeline/publish/templates`` with a
 on, so every text from source data (feature and kommun names, reasons, authorities) reaches
 the page as text. Every figure is read from the release's own DuckDB file, formatted by
 :mod:`.swedish`, and carried unrounded in a ``data-value`` attribute beside the text.
+
+A night that changed little redraws little: ``reports/inputs.json`` records, per page, a
+SHA-256 of everything the page shows but the release id (its rows, the national rows it
+repeats, the run's date) and of everything its map is drawn from, with a fingerprint of the
+code and libraries that draw them. :func:`write_reports`, given the previous release's
+folder, copies a page whose inputs hash the same (only the release id replaced), or reuses
+its map (the slice of the old page, checked by its own SHA-256) and renders the rest. Every
+page is what a publication from scratch writes, byte for byte.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import os
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import jinja2
+import markupsafe
 import numpy as np
 import shapely
 
@@ -42,6 +57,11 @@ MAP_SIMPLIFY_M = 25.0
 MAP_PLACE_MIN_POPULATION = 1_000
 #: HTML meta name that carries the release id (as on the HTML map).
 RELEASE_KEY = "release_id"
+#: The record of what each page was drawn from, beside the pages (:func:`write_reports`).
+INPUTS = "inputs.json"
+#: Times a page carries its release id (the meta element and the footer, base.html): an old
+#: page with any other count (a text of its data that holds the id) is rendered again.
+RELEASE_ID_COUNT = 2
 
 Row = dict[str, Any]
 
@@ -62,7 +82,10 @@ class ReportData:
     kommun_trend: dict[str, list[Row]]
     sources: list[Row]
     boundaries: dict[str, tuple[str, Any, Any]]
-    conflict_shapes: dict[str, list[tuple[str, Any]]]
+    #: SHA-256 of the boundary rows (code, name, simplified boundary and label point WKB).
+    boundaries_digest: str
+    #: Each kommun's conflicts for its map as read: (severity, area_m2, WKB), drawing order.
+    map_conflicts: dict[str, list[tuple[str, Any, bytes]]]
     rule_titles: dict[str, str]
     sensitivity: list[Row]
     places: list[tuple[str, float, float]]
@@ -93,15 +116,15 @@ def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
     ]
     with connect(database, read_only=True) as con:
         tolerance = {"tolerance_m": MAP_SIMPLIFY_M}
+        outlines = _records(con, "report_map_kommuner", **tolerance)
         boundaries = {
             r["kommun_code"]: (r["kommun_name"], shapely.from_wkb(r["geometry"]),
                                shapely.from_wkb(r["label_point"]))
-            for r in _records(con, "report_map_kommuner", **tolerance)
+            for r in outlines
         }  # fmt: skip
-        shapes: dict[str, list[tuple[str, Any]]] = defaultdict(list)
-        conflicts = _records(con, "report_map_conflicts")
-        for r, geometry in zip(conflicts, _map_shapes(conflicts), strict=True):
-            shapes[r["kommun_code"]].append((r["severity"], geometry))
+        shapes: dict[str, list[tuple[str, Any, bytes]]] = defaultdict(list)
+        for r in _records(con, "report_map_conflicts"):
+            shapes[r["kommun_code"]].append((r["severity"], r["area_m2"], bytes(r["geometry"])))
         return ReportData(
             publication=_records(con, "report_publication")[0],
             totals=_records(con, "report_totals"),
@@ -115,7 +138,8 @@ def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
             kommun_trend=_by_kommun(_records(con, "report_kommun_trend")),
             sources=_records(con, "report_sources"),
             boundaries=boundaries,
-            conflict_shapes=dict(shapes),
+            boundaries_digest=_outlines_digest(outlines),
+            map_conflicts=dict(shapes),
             rule_titles={r["rule_id"]: r["title"] for r in _records(con, "report_rule_titles")},
             sensitivity=_records(con, "report_sensitivity"),
             places=places,
@@ -124,14 +148,21 @@ def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
         )
 
 
-def _map_shapes(conflicts: list[Row]) -> list[Any]:
-    """The shapes of ``conflicts`` (rows with WKB ``geometry`` and ``area_m2``, EPSG:3006)
-    for the small maps: polygonal ones simplified by :data:`MAP_SIMPLIFY_M` (topology kept),
-    lines and points as they are."""
-    shapes = shapely.from_wkb([r["geometry"] for r in conflicts])
-    polygonal = np.array([(r["area_m2"] or 0) > 0 for r in conflicts], dtype=bool)
+def _outlines_digest(outlines: list[Row]) -> str:
+    """SHA-256 of the kommun outlines the maps draw (code, name, boundary, label point)."""
+    columns = ("kommun_code", "kommun_name", "geometry", "label_point")
+    return _digest(*[r[c] if isinstance(r[c], str) else bytes(r[c]) for r in outlines
+                     for c in columns])  # fmt: skip
+
+
+def _map_shapes(conflicts: list[tuple[str, Any, bytes]]) -> list[tuple[str, Any]]:
+    """(severity, shape) of ``conflicts`` (severity, ``area_m2``, WKB in EPSG:3006) for the
+    small maps: polygonal ones simplified by :data:`MAP_SIMPLIFY_M` (topology kept), lines
+    and points as they are."""
+    shapes = shapely.from_wkb([wkb for _, _, wkb in conflicts])
+    polygonal = np.array([(area or 0) > 0 for _, area, _ in conflicts], dtype=bool)
     shapes[polygonal] = shapely.simplify(shapes[polygonal], MAP_SIMPLIFY_M, preserve_topology=True)
-    return list(shapes)
+    return [(severity, shape) for (severity, _, _), shape in zip(conflicts, shapes, strict=True)]
 
 
 def environment() -> jinja2.Environment:
@@ -176,88 +207,273 @@ def headline(totals: list[Row]) -> Row:
     }
 
 
-def _trend(data: ReportData) -> Any:
-    return trend_chart([(r["run_date"], r["conflicts"]) for r in data.trend])
+def _trend(runs: list[Row]) -> Any:
+    return trend_chart([(r["run_date"], r["conflicts"]) for r in runs])
 
 
 #: Width (SVG units) of each of a kommun's two trend charts (count and area).
 KOMMUN_TREND_WIDTH = 300.0
 
 
+def _shown_publication(data: ReportData) -> Row:
+    """What a page shows of ``mart.publication`` besides the release id: the run's date."""
+    return {"run_date": data.publication["run_date"]}
+
+
+def index_inputs(data: ReportData) -> Row:
+    """Everything the index page is drawn from but the release id (the template's names):
+    the page is a function of these alone, and :func:`write_reports` hashes them."""
+    return {
+        "publication": _shown_publication(data),
+        "totals": data.totals,
+        "forbund": data.forbund,
+        "kommuner": data.kommuner,
+        "resolved": data.resolved,
+        "runs": data.trend,
+        "sensitivity": data.sensitivity,
+        "rule_titles": data.rule_titles,
+    }
+
+
 def render_index(env: jinja2.Environment, data: ReportData, release_id: str) -> str:
     """The index page: headline, every kommunalförbund and its kommuner, trend, resolved."""
+    inputs = index_inputs(data)
     members: dict[str | None, list[Row]] = defaultdict(list)
-    for kommun in data.kommuner:
+    for kommun in inputs["kommuner"]:
         members[kommun["kommunalforbund"]].append(kommun)
     return env.get_template("index.html").render(
         release_id=release_id,
-        publication=data.publication,
-        headline=headline(data.totals),
-        totals=data.totals,
-        forbund=data.forbund,
+        headline=headline(inputs["totals"]),
         members=members,
-        kommuner=data.kommuner,
-        resolved=data.resolved,
-        trend=_trend(data),
-        runs=data.trend,
-        sensitivity=data.sensitivity,
-        rule_titles=data.rule_titles,
+        trend=_trend(inputs["runs"]),
+        **inputs,
     )
 
 
-def render_kommun(env: jinja2.Environment, data: ReportData, kommun: Row, release_id: str) -> str:
-    """The page of one kommun (a row of ``mart.kommun_summary``)."""
+def kommun_inputs(data: ReportData, kommun: Row) -> Row:
+    """Everything the page of ``kommun`` is drawn from but its map and the release id (the
+    template's names); national rows it repeats (sources, the resolved conflicts) included."""
     code = kommun["kommun_code"]
-    runs = data.kommun_trend.get(code, [])
+    return {
+        "publication": _shown_publication(data),
+        "kommun": kommun,
+        "rules": data.rules.get(code, []),
+        "top": data.top.get(code, []),
+        "changes": data.changes.get(code, []),
+        "resolved": data.resolved,
+        "kommun_runs": data.kommun_trend.get(code, []),
+        "sources": data.sources,
+        "unknown_rules": [data.rule_titles.get(r, r) for r in kommun["unknown_rules"] or []],
+        "scenarios": data.scenario_kommun.get(code, []),
+        "horizon": sorted({s["horizon_year"] for s in data.scenarios}),
+    }
+
+
+def render_map(env: jinja2.Environment, data: ReportData, kommun: Row) -> markupsafe.Markup:
+    """The map section of the page of ``kommun`` (empty when it has no boundary): drawn
+    from :func:`map_key`'s inputs alone."""
+    code = kommun["kommun_code"]
+    if code not in data.boundaries:
+        return markupsafe.Markup("")
+    base = basemap.base_in(data.boundaries[code][1].bounds)
+    drawing = kommun_map(
+        code, data.boundaries, _map_shapes(data.map_conflicts.get(code, [])),
+        base=(base.land, [lake.geometry for lake in base.lakes]), places=data.places,
+    )  # fmt: skip
+    text = env.get_template("kommun_map.html").render(
+        drawing=drawing, kommun={"kommun_name": kommun["kommun_name"]}
+    )
+    return markupsafe.Markup(text)
+
+
+def render_kommun(
+    env: jinja2.Environment,
+    data: ReportData,
+    kommun: Row,
+    release_id: str,
+    map_html: markupsafe.Markup | None = None,
+) -> str:
+    """The page of one kommun (a row of ``mart.kommun_summary``); ``map_html`` is its map
+    section when already drawn (:func:`render_map`)."""
+    inputs = kommun_inputs(data, kommun)
+    runs = inputs["kommun_runs"]
     counts = trend_chart([(r["run_date"], r["conflicts"]) for r in runs], KOMMUN_TREND_WIDTH)
     areas = trend_chart(
         [(r["run_date"], r["area_m2"] or 0.0) for r in runs], KOMMUN_TREND_WIDTH,
         text=swedish.area,
     )  # fmt: skip
-    drawing = None
-    if code in data.boundaries:
-        base = basemap.base_in(data.boundaries[code][1].bounds)
-        drawing = kommun_map(
-            code, data.boundaries, data.conflict_shapes.get(code, []),
-            base=(base.land, [lake.geometry for lake in base.lakes]), places=data.places,
-        )  # fmt: skip
     return env.get_template("kommun.html").render(
         release_id=release_id,
-        publication=data.publication,
-        kommun=kommun,
-        rules=data.rules.get(code, []),
-        top=data.top.get(code, []),
-        changes=data.changes.get(code, []),
-        resolved=data.resolved,
         trend_count=counts,
         trend_area=areas,
-        kommun_runs=runs,
-        sources=data.sources,
-        drawing=drawing,
-        unknown_rules=[data.rule_titles.get(r, r) for r in kommun["unknown_rules"] or []],
-        scenarios=data.scenario_kommun.get(code, []),
-        horizon=sorted({s["horizon_year"] for s in data.scenarios}),
+        map_html=render_map(env, data, kommun) if map_html is None else map_html,
+        **inputs,
     )
 
 
-def write_reports(database: Path, target: Path, *, release_id: str) -> dict[str, int]:
+def _digest(*parts: object) -> str:
+    """SHA-256 over ``parts``: bytes as they are, anything else by its ``repr`` (rows of
+    DuckDB values: str, numbers, dates, lists, dicts), each prefixed by its length."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else repr(part).encode()
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+#: The files whose code draws the pages (with the libraries in :func:`code_fingerprint`).
+_CODE = ("reports/*.py", "templates/*.html", "basemap.py", "styles.py", "scenarios.py")
+_LIBRARIES = ("jinja2", "markupsafe", "shapely", "numpy", "matplotlib")
+
+
+@cache
+def code_fingerprint() -> str:
+    """SHA-256 of the code that draws the pages: this package's report modules, templates,
+    base map and styles, the Python version and the versions of the libraries that render,
+    simplify and measure (GEOS included). Pages of a release with another fingerprint are
+    never reused."""
+    publish = Path(__file__).resolve().parents[1]
+    files = sorted({f for pattern in _CODE for f in publish.glob(pattern)})
+    versions = [sys.version, shapely.geos_version_string]
+    versions += [f"{name}=={metadata.version(name)}" for name in _LIBRARIES]
+    return _digest(versions, *[p for f in files for p in (f.relative_to(publish).as_posix(),
+                                                          f.read_bytes())])  # fmt: skip
+
+
+@cache
+def _base_digest() -> str:
+    """SHA-256 of the base under every map (Sweden's land and large lakes)."""
+    land, lakes = basemap.sweden_land_and_lakes()
+    return _digest(shapely.to_wkb(land), *[p for lake in lakes for p in (
+        lake.name, shapely.to_wkb(lake.geometry), shapely.to_wkb(lake.label))])  # fmt: skip
+
+
+def map_key(data: ReportData, kommun: Row, shared: str) -> str:
+    """SHA-256 of everything the map of ``kommun`` is drawn from: its code and name, its
+    conflicts (severity, area, geometry, in drawing order) and ``shared`` (the digest of the
+    boundaries, base and places every map draws from)."""
+    code = kommun["kommun_code"]
+    conflicts = data.map_conflicts.get(code, [])
+    parts = [p for severity, area, wkb in conflicts for p in (severity, area, wkb)]
+    return _digest(shared, code, kommun["kommun_name"], len(conflicts), *parts)
+
+
+class _Previous:
+    """The pages of the previous release and what they were drawn from (its ``inputs.json``),
+    when the same code drew them; a page or map is given back only when its recorded inputs
+    equal the new ones and its text still has the recorded SHA-256."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.release_id = ""
+        self.pages: dict[str, dict[str, Any]] = {}
+        try:
+            record = json.loads((folder / INPUTS).read_text("utf-8")) if folder else {}
+        except (OSError, ValueError):
+            record = {}
+        if not isinstance(record, dict) or not isinstance(record.get("pages"), dict):
+            record = {}
+        if record.get("code") == code_fingerprint() and record.get("release_id"):
+            self.release_id = str(record["release_id"])
+            self.pages = record["pages"]
+
+    def _text(self, name: str, entry: dict[str, Any]) -> str | None:
+        assert self.folder is not None
+        try:
+            data = (self.folder / name).read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            return None
+        return data.decode("utf-8")
+
+    def page(self, name: str, key: str, release_id: str) -> str | None:
+        """The old page ``name`` with ``release_id`` in place of its own, when drawn from
+        ``key``."""
+        entry = self.pages.get(name)
+        if not isinstance(entry, dict) or entry.get("inputs") != key:
+            return None
+        text = self._text(name, entry)
+        if text is None or text.count(self.release_id) != RELEASE_ID_COUNT:
+            return None
+        return text.replace(self.release_id, release_id)
+
+    def map(self, name: str, key: str) -> markupsafe.Markup | None:
+        """The map section of the old page ``name``, when drawn from ``key``."""
+        entry = self.pages.get(name)
+        if not isinstance(entry, dict) or entry.get("map") != key:
+            return None
+        text = self._text(name, entry)
+        try:
+            start, end = entry["map_at"]
+            section = text[start:end] if text is not None else None
+        except (KeyError, TypeError, ValueError):  # no map, or a record not of this code
+            return None
+        if section is None or _sha256(section) != entry.get("map_sha256"):
+            return None
+        return markupsafe.Markup(section)
+
+
+def write_reports(
+    database: Path, target: Path, *, release_id: str, previous: Path | None = None
+) -> dict[str, int]:
     """Write ``target/index.html`` and one ``target/<kommun_code>.html`` per kommun of the
     study area from the release's ``database``; every page carries ``release_id`` in a
     ``<meta name="release_id">``. Files are flushed to disk (the release folder is renamed
-    into place afterwards). Returns the number of pages: ``{"kommuner": n, "pages": n + 1}``.
+    into place afterwards).
+
+    ``target/inputs.json`` records each page's input hashes; ``previous`` (the previous
+    release's reports folder) lends the pages and maps whose inputs are unchanged. Returns
+    the number of pages and how many were reused: ``{"kommuner": n, "pages": n + 1,
+    "reused_pages": r, "reused_maps": m}`` (a reused page's map is not counted again).
     """
     data = read_report_data(database)
     env = environment()
     target.mkdir(parents=True, exist_ok=False)
-    pages = {INDEX: render_index(env, data, release_id)}
+    old = _Previous(previous)
+    shared = _digest(data.boundaries_digest, _base_digest(), data.places)
+    entries: dict[str, dict[str, Any]] = {}
+    pages: dict[str, str] = {}
+    reused = {"reused_pages": 0, "reused_maps": 0}
+
+    key = _digest(index_inputs(data))
+    text = old.page(INDEX, key, release_id)
+    reused["reused_pages"] += text is not None
+    pages[INDEX] = text if text is not None else render_index(env, data, release_id)
+    entries[INDEX] = {"inputs": key}
     for kommun in data.kommuner:
-        pages[f"{kommun['kommun_code']}.html"] = render_kommun(env, data, kommun, release_id)
+        name = f"{kommun['kommun_code']}.html"
+        drawn = map_key(data, kommun, shared)
+        key = _digest(drawn, kommun_inputs(data, kommun))
+        text = old.page(name, key, release_id)
+        if text is not None:
+            reused["reused_pages"] += 1
+            section = old.map(name, drawn) or markupsafe.Markup("")
+        else:
+            cached = old.map(name, drawn)
+            reused["reused_maps"] += cached is not None
+            section = render_map(env, data, kommun) if cached is None else cached
+            text = render_kommun(env, data, kommun, release_id, section)
+        pages[name] = text
+        entries[name] = {"inputs": key, "map": drawn}
+        if section:
+            start = text.index(section)
+            entries[name].update(map_at=[start, start + len(section)], map_sha256=_sha256(section))
     for name, text in pages.items():
-        path = target / name
-        path.write_text(text, encoding="utf-8")
-        _fsync(path)
+        entries[name]["sha256"] = _sha256(text)
+        (target / name).write_text(text, encoding="utf-8")
+    record = {"code": code_fingerprint(), "release_id": release_id, "pages": entries}
+    (target / INPUTS).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    # fsync waits on the disk without the GIL: side by side, the flushes share journal commits
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="reports-fsync") as pool:
+        list(pool.map(_fsync, [target / name for name in (*pages, INPUTS)]))
     _fsync(target)
-    return {"kommuner": len(data.kommuner), "pages": len(pages)}
+    return {"kommuner": len(data.kommuner), "pages": len(pages), **reused}
 
 
 def _fsync(path: Path) -> None:
