@@ -2,8 +2,8 @@
 
 The spatial extension is loaded from the ``duckdb-extension-spatial`` wheel, so nothing is
 downloaded at run time (docs/decisions.md). DuckDB checks its signature (hashing the 80 MB
-binary, about 0.3 s of CPU) once per process: later connections load the same, unchanged
-file without checking again (:func:`connect`).
+binary, about 0.3 s of CPU) once per process: connections load the same, unchanged file
+without checking again (:func:`connect`).
 """
 
 from __future__ import annotations
@@ -42,6 +42,20 @@ def _file_identity(path: Path) -> tuple[int, int, int, int]:
     return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
+def _check_signature(extension: Path) -> None:
+    """Have DuckDB check ``extension``'s signature (a throwaway in-memory database with
+    DuckDB's default, signed-only loading), unless this very file was checked already in
+    this process; raise ``duckdb.Error`` when it is not signed."""
+    global _checked_extension
+    with _check_lock:
+        identity = _file_identity(extension)
+        if identity == _checked_extension:
+            return
+        with duckdb.connect(config={"autoinstall_known_extensions": False}) as check:
+            check.execute(f"LOAD {sql_literal(str(extension))}")
+        _checked_extension = identity
+
+
 def connect(
     path: Path | str = ":memory:",
     *,
@@ -51,32 +65,28 @@ def connect(
     """Open ``path`` with the spatial extension loaded and autoinstall switched off;
     ``settings`` are further DuckDB options (e.g. ``memory_limit``, ``temp_directory``).
 
-    The first connection of a process loads the extension with DuckDB's signature check;
-    later ones load the same file unchecked (``allow_unsigned_extensions``) while its
-    identity (inode, size, modification time) is the one checked, and check it again when
-    it is not (a reinstalled wheel).
+    DuckDB checks the extension's signature once per process (:func:`_check_signature`,
+    again whenever the file is not the one checked); every connection then loads that file
+    with ``allow_unsigned_extensions``, so all connections to one database share one
+    configuration (DuckDB refuses a second connection to an open file with another).
     """
-    global _checked_extension
     extension = spatial_extension_path()
-    with _check_lock:
-        identity = _file_identity(extension)
-        checked = identity == _checked_extension
-        con = duckdb.connect(
-            str(path),
-            read_only=read_only,
-            config={
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-                "allow_unsigned_extensions": checked,
-                **(settings or {}),
-            },
-        )
-        try:
-            con.execute(f"LOAD {sql_literal(str(extension))}")
-        except BaseException:
-            con.close()
-            raise
-        _checked_extension = identity
+    _check_signature(extension)
+    con = duckdb.connect(
+        str(path),
+        read_only=read_only,
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "allow_unsigned_extensions": True,
+            **(settings or {}),
+        },
+    )
+    try:
+        con.execute(f"LOAD {sql_literal(str(extension))}")
+    except BaseException:
+        con.close()
+        raise
     return con
 
 

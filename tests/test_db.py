@@ -12,6 +12,18 @@ import pytest
 import pipeline.db as db
 
 
+def test_two_connections_to_one_open_file_share_a_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first connection of a process (the signature checked) and a later one to the same
+    open file: DuckDB refuses a second connection with another configuration."""
+    monkeypatch.setattr(db, "_checked_extension", None)
+    path = tmp_path / "one.duckdb"
+    with db.connect(path) as first, db.connect(path) as second:
+        first.execute("CREATE TABLE t AS SELECT ST_Point(1, 2) AS g")
+        assert second.execute("SELECT ST_X(g) FROM t").fetchone() == (1.0,)
+
+
 def test_a_tampered_extension_is_refused_even_after_a_checked_load(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -29,6 +41,6 @@ def test_a_tampered_extension_is_refused_even_after_a_checked_load(
         f.seek(4096)
         f.write(bytes([byte[0] ^ 0xFF]))
     monkeypatch.setattr(db, "spatial_extension_path", lambda: tampered)
-    with pytest.raises(duckdb.Error, match="(?i)signature"):
+    with pytest.raises(duckdb.Error, match=r"(?i)signature"):
         db.connect()
     assert db._checked_extension == db._file_identity(real)  # a refused file is never trusted

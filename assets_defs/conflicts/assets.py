@@ -19,8 +19,8 @@ from assets_defs.common import (
 )
 from assets_defs.resources import LanduseSettings
 from pipeline.config import layer_buffers
-from pipeline.conflicts.columns import MART, table_schema
 from pipeline.conflicts.build import CONFLICTS_CODE_VERSION
+from pipeline.conflicts.columns import MART, table_schema
 from pipeline.conflicts.stage import BUILT_TABLES, run_conflicts
 from pipeline.history.quiet import record_quiet_night
 

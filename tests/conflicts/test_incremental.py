@@ -47,9 +47,9 @@ def change_three_layers(world: World) -> None:
     DP2 west of the turbine; add turbine 1400-2 200 m south of DP2 (the files rewritten as a
     publisher would)."""
     data = world.root / "data"
-    gpd.GeoDataFrame(
-        {"id": ["A2"], "klass": [7]}, geometry=[FARM_LOW], crs="EPSG:3006"
-    ).to_parquet(data / "akermark.parquet")
+    gpd.GeoDataFrame({"id": ["A2"], "klass": [7]}, geometry=[FARM_LOW], crs="EPSG:3006").to_parquet(
+        data / "akermark.parquet"
+    )
     gpd.GeoDataFrame(
         {"planid": ["DP1", "DP2"], "namn": ["Kvarnbyn", "Åsen"], "anvandning": ["Bostäder"] * 2},
         geometry=[
