@@ -44,7 +44,7 @@ _SPECS = {
     "conflicts_geoparquet": ({"geoparquet"}, f"``out/{CONFLICTS_PARQUET}`` and ``out/"
                             f"{ZONES_PARQUET}``: mart.conflicts and mart.conflict_zones as "
                             "GeoParquet 1.1 (WKB, EPSG:3006, bbox covering column)."),
-    "conflict_map": ({"matplotlib", "folium"}, f"``out/{MAP_PNG}`` (EPSG:3006, top ten zones "
+    "conflict_map": ({"matplotlib", "html"}, f"``out/{MAP_PNG}`` (EPSG:3006, top ten zones "
                      f"labelled) and ``out/{MAP_HTML}`` (offline Leaflet, one toggle per rule)."),
     "scenario_map": ({"matplotlib", "html"}, f"``out/{SCENARIO_PNG}`` (EPSG:3006, one panel "
                      f"per growth scenario) and ``out/{SCENARIO_HTML}`` (offline Leaflet, one "
@@ -99,6 +99,8 @@ def published_release(
     out = data.out
     common = {"release_id": release.release_id, "release": dg.MetadataValue.path(str(release.path))}
     counts = release.layer_counts
+    written = release.results.get(REPORTS)
+    reports = written if isinstance(written, dict) else {}
     metadata: dict[str, dict[str, object]] = {
         "landuse_duckdb": {
             "path": dg.MetadataValue.path(str(out / DATABASE)),
@@ -131,6 +133,9 @@ def published_release(
         "kommun_reports": {
             "path": dg.MetadataValue.path(str(out / REPORTS / INDEX)),
             "pages": release.report_pages,
+            # pages copied from the previous release (inputs unchanged), and redrawn pages
+            # that kept its map (docs/outputs.md)
+            **{key: int(reports.get(key, 0)) for key in ("reused_pages", "reused_maps")},
         },
     }
     for position, key in enumerate(_SPECS):
