@@ -57,7 +57,8 @@ class BuildInputs:
 
     @property
     def key(self) -> str:
-        """One key of all the inputs (the skip key of a night: :func:`build.inputs_key`)."""
+        """One key of all the inputs (with the publish code's version, the skip key of a
+        night: :func:`pipeline.conflicts.stage.current_inputs_key`)."""
         digest = hashlib.sha256(self.configuration.encode())
         for layer, key in self.layers.items():
             digest.update(f"{layer}:{key}".encode())
@@ -118,13 +119,12 @@ def reset_to_inputs(con: duckdb.DuckDBPyConnection) -> None:
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'staging'"
         ).fetchall()
     }
+    for table in sorted(tables - set(CARRIED_OVER) - {"zone_shapes"}):
+        con.execute(f'DROP TABLE staging."{table}"')
     if "zone_shapes" in tables:
         con.execute("ALTER TABLE staging.zone_shapes RENAME TO previous_zone_shapes")
-        tables = (tables - {"zone_shapes"}) | {"previous_zone_shapes"}
-    for table in sorted(tables - set(CARRIED_OVER) - {"previous_zone_shapes"}):
-        con.execute(f'DROP TABLE staging."{table}"')
-    if not previous_zones_exist(con):
-        con.execute("DROP TABLE IF EXISTS staging.previous_zone_shapes")
+        if not previous_zones_exist(con):  # a release without the zones' signatures
+            con.execute("DROP TABLE staging.previous_zone_shapes")
 
 
 def previous_zones_exist(con: duckdb.DuckDBPyConnection) -> bool:
