@@ -136,7 +136,8 @@ def build_conflicts(
     """
     build = build or build_settings()
     inputs = current_build_inputs(catalogue, rules, layout)
-    plan = delta_plan(base, inputs, rules.reporting_units.kommun_layer) if base else None
+    kommun_layer = rules.reporting_units.kommun_layer
+    plan = delta_plan(base, inputs, kommun_layer, layout) if base else None
     if isinstance(plan, DeltaPlan):
         try:
             return _build(db_path, plan, inputs, catalogue, rules, layout, indexed, build)
@@ -162,7 +163,9 @@ def _build(
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (db_path, db_path.with_suffix(db_path.suffix + ".wal")):
         stale.unlink(missing_ok=True)
-    if isinstance(plan, DeltaPlan):
+    if isinstance(plan, DeltaPlan) and plan.own_build not in (None, db_path):
+        plan.own_build.replace(db_path)  # the release's own build, taken over: no copy
+    elif isinstance(plan, DeltaPlan):
         shutil.copyfile(plan.base, db_path)
     params = _params(rules)
     with connect(db_path, settings=build.duckdb) as con:

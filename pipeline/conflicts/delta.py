@@ -33,6 +33,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.db import connect, create_table, run_sql
+from pipeline.layout import DataLayout
 
 #: The staging tables an incremental build carries over from the last release (the inputs
 #: it updates layer by layer, the pair tables and the pairs' measures per kommun it updates
@@ -78,22 +79,27 @@ class BuildInputs:
 @dataclass(frozen=True)
 class DeltaPlan:
     """An incremental build from ``base`` (the last release's database): ``changed`` are the
-    layers whose inputs differ from those ``base`` was built from."""
+    layers whose inputs differ from those ``base`` was built from. ``own_build`` is the build
+    ``base`` was published from, when it is still in the work folder with the same inputs:
+    the new build takes that file over (a rename) instead of copying ``base``."""
 
     base: Path
     changed: tuple[str, ...]
+    own_build: Path | None = None
 
 
-def delta_plan(base: Path, inputs: BuildInputs, kommun_layer: str | None) -> DeltaPlan | str:
+def delta_plan(
+    base: Path, inputs: BuildInputs, kommun_layer: str | None, layout: DataLayout | None = None
+) -> DeltaPlan | str:
     """The incremental build from ``base``, or why the build must be a full one.
 
     A full build is needed when ``base`` records no inputs (a release of an older version),
     cannot be read (e.g. an analyst holds it open for writing), was built from another
-    configuration or code, or when the kommun layer changed.
+    configuration or code, or when the kommun layer changed. With the data folder's
+    ``layout``, :func:`published_build` looks for ``base``'s own build among the runs'.
     """
     try:
-        with connect(base, read_only=True) as con:
-            recorded = dict(con.execute("SELECT input, key FROM staging.build_inputs").fetchall())
+        recorded = recorded_inputs(base)
     except duckdb.CatalogException:
         return f"the last release ({base}) records no build inputs (an older version)"
     except duckdb.Error as exc:
@@ -105,7 +111,36 @@ def delta_plan(base: Path, inputs: BuildInputs, kommun_layer: str | None) -> Del
     changed = tuple(sorted(n for n in names if recorded.get(n) != inputs.layers.get(n)))
     if kommun_layer is not None and kommun_layer in changed:
         return f"the kommun layer {kommun_layer} changed (the study area and its cells)"
-    return DeltaPlan(base, changed)
+    own = published_build(base, layout, recorded) if layout is not None else None
+    return DeltaPlan(base, changed, own)
+
+
+def recorded_inputs(database: Path) -> dict[str, str]:
+    """``staging.build_inputs`` of a build or release, as {input: key}."""
+    with connect(database, read_only=True) as con:
+        return dict(con.execute("SELECT input, key FROM staging.build_inputs").fetchall())
+
+
+def published_build(release: Path, layout: DataLayout, recorded: dict[str, str]) -> Path | None:
+    """The build ``release`` was published from, if it is still in the run's folder (kept
+    for re-execution until pruned) and records the same inputs: the run in the
+    release's ``mart.runs`` that published last. Its tables are the release's (publication
+    only adds a record, comments and views), so a new build may take it over; re-executing
+    that run then finds nothing new to publish, which is true."""
+    try:
+        with connect(release, read_only=True) as con:
+            row = con.execute(
+                "SELECT run_id FROM mart.runs WHERE outcome = 'published' "
+                "ORDER BY started_at DESC LIMIT 1"
+            ).fetchone()
+        if row is None:
+            return None
+        build = layout.run_build(str(row[0]))
+        if not build.is_file() or build.with_suffix(build.suffix + ".wal").exists():
+            return None
+        return build if recorded_inputs(build) == recorded else None
+    except (duckdb.Error, ValueError):
+        return None  # no usable build (or a run id that names no folder): copy the release
 
 
 def reset_to_inputs(con: duckdb.DuckDBPyConnection) -> None:

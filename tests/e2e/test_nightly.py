@@ -157,6 +157,9 @@ def test_changed_layer_is_reindexed_and_its_changes_recorded(world: World, night
         "changed_layers": "natura2000",
         "retested_features": 1,
     }
+    # the first night's own build (the release's tables) was taken over, not copied again
+    layout = world.settings.layout
+    assert not layout.run_build(first.run_id).exists() and layout.run_build(second.run_id).exists()
     # every page shows the new night's trend, but the maps of the two kommuner the Natura
     # 2000 site is not in are copied from the first release
     assert (meta["kommun_reports"]["pages"], meta["kommun_reports"]["reused_maps"]) == (4, 2)
