@@ -601,6 +601,8 @@ MAP_CSS = """
  text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}
 .place-name::before{content:"";display:inline-block;width:5px;height:5px;border-radius:50%;
  background:#1d1d1b;margin:0 3px 1px 0}
+[data-zoom=country] .place-middle,[data-zoom=country] .place-minor,
+[data-zoom=country] .kommun-name,
 [data-zoom=far] .place-middle,[data-zoom=far] .place-minor,
 [data-zoom=mid] .place-minor{display:none}
 [data-zoom=far] .kommun-name{font-size:9px}

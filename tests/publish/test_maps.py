@@ -278,6 +278,10 @@ def test_html_map_names_tatorter_by_size_and_the_lakes(published, tmp_path: Path
             "near": visible,
             "far": f"(() => {{ document.querySelector('.leaflet-container').dataset.zoom = "
             f"'far'; return {visible}; }})()",
+            # a whole country in view: the largest tätorter, no kommun names
+            "country": "(() => { document.querySelector('.leaflet-container').dataset.zoom = "
+            f"'country'; return [{visible}, [...document.querySelectorAll('.kommun-name')]"
+            ".filter(e => e.offsetParent !== null).length]; })()",
             "background": "getComputedStyle(document.querySelector('.leaflet-container'))"
             ".backgroundColor",
             "toggles": "[...document.querySelectorAll('.leaflet-control-layers-overlays span')]"
@@ -289,6 +293,7 @@ def test_html_map_names_tatorter_by_size_and_the_lakes(published, tmp_path: Path
     assert [u for u in report.requests if not u.startswith(("file:", "data:"))] == []
     assert report.values["near"] == ["Göteborg", "Lindome", "Kållered"]  # below 2 000: none
     assert report.values["far"] == ["Göteborg"]  # the region in view: the largest only
+    assert report.values["country"] == [["Göteborg"], 0]
     assert report.values["background"] == "rgb(221, 233, 241)"  # the sea
     assert "Tätorter (3)" in report.values["toggles"]  # type: ignore[operator]
     assert report.screenshot is not None
