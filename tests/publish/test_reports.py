@@ -25,9 +25,13 @@ from pipeline.publish.reports import swedish
 from pipeline.publish.reports.pages import INPUTS, reports_release_id, write_reports
 from pipeline.publish.reports.svg import (
     LABEL_CLEARANCE,
+    Frame,
+    Shape,
     frame_around,
     kommun_map,
     round_length,
+    shape,
+    shapes,
     trend_chart,
 )
 
@@ -431,6 +435,28 @@ def _written(text: str) -> set[str]:
     """``text`` as a page may hold it: as is, HTML-escaped, inside JSON (folium's GeoJSON)."""
     escaped = html.escape(text)
     return {text, escaped, json.dumps(text)[1:-1], json.dumps(escaped)[1:-1]}
+
+
+def test_shapes_of_many_geometries_are_each_geometrys_shape() -> None:
+    """One pass over many geometries draws each as alone: rings closed (exterior, then
+    holes), lines open, points as marks, parts of collections in order, and nothing for an
+    empty geometry."""
+    frame = Frame(0.0, 0.0, 100.0, 100.0, 100.0)
+    holed = shapely.Polygon([(0, 0), (10, 0), (10, 10), (0, 0)], [[(2, 1), (8, 1), (8, 7)]])
+    line = shapely.LineString([(20, 20), (30.04, 25.05)])
+    mixed = shapely.GeometryCollection(
+        [shapely.Point(50, 50), shapely.MultiPolygon([shapely.box(60, 60, 70, 70)]), line]
+    )
+    geometries = [holed, shapely.Polygon(), mixed, shapely.MultiPoint([(1, 2), (3, 4)]), line]
+    drawn = shapes(geometries, frame, ["a", "b", "c", "d", "e"])
+    assert drawn == [shape(g, frame, css) for g, css in zip(geometries, "abcde", strict=True)]
+    assert drawn[0].d == "M0 100L10 100L10 90L0 100Z M2 99L8 99L8 93L2 99Z"
+    assert drawn[1] == Shape("", (), "b")
+    assert drawn[2].d == "M70 40L70 30L60 30L60 40L70 40Z M20 80L30 75" and drawn[2].points == (
+        (50.0, 50.0),
+    )
+    assert drawn[3] == Shape("", ((1.0, 98.0), (3.0, 96.0)), "d")
+    assert shapes([], frame, []) == []
 
 
 def test_the_kommuns_own_name_never_sits_on_a_conflict() -> None:

@@ -110,50 +110,73 @@ def frame_around(bounds: Sequence[float], width: float, pad: float = 0.06) -> Fr
 def path_data(geometry: BaseGeometry, frame: Frame) -> str:
     """SVG path data of the polygons and lines in ``geometry`` (points are left out):
     ``M x y L … Z`` per ring (draw with ``fill-rule: evenodd``), ``M x y L …`` per line."""
-    return _path(shapely.get_parts(shapely.get_parts(geometry)), frame)
-
-
-def _path(parts: np.ndarray, frame: Frame) -> str:
-    """:func:`path_data` of the single-part geometries ``parts``: every ring and line of at
-    least two points, in order, each coordinate as :meth:`Frame.point` rounds it."""
-    lines: list[BaseGeometry] = []
-    closed: list[bool] = []
-    for part in parts:
-        if isinstance(part, shapely.Polygon):
-            rings = [part.exterior, *part.interiors]
-            lines.extend(rings)
-            closed.extend([True] * len(rings))
-        elif isinstance(part, shapely.LineString | shapely.LinearRing):
-            lines.append(part)
-            closed.append(False)
-    if not lines:
-        return ""
-    xy, index = shapely.get_coordinates(lines, return_index=True)
-    scale = frame.scale
-    svg = np.column_stack(((xy[:, 0] - frame.xmin) * scale, (frame.ymax - xy[:, 1]) * scale))
-    numbers = [f"{round(v, 1):g}" for v in svg.ravel().tolist()]
-    points = [f"{x} {y}" for x, y in zip(numbers[0::2], numbers[1::2], strict=True)]
-    ends = np.cumsum(np.bincount(index, minlength=len(lines))).tolist()
-    texts = []
-    for start, end, shut in zip([0, *ends[:-1]], ends, closed, strict=True):
-        if end - start >= 2:
-            texts.append("M" + "L".join(points[start:end]) + ("Z" if shut else ""))
-    return " ".join(texts)
+    return shapes([geometry], frame, [""])[0].d
 
 
 def point_marks(geometry: BaseGeometry, frame: Frame) -> tuple[tuple[float, float], ...]:
     """SVG positions of the points in ``geometry``."""
-    return _marks(shapely.get_parts(shapely.get_parts(geometry)), frame)
-
-
-def _marks(parts: np.ndarray, frame: Frame) -> tuple[tuple[float, float], ...]:
-    return tuple(frame.point(p.x, p.y) for p in parts if isinstance(p, shapely.Point))
+    return shapes([geometry], frame, [""])[0].points
 
 
 def shape(geometry: BaseGeometry, frame: Frame, css_class: str) -> Shape:
     """``geometry`` as a :class:`Shape` of ``css_class``."""
-    parts = shapely.get_parts(shapely.get_parts(geometry))
-    return Shape(_path(parts, frame), _marks(parts, frame), css_class)
+    return shapes([geometry], frame, [css_class])[0]
+
+
+#: shapely type ids of the parts a :class:`Shape` draws.
+_POINT, _LINESTRING, _LINEARRING, _POLYGON = 0, 1, 2, 3
+
+
+def shapes(
+    geometries: Sequence[BaseGeometry], frame: Frame, css_classes: Sequence[str]
+) -> list[Shape]:
+    """Each of ``geometries`` as a :class:`Shape` of its css class, converted together (one
+    pass of shapely over all their parts rather than one per geometry).
+
+    A shape's path is every ring (closed, ``M x y L … Z``; draw with ``fill-rule: evenodd``)
+    and line (``M x y L …``) of at least two points of the geometry's parts (two levels of
+    collections flattened), in order, each coordinate as :meth:`Frame.point` rounds it; its
+    points are the SVG positions of its point parts."""
+    n = len(geometries)
+    if n == 0:
+        return []
+    given = np.empty(n, dtype=object)
+    given[:] = list(geometries)
+    outer, outer_of = shapely.get_parts(given, return_index=True)
+    parts, part_outer = shapely.get_parts(outer, return_index=True)
+    owner = outer_of[part_outer]
+    types = shapely.get_type_id(parts)
+    # every polygon's rings (exterior first) and every line, in the order of their parts
+    polygons = np.flatnonzero(types == _POLYGON)
+    rings, ring_polygon = shapely.get_rings(parts[polygons], return_index=True)
+    single = np.flatnonzero((types == _LINESTRING) | (types == _LINEARRING))
+    line_part = np.concatenate([polygons[ring_polygon], single])
+    order = np.argsort(line_part, kind="stable")
+    lines = np.concatenate([rings, parts[single]])[order]
+    closed = np.concatenate([np.ones(len(rings), bool), np.zeros(len(single), bool)])[order]
+    paths: list[list[str]] = [[] for _ in range(n)]
+    if len(lines):
+        xy, index = shapely.get_coordinates(lines, return_index=True)
+        scale = frame.scale
+        svg = np.column_stack(((xy[:, 0] - frame.xmin) * scale, (frame.ymax - xy[:, 1]) * scale))
+        numbers = [f"{round(v, 1):g}" for v in svg.ravel().tolist()]
+        points = [f"{x} {y}" for x, y in zip(numbers[0::2], numbers[1::2], strict=True)]
+        ends = np.cumsum(np.bincount(index, minlength=len(lines))).tolist()
+        line_owner = owner[line_part[order]].tolist()
+        for start, end, shut, who in zip([0, *ends[:-1]], ends, closed.tolist(), line_owner,
+                                         strict=True):  # fmt: skip
+            if end - start >= 2:
+                paths[who].append("M" + "L".join(points[start:end]) + ("Z" if shut else ""))
+    marks: list[list[tuple[float, float]]] = [[] for _ in range(n)]
+    dots = np.flatnonzero(types == _POINT)
+    if len(dots):
+        xs, ys = shapely.get_x(parts[dots]).tolist(), shapely.get_y(parts[dots]).tolist()
+        for x, y, who in zip(xs, ys, owner[dots].tolist(), strict=True):
+            marks[who].append(frame.point(x, y))
+    return [
+        Shape(" ".join(path), tuple(mark), css)
+        for path, mark, css in zip(paths, marks, css_classes, strict=True)
+    ]
 
 
 def _label_inside(boundary: BaseGeometry, inner: BaseGeometry) -> BaseGeometry | None:
@@ -176,7 +199,10 @@ def label_off_conflicts(
     part left when the ``conflicts`` grown by ``clearance`` (m) are taken out, so the name
     never hides a conflict; None when nothing is left (the page's heading names it)."""
     if conflicts:
-        area = area.difference(shapely.union_all([g.buffer(clearance) for g in conflicts]))
+        given = np.empty(len(conflicts), dtype=object)
+        given[:] = list(conflicts)
+        # quad_segs as BaseGeometry.buffer's (shapely.buffer's own default is 8)
+        area = area.difference(shapely.union_all(shapely.buffer(given, clearance, quad_segs=16)))
     parts = [p for p in shapely.get_parts(area) if isinstance(p, shapely.Polygon)]
     if not parts:
         return None
@@ -224,12 +250,16 @@ def kommun_map(
         frame.xmax - 0.1 * (frame.xmax - frame.xmin),
         frame.ymax - 0.05 * (frame.ymax - frame.ymin),
     )
-    kommuner, labels = [], []
-    for other, (other_name, boundary, label_point) in boundaries.items():
-        if not boundary.intersects(window):
-            continue
+    codes = list(boundaries)
+    outlines = np.empty(len(codes), dtype=object)
+    outlines[:] = [boundaries[other][1] for other in codes]
+    shown = [codes[i] for i in np.flatnonzero(shapely.intersects(outlines, window))]
+    css = ["kommun-main" if other == code else "kommun" for other in shown]
+    drawn_kommuner = shapes([boundaries[other][1] for other in shown], frame, css)
+    labels = []
+    for other in shown:
+        other_name, boundary, label_point = boundaries[other]
         main = other == code
-        kommuner.append(shape(boundary, frame, "kommun-main" if main else "kommun"))
         if main:
             at = label_off_conflicts(boundary.intersection(inner), [g for _, g in conflicts],
                                      clearance=LABEL_CLEARANCE / frame.scale)  # fmt: skip
@@ -240,19 +270,20 @@ def kommun_map(
         if at is not None:
             x, y = frame.point(at.x, at.y)
             labels.append(Label(x, y, other_name, main))
-    kommuner.sort(key=lambda s: s.css_class == "kommun-main")  # own boundary on top
+    kommuner = sorted(drawn_kommuner, key=lambda s: s.css_class == "kommun-main")  # own on top
     land, lakes = base if base is not None else (shapely.Polygon(), ())
-    underlay = tuple(
-        shape(g.intersection(window), frame, css)
-        for css, g in [("land", land), *(("lake", lake) for lake in lakes)]
-        if g.intersects(window)
-    )
-    drawn = tuple(shape(g, frame, f"sev-{severity}") for severity, g in conflicts)
+    under = [(css, g) for css, g in [("land", land), *(("lake", lake) for lake in lakes)]
+             if g.intersects(window)]  # fmt: skip
+    underlay = tuple(shapes([g.intersection(window) for _, g in under], frame,
+                            [css for css, _ in under]))  # fmt: skip
+    drawn = tuple(shapes([g for _, g in conflicts], frame,
+                         [f"sev-{severity}" for severity, _ in conflicts]))  # fmt: skip
     metres = round_length((frame.xmax - frame.xmin) / 5)
+    inside = shapely.contains_xy(inner, [x for _, x, _ in places], [y for _, _, y in places])
     marks = tuple(
         PlaceMark(*frame.point(x, y), name)
-        for name, x, y in places
-        if inner.contains(shapely.Point(x, y))
+        for (name, x, y), within in zip(places, inside.tolist(), strict=True)
+        if within
     )[:max_places]
     return KommunMap(width, frame.height, underlay, tuple(kommuner), drawn, tuple(labels),
                      ScaleBar(round(metres * frame.scale, 1), metres), marks)  # fmt: skip
