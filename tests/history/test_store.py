@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import duckdb
 import geopandas as gpd
@@ -86,6 +87,52 @@ def test_changed_layer_gives_exact_change_rows(world: World) -> None:
     assert last_published_inputs_key(world.settings.layout.history_db) == "key-run2"
 
 
+def test_store_keeps_each_conflicts_latest_state(world: World) -> None:
+    """conflict_state holds one row per conflict ever seen: a re-seen one with this run's
+    last_seen (and area, when it changed), a resolved one inactive as last seen, and one that
+    comes back active again with the night it came back as first_seen."""
+    store = world.settings.layout.history_db
+    farmland = (world.root / "data" / "akermark.parquet").read_bytes()
+    _publish_run(world, "run1", date(2026, 11, 27))
+    smaller = shapely.box(
+        NATURA.bounds[0], NATURA.bounds[1], NATURA.bounds[0] + 1_000, NATURA.bounds[3]
+    )
+    gpd.GeoDataFrame(
+        {"site_code": ["SE0530118"], "namn": ["Kroppefjäll"]}, geometry=[smaller], crs=3006
+    ).to_crs(4326).to_file(world.root / "data" / "natura2000.geojson", driver="GeoJSON")
+    gpd.GeoDataFrame(
+        {"id": ["A2"], "klass": [3]},
+        geometry=[shapely.box(X0 + 11_500, Y0 + 2_500, X0 + 11_900, Y0 + 3_500)],
+        crs=3006,
+    ).to_parquet(world.root / "data" / "akermark.parquet")
+    _publish_run(world, "run2", date(2026, 11, 28))
+    query = (
+        "SELECT rule_id, first_seen, last_seen, active, round(area_m2) FROM conflict_state "
+        "ORDER BY rule_id"
+    )
+    natura = round(shapely.intersection(WIND_AREA, smaller).area)
+    setback = pytest.approx(244_320, abs=400)
+    nov = {day: date(2026, 11, day) for day in (27, 28, 29)}
+    assert rows(store, query) == [
+        ("turbine_housing_setback", nov[27], nov[28], True, setback),
+        ("wind_farmland", nov[27], nov[27], False, 1_000_000.0),
+        ("wind_natura2000", nov[27], nov[28], True, natura),
+    ]
+    # night 3: the farmland block is back, so is its conflict: new again, one row still
+    (world.root / "data" / "akermark.parquet").write_bytes(farmland)
+    _publish_run(world, "run3", date(2026, 11, 29))
+    assert rows(store, query) == [
+        ("turbine_housing_setback", nov[27], nov[29], True, setback),
+        ("wind_farmland", nov[29], nov[29], True, 1_000_000.0),
+        ("wind_natura2000", nov[27], nov[29], True, natura),
+    ]
+    assert _rows(world, "SELECT rule_id, status FROM mart.conflicts ORDER BY rule_id") == [
+        ("turbine_housing_setback", "unchanged"),
+        ("wind_farmland", "new"),
+        ("wind_natura2000", "unchanged"),
+    ]
+
+
 def test_unpublished_run_leaves_no_trace(world: World) -> None:
     run_stages(world)
     work = world.database
@@ -104,7 +151,7 @@ def test_unpublished_run_leaves_no_trace(world: World) -> None:
     assert rows == [("new",)]
 
 
-def test_paths_with_quotes_are_attached_safely(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_paths_with_quotes_are_attached_safely(tmp_path: Path) -> None:
     from stages import make_world
 
     world = make_world(tmp_path / "kommun's data")
