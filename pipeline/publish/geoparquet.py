@@ -61,17 +61,24 @@ def crs_projjson() -> dict[str, object]:
     return pyproj.CRS.from_user_input(TARGET_CRS).to_json_dict()
 
 
-def geo_metadata(wkb: pa.Array) -> dict[str, object]:
-    """The GeoParquet 1.1 ``geo`` document for one WKB geometry column in EPSG:3006.
+def decode(wkb: pa.Array) -> np.ndarray:
+    """The shapely geometries of a WKB column (None where it is null)."""
+    return shapely.from_wkb(np.asarray(wkb.to_pylist(), dtype=object))
+
+
+def geo_metadata(wkb: pa.Array, shapes: np.ndarray | None = None) -> dict[str, object]:
+    """The GeoParquet 1.1 ``geo`` document for one WKB geometry column in EPSG:3006
+    (``shapes``: the column already decoded, :func:`decode`).
 
     ``geometry_types`` lists the 2D types present (sorted, as the spec asks); ``bbox`` is the
     extent of every non-null geometry (omitted when there is none).
     """
-    shapes = shapely.from_wkb(np.asarray(wkb.to_pylist(), dtype=object))
+    shapes = decode(wkb) if shapes is None else shapes
     present = shapes[~shapely.is_missing(shapes)]
+    types = np.unique(shapely.get_type_id(present)).tolist()
     column: dict[str, object] = {
         "encoding": "WKB",
-        "geometry_types": sorted({_GEOMETRY_NAMES[t] for t in shapely.get_type_id(present)}),
+        "geometry_types": sorted({_GEOMETRY_NAMES[shapely.GeometryType(t)] for t in types}),
         "crs": crs_projjson(),
         "edges": "planar",
         "covering": {
@@ -87,9 +94,10 @@ def geo_metadata(wkb: pa.Array) -> dict[str, object]:
     }
 
 
-def bbox_column(wkb: pa.Array) -> pa.StructArray:
-    """Per-row ``{xmin, ymin, xmax, ymax}`` of each WKB geometry (null where it is null)."""
-    shapes = shapely.from_wkb(np.asarray(wkb.to_pylist(), dtype=object))
+def bbox_column(wkb: pa.Array, shapes: np.ndarray | None = None) -> pa.StructArray:
+    """Per-row ``{xmin, ymin, xmax, ymax}`` of each WKB geometry (null where it is null;
+    ``shapes``: the column already decoded, :func:`decode`)."""
+    shapes = decode(wkb) if shapes is None else shapes
     bounds = shapely.bounds(shapes)
     missing = pa.array(shapely.is_missing(shapes))
     return pa.StructArray.from_arrays(
@@ -103,14 +111,15 @@ def geoparquet_table(table: pa.Table, mart_table: str, release_id: str) -> pa.Ta
     """``table`` (a mart table with WKB ``geometry``) with the covering column, each field's
     description from the column dictionary and the ``geo`` and ``release_id`` metadata."""
     wkb = table.column(GEOMETRY_COLUMN).combine_chunks()
-    table = table.append_column(BBOX_COLUMN, bbox_column(wkb))
+    shapes = decode(wkb)  # once, for the covering column and the metadata
+    table = table.append_column(BBOX_COLUMN, bbox_column(wkb, shapes))
     described = {c.name: c.description for c in MART[mart_table].columns}
     fields = [
         f.with_metadata({b"description": described[f.name].encode()}) if f.name in described else f
         for f in table.schema
     ]
     metadata = {
-        b"geo": json.dumps(geo_metadata(wkb)).encode(),
+        b"geo": json.dumps(geo_metadata(wkb, shapes)).encode(),
         RELEASE_KEY: release_id.encode(),
     }
     return table.cast(pa.schema(fields, metadata=metadata))
