@@ -11,10 +11,15 @@ store and syncs them to disk (untimed), and times ``apply_history`` on the night
 baseline's ``store.py`` and ``sql/history/*.sql`` are read from git (``--baseline``), so both
 run in one process.
 
+With ``--nights N`` each version then commits N nights in a row into one store copy (each a
+day later; nothing changed after the first), to show how commit_history and the store's size
+develop from night to night.
+
 Afterwards it checks that both versions left the same results: every table of the store and
 of the night build, row for row (floats by their bits; a table's physical row order is
-compared too and reported where only it differs). The store's ``runs.finished_at`` of this
-run is the commit's clock and is left out. Prints medians::
+compared too and reported where only it differs). ``finished_at`` of this run (and of the
+nights) in the store's ``runs`` and the build's ``mart.runs`` is the commit's clock and is
+left out. Prints medians::
 
     .venv/bin/python bench/history_bench.py /tmp/sweref/release/landuse.duckdb \\
         /tmp/sweref/history.duckdb --scratch /tmp/hist-scratch/bench --baseline a346eb6
@@ -34,7 +39,7 @@ import sys
 import time
 import types
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +132,31 @@ def one_night(
     return {"apply_history": apply, "commit_history": commit}
 
 
+def consecutive_nights(
+    version: types.ModuleType, night: Path, store: Path, folder: Path, nights: int
+) -> tuple[list[tuple[float, float]], list[int]]:
+    """``nights`` nights one after the other on one copy of the store, each a day later and
+    (after the first) with nothing changed: commit_history's (wall, CPU) and the store's size
+    after each."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "history").mkdir(parents=True)
+    work, history = folder / "work.duckdb", folder / "history" / "history.duckdb"
+    shutil.copyfile(night, work)
+    shutil.copyfile(store, history)
+    os.sync()
+    commits, sizes = [], []
+    for i in range(nights):
+        run_id, day = f"{RUN_ID}-{i}", RUN_DATE + timedelta(days=i)
+        version.apply_history(
+            work, history, run_id=run_id, run_date=day, started_at=STARTED + timedelta(days=i),
+            inputs_key=run_id,
+        )  # fmt: skip
+        commits.append(timed(lambda: version.commit_history(work, history, run_id=run_id)))  # noqa: B023
+        sizes.append(history.stat().st_size)
+    return commits, sizes
+
+
 def _bits(value: object) -> object:
     if isinstance(value, float):
         return struct.pack("<d", value).hex()
@@ -155,10 +185,10 @@ def contents(path: Path) -> dict[str, tuple[list[object], list[object] | None]]:
                 out[f"{schema}.{table}"] = ([count, digest], None)
                 continue
             query = f"SELECT * FROM {name}"
-            if (schema, table) == ("main", "runs"):
+            if table == "runs":  # the store's, and the build's copy of the earlier ones
                 query = (
-                    "SELECT * REPLACE (CASE WHEN run_id = $r THEN NULL ELSE finished_at END "
-                    "AS finished_at) FROM runs"
+                    "SELECT * REPLACE (CASE WHEN starts_with(run_id, $r) THEN NULL "
+                    f"ELSE finished_at END AS finished_at) FROM {name}"
                 )
             params = {"r": RUN_ID} if "$r" in query else {}
             rows = [_bits(r) for r in con.execute(query, params).fetchall()]
@@ -197,6 +227,9 @@ def main() -> None:
     parser.add_argument("--scratch", type=Path, required=True, help="overwritten")
     parser.add_argument("--baseline", default="HEAD", help="git commit to compare with")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--nights", type=int, default=0, help="then this many nights in a row per version"
+    )
     args = parser.parse_args()
     versions = {"baseline": load_version(args.baseline), "new": load_version(None)}
     args.scratch.mkdir(parents=True, exist_ok=True)
@@ -218,12 +251,27 @@ def main() -> None:
         wall = statistics.median(v[0] for v in values)
         cpu = statistics.median(v[1] for v in values)
         print(f"  {step:15} {name:8} {wall:.3f} / {cpu:.3f}")
+    for name, version in versions.items() if args.nights else ():
+        folder = args.scratch / f"{name}-nights"
+        commits, sizes = consecutive_nights(version, night, args.store, folder, args.nights)
+        later = commits[1:] or commits
+        print(
+            f"{args.nights} nights in a row, {name}: commit_history median wall/CPU of the "
+            f"unchanged ones {statistics.median(c[0] for c in later):.3f} / "
+            f"{statistics.median(c[1] for c in later):.3f} s; store "
+            f"{' '.join(f'{size / 1e6:.1f}' for size in sizes)} MB"
+        )
     base, new = args.scratch / "baseline", args.scratch / "new"
     same_store = compare(
         "store", base / "history" / "history.duckdb", new / "history/history.duckdb"
     )
     same_build = compare("build", base / "work.duckdb", new / "work.duckdb")
-    sys.exit(0 if same_store and same_build else 1)
+    same = same_store and same_build
+    if args.nights:
+        base, new = args.scratch / "baseline-nights", args.scratch / "new-nights"
+        for label, path in (("store", "history/history.duckdb"), ("build", "work.duckdb")):
+            same = compare(f"{label} after the nights", base / path, new / path) and same
+    sys.exit(0 if same else 1)
 
 
 if __name__ == "__main__":
