@@ -217,7 +217,7 @@ def hexagon_wkb(cells: np.ndarray) -> pa.Array:
         return pa.array([], type=pa.binary())
     if sys.byteorder != "little":
         return pa.array(list(shapely.to_wkb(cell_polygons(cells))), type=pa.binary())
-    x, y, offsets = cell_vertices(cells)
+    x, y, offsets = _cell_vertices(cells)
     n = len(cells)
     points = np.diff(offsets) + 1  # each ring closed by repeating its first vertex
     # the coordinates of every closed ring, cell after cell
@@ -243,6 +243,33 @@ def hexagon_wkb(cells: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(
         pa.binary(), n, [None, pa.py_buffer(ends.astype(np.int32)), pa.py_buffer(data)]
     )
+
+
+#: Distinct cells per call of cell_vertices (:func:`_cell_vertices`).
+_CELL_BLOCK = 4096
+
+
+def _cell_vertices(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~pipeline.index.h3grid.cell_vertices` of ``cells``, each distinct cell computed
+    once (a cell is in the layer once per rule), in blocks of cells in id order: h3grid reads
+    the vertices of a call straight from h3ronpy's WKB only when every cell of the call is
+    a plain hexagon, and the few cells with 7 or 8 vertices (78 of Sweden's 78 k, along
+    icosahedron edges) share a handful of blocks rather than spoiling the whole call. A
+    cell's vertices do not depend on the other cells of a call."""
+    unique, inverse = np.unique(cells, return_inverse=True)
+    xs, ys, counts = [], [], []
+    for start in range(0, len(unique), _CELL_BLOCK):
+        x, y, offsets = cell_vertices(unique[start : start + _CELL_BLOCK])
+        xs.append(x)
+        ys.append(y)
+        counts.append(np.diff(offsets))
+    unique_counts = np.concatenate(counts)
+    unique_starts = np.concatenate([[0], np.cumsum(unique_counts)[:-1]])
+    row_counts = unique_counts[inverse]
+    offsets = np.zeros(len(cells) + 1, dtype=np.int64)
+    np.cumsum(row_counts, out=offsets[1:])
+    take = np.arange(offsets[-1]) + np.repeat(unique_starts[inverse] - offsets[:-1], row_counts)
+    return np.concatenate(xs)[take], np.concatenate(ys)[take], offsets
 
 
 def _with_footprint_text(table: pa.Table) -> pa.Table:

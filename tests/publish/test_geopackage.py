@@ -15,6 +15,7 @@ import pytest
 import shapely
 
 from pipeline.index.h3grid import cell_areas, cell_polygons
+from pipeline.publish import geopackage
 from pipeline.publish.geopackage import hexagon_wkb
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -60,19 +61,23 @@ def test_every_layer_matches_its_duckdb_table(published) -> None:
     assert cells.area.between(7e4, 9e4).all()  # H3 res 9 hexagons are ~0.08 km² at 58° N
 
 
-def test_hexagon_wkb_is_shapelys_wkb_of_the_cell_polygons() -> None:
+def test_hexagon_wkb_is_shapelys_wkb_of_the_cell_polygons(monkeypatch: pytest.MonkeyPatch) -> None:
     """The cells' WKB, written without shapely, is byte for byte shapely's, for hexagons and
-    for cells with 7 or 8 vertices (they cross an icosahedron edge; 78 of Sweden's cells)."""
+    for cells with 7 or 8 vertices (they cross an icosahedron edge; 78 of Sweden's cells),
+    in the rows' order, a cell repeated; also when the cells come in several blocks."""
+    # a cell is in the layer once per rule: the first one comes again
     cells = np.array(
         [0x89081B39007FFFF, 0x8908A80A847FFFF, 0x89081B3900FFFFF, 0x8908E456B23FFFF,
-         0x8908A80A87BFFFF],
+         0x8908A80A87BFFFF, 0x89081B39007FFFF],
         dtype=np.uint64,
     )  # fmt: skip
     expected = pa.array(list(shapely.to_wkb(cell_polygons(cells))), type=pa.binary())
-    assert [len(b) for b in expected.to_pylist()] == [125, 141, 125, 157, 141]
+    assert [len(b) for b in expected.to_pylist()] == [125, 141, 125, 157, 141, 125]
     assert hexagon_wkb(cells).equals(expected)
     assert hexagon_wkb(cells[:1]).equals(expected[:1])
     assert hexagon_wkb(np.array([], dtype=np.uint64)).equals(pa.array([], type=pa.binary()))
+    monkeypatch.setattr(geopackage, "_CELL_BLOCK", 2)
+    assert hexagon_wkb(cells).equals(expected)
 
 
 def test_layers_open_styled_in_qgis(published) -> None:
