@@ -13,6 +13,7 @@ from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pyogrio
 import pytest
 import shapely
@@ -30,6 +31,7 @@ from pipeline.publish.reports.svg import (
     frame_around,
     kommun_map,
     round_length,
+    round_tenths,
     shape,
     shapes,
     trend_chart,
@@ -457,6 +459,20 @@ def test_shapes_of_many_geometries_are_each_geometrys_shape() -> None:
     )
     assert drawn[3] == Shape("", ((1.0, 98.0), (3.0, 96.0)), "d")
     assert shapes([], frame, []) == []
+
+
+def test_round_tenths_is_pythons_round() -> None:
+    """Map coordinates are rounded in numpy exactly as ``round(v, 1)`` rounds them, halves
+    and values whose product by ten lands on a half included (2.675, 0.15, -0.05)."""
+    rng = np.random.default_rng(7)
+    values = np.concatenate([
+        rng.uniform(-50, 700, 20_000), np.round(rng.uniform(-50, 700, 20_000), 2),
+        np.round(rng.uniform(-50, 700, 20_000), 1) + 0.05,
+        [0.05, 0.15, 0.25, -0.05, -0.04, -0.0, 2.675, 1e15, 1e16 + 2, np.inf, -np.inf],
+    ])  # fmt: skip
+    expected = [round(v, 1) for v in values.tolist()]
+    assert [f"{v:g}" for v in round_tenths(values)] == [f"{v:g}" for v in expected]
+    assert f"{round_tenths(np.array([np.nan]))[0]:g}" == "nan"
 
 
 def test_the_kommuns_own_name_never_sits_on_a_conflict() -> None:

@@ -159,7 +159,7 @@ def shapes(
         xy, index = shapely.get_coordinates(lines, return_index=True)
         scale = frame.scale
         svg = np.column_stack(((xy[:, 0] - frame.xmin) * scale, (frame.ymax - xy[:, 1]) * scale))
-        numbers = [f"{round(v, 1):g}" for v in svg.ravel().tolist()]
+        numbers = [f"{v:g}" for v in round_tenths(svg.ravel())]
         points = [f"{x} {y}" for x, y in zip(numbers[0::2], numbers[1::2], strict=True)]
         ends = np.cumsum(np.bincount(index, minlength=len(lines))).tolist()
         line_owner = owner[line_part[order]].tolist()
@@ -177,6 +177,21 @@ def shapes(
         Shape(" ".join(path), tuple(mark), css)
         for path, mark, css in zip(paths, marks, css_classes, strict=True)
     ]
+
+
+def round_tenths(values: np.ndarray) -> list[float]:
+    """``[round(v, 1) for v in values]`` (Python's rounding: the float nearest the exact
+    decimal rounding of ``v``), in numpy: ``rint(v * 10) / 10`` is that float unless the
+    product lands near a half (its own rounding may then decide), and those few are rounded
+    by Python."""
+    with np.errstate(over="ignore", invalid="ignore"):  # inf and NaN are doubtful
+        tens = values * 10.0
+        rounded = (np.rint(tens) / 10.0).tolist()
+        fraction = np.abs(tens - np.trunc(tens))
+        doubtful = ~(np.abs(fraction - 0.5) > 1e-6) | ~(np.abs(tens) < 1e15)
+    for i in np.flatnonzero(doubtful).tolist():
+        rounded[i] = round(float(values[i]), 1)
+    return rounded
 
 
 def _label_inside(boundary: BaseGeometry, inner: BaseGeometry) -> BaseGeometry | None:
