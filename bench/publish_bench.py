@@ -52,12 +52,6 @@ def main() -> None:
     parser.add_argument("data", type=Path)
     parser.add_argument("--on-top", type=Path, default=None)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument(
-        "--side-process",
-        action="store_true",
-        help="write the side outputs in a second process, as a big build's publication does "
-        "(pipeline.publish.side); their writers are then timed only within the whole publish",
-    )
     args = parser.parse_args()
     times: list[tuple[str, float, float]] = []
     outputs.write_analyst_database = _timed(times, "database", outputs.write_analyst_database)
@@ -76,7 +70,7 @@ def main() -> None:
             args.data.mkdir(parents=True)
         times.clear()
         release = _timed(times, "whole publish", outputs.publish_outputs)(
-            args.build, args.data / "out", h3_resolution=9, side_process=args.side_process
+            args.build, args.data / "out", h3_resolution=9
         )
         runs.append({name: (wall, cpu) for name, wall, cpu in times})
         reports = release.results.get(outputs.REPORTS)

@@ -13,7 +13,6 @@ import json
 import shutil
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +40,6 @@ from pipeline.publish.release import (
 )
 from pipeline.publish.reports.pages import INDEX, reports_release_id, write_reports
 from pipeline.publish.scenario_maps import write_scenario_html, write_scenario_png
-from pipeline.publish.side import SideProcess, wanted
 from pipeline.publish.summary import output_files, summary_document, write_summary_json
 
 GEOPACKAGE = "conflicts.gpkg"
@@ -67,8 +65,6 @@ class Output:
     An output may be a folder of files; ``opens`` is then the file a person opens in it.
     ``reuses``: the writer also takes ``previous=``, the same output of the release ``out``
     pointed at (None when there is none), to copy what its inputs' hashes say is unchanged.
-    ``side``: written by the side process when the publication has one (:mod:`.side`); the
-    split balances the two processes' work on the Sweden build (docs/benchmarks.md).
     """
 
     name: str
@@ -77,19 +73,16 @@ class Output:
     release_id: Callable[[Path], str | None]
     opens: str | None = None
     reuses: bool = False
-    side: bool = False
 
 
 #: The derived outputs, in the order they are written (the database comes first, the
 #: summary last because it hashes every other file). A new output is one entry here.
 DERIVED_OUTPUTS: tuple[Output, ...] = (
-    Output(GEOPACKAGE, "geopackage", write_geopackage, geopackage_release_id, side=True),
-    Output(
-        CONFLICTS_PARQUET, "conflicts_parquet", write_geoparquet, geoparquet_release_id, side=True
-    ),
-    Output(ZONES_PARQUET, "zones_parquet", write_geoparquet, geoparquet_release_id, side=True),
+    Output(GEOPACKAGE, "geopackage", write_geopackage, geopackage_release_id),
+    Output(CONFLICTS_PARQUET, "conflicts_parquet", write_geoparquet, geoparquet_release_id),
+    Output(ZONES_PARQUET, "zones_parquet", write_geoparquet, geoparquet_release_id),
     Output(MAP_PNG, "png", write_png, png_release_id),
-    Output(MAP_HTML, "html", write_html, html_release_id, side=True),
+    Output(MAP_HTML, "html", write_html, html_release_id),
     Output(SCENARIO_PNG, "scenario_png", write_scenario_png, png_release_id),
     Output(SCENARIO_HTML, "scenario_html", write_scenario_html, html_release_id),
     Output(REPORTS, "reports", write_reports, reports_release_id, opens=INDEX, reuses=True),
@@ -161,7 +154,6 @@ def publish_outputs(
     now: datetime | None = None,
     keep: int = 2,
     after_swap: Callable[[Release], None] | None = None,
-    side_process: bool | None = None,
 ) -> Release:
     """Write a release of every output from ``build_path`` and make it current atomically.
 
@@ -180,9 +172,6 @@ def publish_outputs(
     after_swap
         Called with the :class:`Release` right after ``out`` points at it and before
         pruning: the hook for committing the run history (``pipeline.history``).
-    side_process
-        Write the outputs marked ``side`` in a second process (:mod:`.side`); None:
-        :func:`.side.wanted` decides.
 
     Raises
     ------
@@ -195,10 +184,9 @@ def publish_outputs(
     clean_leftovers(out_dir)
     partial = partial_release_dir(out_dir, release_id)
     try:
-        side = wanted(build_path) if side_process is None else side_process
         final, results, undocumented = _write_release(
             partial, build_path, release_id, published_at, h3_resolution,
-            current_release(out_dir), side,
+            current_release(out_dir),
         )  # fmt: skip
     except BaseException:
         # a failed run leaves no partial release behind (a full disk heals once freed)
@@ -225,30 +213,20 @@ def _write_release(
     published_at: datetime,
     h3_resolution: int,
     previous: Path | None,
-    side: bool,
 ) -> tuple[Path, dict[str, object], list[str]]:
     """Write and verify every output in ``partial`` and rename it into place; return the
     release folder, each derived output's result and the undocumented columns. Outputs that
-    reuse unchanged parts read them from ``previous`` (the current release); with ``side``,
-    those marked so are written by a side process (:mod:`.side`), started first so that its
-    imports overlap the copy of the database."""
-    with ExitStack() as stack:
-        names = tuple(o.name for o in DERIVED_OUTPUTS if o.side) if side else ()
-        apart = stack.enter_context(SideProcess(names)) if names else None
-        imports = stack.enter_context(
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish-import")
-        )
+    reuse unchanged parts read them from ``previous`` (the current release)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish-import") as side:
         # matplotlib is imported (~0.8 s, once per process) while DuckDB copies the database
         # outside the GIL; the maps are drawn only once it is in (no import races)
-        drawing = imports.submit(_import_drawing)
+        drawing = side.submit(_import_drawing)
         database = partial / DATABASE
         undocumented = write_analyst_database(
             build_path, database, release_id=release_id, published_at=published_at,
             h3_resolution=h3_resolution,
         )  # fmt: skip
         pause_point("database")
-        if apart is not None:
-            apart.submit(database, partial, release_id)
         drawing.result()
         # DuckDB shares one open database between the connections of a process: while this
         # one is open, each writer's own read-only connect() reuses it instead of opening
@@ -256,7 +234,7 @@ def _write_release(
         # extension's signature is checked once per process anyway, pipeline.db.connect).
         with connect(database, read_only=True), _Hasher() as hasher:
             hasher.add(database)
-            results = _write_derived(partial, database, release_id, previous, hasher, apart)
+            results = _write_derived(partial, database, release_id, previous, hasher)
             document = summary_document(
                 database,
                 summary_files(partial),
@@ -285,21 +263,14 @@ def _import_drawing() -> None:
 
 
 def _write_derived(
-    partial: Path,
-    database: Path,
-    release_id: str,
-    previous: Path | None,
-    hasher: _Hasher,
-    apart: SideProcess | None,
+    partial: Path, database: Path, release_id: str, previous: Path | None, hasher: _Hasher
 ) -> dict[str, object]:
-    """Write every derived output of ``database`` into ``partial`` and hand each to
-    ``hasher``; return each writer's result by output name. This process writes its outputs
-    in order, then collects those ``apart`` (the side process) wrote meanwhile. (Writing
-    them in two threads saved 0.2-0.5 s of 6-10 s on 2 shared cores: the writers hold the
-    GIL most of the time; hence a process.)"""
+    """Write every derived output of ``database`` into ``partial``, in order, and hand each
+    to ``hasher``; return each writer's result by output name. (Writing them in two threads
+    saved 0.2-0.5 s of 6-10 s on 2 shared cores for 0.1-0.4 s more CPU: the writers hold
+    the GIL most of the time, so they are written one after the other.)"""
     results: dict[str, object] = {}
-    here = [o for o in DERIVED_OUTPUTS if apart is None or o.name not in apart.names]
-    for output in here:
+    for output in DERIVED_OUTPUTS:
         extra = {"previous": previous / output.name if previous else None}
         results[output.name] = output.write(
             database, partial / output.name, release_id=release_id,
@@ -307,12 +278,7 @@ def _write_derived(
         )  # fmt: skip
         hasher.add(partial / output.name)
         pause_point(output.pause)
-    for output in [o for o in DERIVED_OUTPUTS if o not in here]:
-        assert apart is not None
-        results[output.name] = apart.result(output.name)
-        hasher.add(partial / output.name)
-        pause_point(output.pause)
-    return {o.name: results[o.name] for o in DERIVED_OUTPUTS}
+    return results
 
 
 class _Hasher:
