@@ -286,15 +286,23 @@ def render_map(env: jinja2.Environment, data: ReportData, kommun: Row) -> markup
     return markupsafe.Markup(text)
 
 
+def render_sources(env: jinja2.Environment, sources: list[Row]) -> markupsafe.Markup:
+    """The table of sources every kommun page shows (the same on each page of a release)."""
+    table = env.get_template("_macros.html").module.sources_table(sources)  # type: ignore[attr-defined]
+    return markupsafe.Markup(table)
+
+
 def render_kommun(
     env: jinja2.Environment,
     data: ReportData,
     kommun: Row,
     release_id: str,
     map_html: markupsafe.Markup | None = None,
+    sources_html: markupsafe.Markup | None = None,
 ) -> str:
     """The page of one kommun (a row of ``mart.kommun_summary``); ``map_html`` is its map
-    section when already drawn (:func:`render_map`)."""
+    section when already drawn (:func:`render_map`), ``sources_html`` the table of sources
+    (:func:`render_sources` of ``data.sources``, which every page shows) when rendered."""
     inputs = kommun_inputs(data, kommun)
     runs = inputs["kommun_runs"]
     counts = trend_chart([(r["run_date"], r["conflicts"]) for r in runs], KOMMUN_TREND_WIDTH)
@@ -307,6 +315,9 @@ def render_kommun(
         trend_count=counts,
         trend_area=areas,
         map_html=render_map(env, data, kommun) if map_html is None else map_html,
+        sources_html=render_sources(env, inputs["sources"])
+        if sources_html is None
+        else sources_html,
         **inputs,
     )
 
@@ -441,6 +452,7 @@ def write_reports(
     pages: dict[str, str] = {}
     reused = {"reused_pages": 0, "reused_maps": 0}
 
+    sources_html = render_sources(env, data.sources)  # once: every kommun page shows it
     key = _digest(index_inputs(data))
     text = old.page(INDEX, key, release_id)
     reused["reused_pages"] += text is not None
@@ -458,7 +470,7 @@ def write_reports(
             cached = old.map(name, drawn)
             reused["reused_maps"] += cached is not None
             section = render_map(env, data, kommun) if cached is None else cached
-            text = render_kommun(env, data, kommun, release_id, section)
+            text = render_kommun(env, data, kommun, release_id, section, sources_html)
         pages[name] = text
         entries[name] = {"inputs": key, "map": drawn}
         if section:
