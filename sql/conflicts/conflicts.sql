@@ -28,15 +28,23 @@ WITH shares AS (
     LEFT JOIN staging.kommunalforbund AS kf ON kf.kommun_code = ck.kommun_code
     LEFT JOIN staging.features AS kn ON kn.layer = $kommun_layer AND kn.feature_id = ck.kommun_code
     WHERE ck.measure > $min_area_m2
-), units AS (
+), ranked_units AS (
+    -- each pair's kommuner as one list sorted by share_rank (unique within a pair): one
+    -- list_sort per pair instead of three ordered aggregates
     SELECT rule_id, layer_a, feature_id_a, layer_b, feature_id_b,
-           list(kommun_code ORDER BY share_rank) AS kommun_codes,
-           list(coalesce(kommun_name, kommun_code) ORDER BY share_rank) AS kommun_names,
-           list_distinct(list(kommunalforbund ORDER BY share_rank)
-                         FILTER (WHERE kommunalforbund IS NOT NULL)) AS kommunalforbund,
-           count(*) > 1 AS cross_border
+           list_sort(list(struct_pack(share_rank, kommun_code,
+                                      kommun_name := coalesce(kommun_name, kommun_code),
+                                      kommunalforbund))) AS kommuner
     FROM shares
     GROUP BY ALL
+), units AS (
+    SELECT rule_id, layer_a, feature_id_a, layer_b, feature_id_b,
+           list_transform(kommuner, k -> k.kommun_code) AS kommun_codes,
+           list_transform(kommuner, k -> k.kommun_name) AS kommun_names,
+           list_distinct(list_filter(list_transform(kommuner, k -> k.kommunalforbund),
+                                     f -> f IS NOT NULL)) AS kommunalforbund,
+           len(kommuner) > 1 AS cross_border
+    FROM ranked_units
 ), scored AS (
     SELECT p.rule_id, r.title AS rule_title, r.severity, r.legal_basis, r.authority,
            p.layer_a, p.feature_id_a, fa.name AS name_a,
