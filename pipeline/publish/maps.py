@@ -19,6 +19,7 @@ import json
 import math
 import re
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,9 +27,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pandas.api.types import is_object_dtype, is_string_dtype
 from PIL import Image
+from pyproj import CRS as CRSType
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
@@ -335,16 +338,51 @@ def escape_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = frame.copy()
     for column in out.columns:
         values = out[column]
-        if column != out.geometry.name and (is_object_dtype(values) or is_string_dtype(values)):
+        if column == out.geometry.name:
+            continue
+        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+            out[column] = _escaped_arrow(values)
+        elif is_object_dtype(values) or is_string_dtype(values):
             out[column] = values.map(lambda v: html.escape(v) if isinstance(v, str) else v)
     return out
 
 
+#: What :func:`html.escape` replaces, in its order (``&`` first).
+_HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
+
+
+def _escaped_arrow(values: pd.Series) -> pd.Series:
+    """``html.escape`` of each text of a column of pandas' Arrow-backed ``str`` dtype, done
+    by Arrow's ``replace_substring`` in ``html.escape``'s order; missing values stay missing
+    and the column keeps its dtype."""
+    text = pa.array(values)
+    for old, new in _HTML_ESCAPES:
+        text = pc.replace_substring(text, old, new)
+    return pd.Series(text.to_pylist(), index=values.index, dtype=values.dtype)
+
+
 def to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    out = frame.to_crs("EPSG:4326")
-    rounded = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, HTML_DECIMALS))
+    """``frame`` in EPSG:4326 with coordinates rounded to :data:`HTML_DECIMALS`: what
+    ``frame.to_crs("EPSG:4326")`` computes (the same transformer), rounded, in one pass over
+    the coordinates (2D geometry; other geometry goes through ``to_crs``)."""
+    shapes = frame.geometry.to_numpy()
+    if frame.crs is None or shapely.has_z(shapes).any():
+        out = frame.to_crs("EPSG:4326")
+        rounded = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, HTML_DECIMALS))
+    else:
+        xy = shapely.get_coordinates(shapes)
+        lon, lat = _to_4326(frame.crs).transform(xy[:, 0], xy[:, 1])
+        moved = np.round(np.array([lon, lat]).T, HTML_DECIMALS)
+        rounded = shapely.set_coordinates(shapes.copy(), moved)
+        out = frame.copy()
     out["geometry"] = gpd.GeoSeries(rounded, index=out.index, crs="EPSG:4326")
     return out
+
+
+@cache
+def _to_4326(crs: CRSType) -> Transformer:
+    """The transformer ``GeoSeries.to_crs("EPSG:4326")`` uses from ``crs``."""
+    return Transformer.from_crs(crs, CRSType.from_user_input("EPSG:4326"), always_xy=True)
 
 
 def inline_leaflet() -> tuple[str, str]:
@@ -503,32 +541,44 @@ def map_data(database: Path) -> tuple[str, bool]:
     kommun_json = (
         feature_collection(kommuner, ["kommun_code", "kommun_name"]) if len(kommuner) else "null"
     )
+    # each conflict's feature is written once; a rule's collection joins those of its rows
+    features = _features(conflicts, ["label", *POPUP_FIELDS])
+    rule_of = conflicts["rule_id"].to_numpy()
     rules = []
     for rule in query_release(database, "publish/map_rules").to_pylist():
-        part = conflicts[conflicts["rule_id"] == rule["rule_id"]]
-        head = json.dumps({"rule_id": rule["rule_id"],
-                           "title": f"{html.escape(rule['title'])} ({len(part)})",
-                           "colour": _colour(rule["severity"])},
-                          ensure_ascii=False, separators=(",", ":"))  # fmt: skip
-        features = feature_collection(part, ["label", *POPUP_FIELDS]) if len(part) else "null"
-        rules.append(f'{head[:-1]},"conflicts":{features}}}')
+        rows = np.flatnonzero(rule_of == rule["rule_id"]).tolist()
+        head = _JSON.encode({"rule_id": rule["rule_id"],
+                             "title": f"{html.escape(rule['title'])} ({len(rows)})",
+                             "colour": _colour(rule["severity"])})  # fmt: skip
+        collection = _collection([features[i] for i in rows]) if rows else "null"
+        rules.append(f'{head[:-1]},"conflicts":{collection}}}')
     text += f',"base":{base_json},"kommuner":{kommun_json},"rules":[{",".join(rules)}]}}'
     return script_safe(text), not base.empty
+
+
+#: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, one encoder for all.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def feature_collection(frame: gpd.GeoDataFrame, columns: list[str]) -> str:
     """GeoJSON FeatureCollection text of ``frame`` (EPSG:4326) with the text ``columns`` as
     properties; geometry written by GEOS (shapely.to_geojson), each row's properties by one
     ``json.dumps``."""
+    return _collection(_features(frame, columns))
+
+
+def _features(frame: gpd.GeoDataFrame, columns: list[str]) -> list[str]:
+    """The GeoJSON Feature text of each row of ``frame`` (:func:`feature_collection`)."""
     geometries = shapely.to_geojson(frame.geometry.values)
     values = zip(*(frame[c].tolist() for c in columns), strict=True)
-    features = [
-        '{"type":"Feature","properties":'
-        + json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False,
-                     separators=(",", ":"))
+    return [
+        '{"type":"Feature","properties":' + _JSON.encode(dict(zip(columns, row, strict=True)))
         + ',"geometry":' + (geometry if geometry is not None else "null") + "}"
         for row, geometry in zip(values, geometries, strict=True)
     ]  # fmt: skip
+
+
+def _collection(features: list[str]) -> str:
     return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
 
 

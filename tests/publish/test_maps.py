@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from browser import chromium_path, open_page
@@ -20,7 +24,15 @@ from pipeline.db import connect
 from pipeline.ingest import run_ingest
 from pipeline.layout import DataLayout
 from pipeline.publish.basemap import PLACES_LAYER, base_in, read_places, sweden_land_and_lakes
-from pipeline.publish.maps import png_preview_markdown, png_release_id, write_html, write_png
+from pipeline.publish.maps import (
+    HTML_DECIMALS,
+    escape_text,
+    png_preview_markdown,
+    png_release_id,
+    to_wgs84,
+    write_html,
+    write_png,
+)
 from pipeline.sample import OUTPUTS
 from pipeline.sample.boundaries import load_boundaries
 from pipeline.sample.context import SampleContext
@@ -187,6 +199,36 @@ def test_browser_check_sees_a_dialog(tmp_path: Path) -> None:
     page.write_text(f"<html><body><div>{IMG}</div></body></html>")
     report = open_page(page, {})
     assert report.dialogs == ["alert: 1"]
+
+
+def test_escaping_and_reprojection_match_pandas_and_geopandas() -> None:
+    """escape_text escapes (Arrow-backed) text columns exactly as html.escape per value does,
+    missing values and other columns left alone; to_wgs84 is GeoDataFrame.to_crs rounded."""
+    frame = gpd.GeoDataFrame(
+        {
+            "name": pd.Series(["<img src=x>", None, "A & B's \"väg\"", ""], dtype="str"),
+            "codes": [["1480"], ["1481", "<b>"], [], None],
+            "score": [1.5, np.nan, 3.0, 4.0],
+        },
+        geometry=[shapely.Point(319_000, 6_400_000), None,
+                  shapely.box(320_000, 6_401_000, 321_000, 6_402_000).buffer(50),
+                  shapely.LineString([(318_000, 6_399_000), (322_500.5, 6_403_333.3)])],
+        crs="EPSG:3006",
+    )  # fmt: skip
+    escaped = escape_text(frame)
+    expected = frame["name"].map(lambda v: html.escape(v) if isinstance(v, str) else v)
+    assert escaped["name"].dtype == frame["name"].dtype
+    assert escaped["name"].equals(expected) and escaped["name"].tolist()[0] == "&lt;img src=x&gt;"
+    assert escaped["codes"].tolist() == frame["codes"].tolist()
+    assert escaped["score"].equals(frame["score"])
+    moved = to_wgs84(frame)
+    reference = frame.to_crs("EPSG:4326")
+    rounded = shapely.transform(
+        reference.geometry.to_numpy(), lambda xy: np.round(xy, HTML_DECIMALS)
+    )
+    assert moved.crs == reference.crs
+    assert list(shapely.to_wkb(moved.geometry.to_numpy())) == list(shapely.to_wkb(rounded))
+    assert moved.drop(columns="geometry").equals(frame.drop(columns="geometry"))
 
 
 def test_the_base_is_the_coast_and_the_large_lakes_of_the_shipped_boundaries() -> None:
