@@ -117,4 +117,5 @@ SELECT conflict_id,
        CAST(NULL AS VARCHAR) AS status,
        candidate_cells,
        geometry
-FROM worded;
+FROM worded
+ORDER BY rank;
