@@ -18,8 +18,9 @@ import itertools
 import json
 import math
 import re
+from collections.abc import Callable
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,10 @@ from shapely.geometry.base import BaseGeometry
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.backend_bases import RendererBase
     from matplotlib.collections import PathCollection
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
 
 from pipeline.db import connect, sql
 from pipeline.publish import basemap
@@ -156,11 +160,15 @@ def write_png(database: Path, target: Path, *, release_id: str, top: int = 10) -
                                   textcoords="offset points", fontsize=6.5, fontweight="bold",
                                   color="#1d1d1b", zorder=3.5, bbox=NAME_BOX)):  # fmt: skip
             named.add(place.name)
+    # most kommun names of a national map are left out: each is measured on one probe text
+    # of the names' layout and drawn only when it fits
+    probe = ax.text(0, 0, "", ha="center", va="center", fontsize=5.5)
     for row in kommuner.itertuples():
         if row.kommun_name not in named:
-            labels.add(ax.text(row.label_x, row.label_y, row.kommun_name, ha="center",
-                               va="center", fontsize=5.5, color="#3a3a3a", zorder=3,
-                               bbox=NAME_BOX))  # fmt: skip
+            labels.add_fitting(probe, (row.label_x, row.label_y), row.kommun_name, partial(
+                ax.text, row.label_x, row.label_y, row.kommun_name, ha="center", va="center",
+                fontsize=5.5, color="#3a3a3a", zorder=3, bbox=NAME_BOX))  # fmt: skip
+    probe.remove()
     scale_bar(ax)
     north_arrow(ax)
     handles = [
@@ -237,20 +245,53 @@ class LabelPlacer:
     """Keeps map labels from covering each other: each label added is kept only when its
     box (in display pixels, with a small margin) overlaps none kept before it."""
 
-    def __init__(self, renderer: object, margin_px: float = 2.0) -> None:
+    def __init__(self, renderer: RendererBase, margin_px: float = 2.0) -> None:
         self.renderer = renderer
         self.margin = margin_px
-        self.kept: list[object] = []
+        self.kept: list[Bbox] = []
+        # the kept boxes' extents, each (x0, y0, x1, y1) with x0 <= x1 and y0 <= y1
+        self._extents = np.empty((64, 4))
 
     def add(self, artist: object, *, required: bool = False) -> bool:
         """Keep ``artist`` (a text or annotation) if it overlaps no kept label, else remove
         it from the map; a ``required`` label is always kept. True when kept."""
         box = artist.get_window_extent(self.renderer).padded(self.margin)  # type: ignore[attr-defined]
-        if not required and any(box.overlaps(other) for other in self.kept):
+        if not required and self._overlaps(box):
             artist.remove()  # type: ignore[attr-defined]
             return False
-        self.kept.append(box)
+        self._keep(box)
         return True
+
+    def add_fitting(
+        self, probe: Text, at: tuple[float, float], text: str, draw: Callable[[], object]
+    ) -> bool:
+        """:meth:`add` of the text ``draw()`` puts on the map, measured beforehand on
+        ``probe`` (a text of the same font and alignment, moved to ``at`` and given
+        ``text``), so that a label left out is never made. True when drawn."""
+        probe.set_position(at)
+        probe.set_text(text)
+        box = probe.get_window_extent(self.renderer).padded(self.margin)
+        if self._overlaps(box):
+            return False
+        draw()
+        self._keep(box)
+        return True
+
+    def _overlaps(self, box: Bbox) -> bool:
+        """Whether ``box`` overlaps a kept box (``Bbox.overlaps`` of each, in one test)."""
+        x0, x1 = sorted(box.intervalx)
+        y0, y1 = sorted(box.intervaly)
+        kept = self._extents[: len(self.kept)]
+        hit = (kept[:, 0] <= x1) & (x0 <= kept[:, 2]) & (kept[:, 1] <= y1) & (y0 <= kept[:, 3])
+        return bool(hit.any())
+
+    def _keep(self, box: Bbox) -> None:
+        if len(self.kept) == len(self._extents):
+            self._extents = np.concatenate([self._extents, np.empty_like(self._extents)])
+        x0, x1 = sorted(box.intervalx)
+        y0, y1 = sorted(box.intervaly)
+        self._extents[len(self.kept)] = (x0, y0, x1, y1)
+        self.kept.append(box)
 
 
 def set_view(ax: object, bounds: tuple[float, float, float, float]) -> BaseGeometry:

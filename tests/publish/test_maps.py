@@ -424,6 +424,15 @@ def test_map_labels_never_cover_each_other() -> None:
     assert labels.add(ax.text(50, 10, "Mölndal", fontsize=10))  # elsewhere: kept
     assert labels.add(ax.text(51, 50, "1. Zon", fontsize=10), required=True)
     assert [t.get_text() for t in ax.texts] == ["Göteborg", "Mölndal", "1. Zon"]
+    # measured on a probe, a label left out is never made; one drawn has the probe's box
+    probe = ax.text(0, 0, "", ha="center", fontsize=10)
+    draw = lambda x, y, name: lambda: ax.text(x, y, name, ha="center", fontsize=10)  # noqa: E731
+    assert not labels.add_fitting(probe, (50, 12), "Kungsbacka", draw(50, 12, "Kungsbacka"))
+    assert labels.add_fitting(probe, (50, 90), "Kungsbacka", draw(50, 90, "Kungsbacka"))
+    probe.remove()
+    assert [t.get_text() for t in ax.texts] == ["Göteborg", "Mölndal", "1. Zon", "Kungsbacka"]
+    drawn = ax.texts[-1].get_window_extent(labels.renderer).padded(labels.margin)
+    assert labels.kept[-1].bounds == drawn.bounds
 
 
 def test_a_small_study_area_still_names_its_largest_tatorter() -> None:
