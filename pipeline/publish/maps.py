@@ -68,11 +68,13 @@ _KOMMUN_CODE = re.compile(r"^[0-9]{4}$")
 #: Tätorter named on the PNG map: at least this many inhabitants, at most this many names.
 PNG_PLACE_MIN_POPULATION = 10_000
 PNG_MAX_PLACES = 30
-#: Tätorter on the HTML map: at least this many inhabitants; from :data:`HTML_PLACE_TIERS`
-#: inhabitants a name shows at every zoom, from the next when zoomed in a little, the rest
-#: (and tätorter without a population) only when zoomed in.
+#: Tätorter on the HTML map: at least this many inhabitants; from the first of
+#: :data:`HTML_PLACE_TIERS` inhabitants a name shows at every zoom (a whole country in view:
+#: the cities only, or Göteborg and Borås, Malmö, Lund and Helsingborg bury each other),
+#: from the second once a region is in view, from the third when zoomed in a little, the
+#: rest (and tätorter without a population) only when zoomed in.
 HTML_PLACE_MIN_POPULATION = 2_000
-HTML_PLACE_TIERS = (50_000, 10_000)
+HTML_PLACE_TIERS = (200_000, 50_000, 10_000)
 #: What the legends say about the blue of the base (the shipped boundaries cover Sweden
 #: only, so a neighbouring country reads as water).
 BASE_TEXT = "Hav och större sjöar (och land utanför Sverige)"
@@ -653,7 +655,9 @@ def _places_layer(database: Path) -> dict[str, object] | None:
 
 def _place_tier(population: float | None) -> str:
     """The CSS class that says from which zoom a tätort's name shows (:data:`MAP_CSS`)."""
-    major, middle = HTML_PLACE_TIERS
+    metro, major, middle = HTML_PLACE_TIERS
+    if population is not None and population >= metro:
+        return "place-metro"
     if population is not None and population >= major:
         return "place-major"
     if population is not None and population >= middle:
@@ -692,7 +696,8 @@ MAP_CSS = """
  text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}
 .place-name::before{content:"";display:inline-block;width:5px;height:5px;border-radius:50%;
  background:#1d1d1b;margin:0 3px 1px 0}
-[data-zoom=country] .place-middle,[data-zoom=country] .place-minor,
+[data-zoom=country] .place-major,[data-zoom=country] .place-middle,
+[data-zoom=country] .place-minor,
 [data-zoom=country] .kommun-name,
 [data-zoom=far] .place-middle,[data-zoom=far] .place-minor,
 [data-zoom=mid] .place-minor{display:none}

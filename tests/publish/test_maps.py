@@ -267,6 +267,7 @@ def test_png_draws_sea_and_land_under_the_conflicts(published) -> None:
 #: ``value`` or only in the source field ``bef`` (attributes), one below every threshold.
 PLACES = [
     ("Göteborg", 600_000.0, None, 303_000, 6_407_000),
+    ("Kungsbacka", 70_000.0, None, 320_000, 6_380_000),
     ("Lindome", None, '{"bef": "11000"}', 313_000, 6_405_000),
     ("Kållered", 8_000.0, None, 316_000, 6_408_500),
     ("Hällingsjö", 500.0, None, 325_000, 6_408_000),
@@ -289,7 +290,8 @@ def _with_places(published, tmp_path: Path) -> Path:  # type: ignore[no-untyped-
 def test_places_are_read_from_the_staged_tatorter_layer(published, tmp_path: Path) -> None:
     database = _with_places(published, tmp_path)
     assert [(p.name, p.population) for p in read_places(database, min_population=2_000)] == [
-        ("Göteborg", 600_000.0), ("Lindome", 11_000.0), ("Kållered", 8_000.0)]  # fmt: skip
+        ("Göteborg", 600_000.0), ("Kungsbacka", 70_000.0), ("Lindome", 11_000.0),
+        ("Kållered", 8_000.0)]  # fmt: skip
     assert read_places(published.out_dir / "landuse.duckdb") == []  # no such layer: none
 
 
@@ -333,11 +335,16 @@ def test_html_map_names_tatorter_by_size_and_the_lakes(published, tmp_path: Path
     )
     assert report.errors == []
     assert [u for u in report.requests if not u.startswith(("file:", "data:"))] == []
-    assert report.values["near"] == ["Göteborg", "Lindome", "Kållered"]  # below 2 000: none
-    assert report.values["far"] == ["Göteborg"]  # the region in view: the largest only
-    assert report.values["country"] == [["Göteborg"], 0]
+    assert report.values["near"] == [
+        "Göteborg",
+        "Kungsbacka",
+        "Lindome",
+        "Kållered",
+    ]  # < 2 000: none
+    assert report.values["far"] == ["Göteborg", "Kungsbacka"]  # a region in view: the largest
+    assert report.values["country"] == [["Göteborg"], 0]  # a country in view: the cities only
     assert report.values["background"] == "rgb(221, 233, 241)"  # the sea
-    assert "Tätorter (3)" in report.values["toggles"]  # type: ignore[operator]
+    assert "Tätorter (4)" in report.values["toggles"]  # type: ignore[operator]
     assert report.screenshot is not None
     with Image.open(io.BytesIO(report.screenshot)) as image:
         counts = dict((rgb, n) for n, rgb in image.convert("RGB").getcolors(1 << 20) or [])
