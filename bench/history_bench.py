@@ -112,17 +112,24 @@ def timed(f: Callable[[], Any]) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def one_night(
-    version: types.ModuleType, night: Path, store: Path, folder: Path
-) -> dict[str, tuple[float, float]]:
-    """Copy the night and the store into ``folder`` and time both history steps there."""
+def fresh_copies(night: Path, store: Path, folder: Path) -> tuple[Path, Path]:
+    """``folder`` emptied with copies of the night's build and the store in it, synced to
+    disk (as in a night, the build's and the store's own writes are on disk already)."""
     if folder.exists():
         shutil.rmtree(folder)
     (folder / "history").mkdir(parents=True)
     work, history = folder / "work.duckdb", folder / "history" / "history.duckdb"
     shutil.copyfile(night, work)
     shutil.copyfile(store, history)
-    os.sync()  # as in a night, the build's and store's own writes are on disk already
+    os.sync()
+    return work, history
+
+
+def one_night(
+    version: types.ModuleType, night: Path, store: Path, folder: Path
+) -> dict[str, tuple[float, float]]:
+    """Copy the night and the store into ``folder`` and time both history steps there."""
+    work, history = fresh_copies(night, store, folder)
     apply = timed(
         lambda: version.apply_history(
             work, history, run_id=RUN_ID, run_date=RUN_DATE, started_at=STARTED, inputs_key="k"
@@ -138,13 +145,7 @@ def consecutive_nights(
     """``nights`` nights one after the other on one copy of the store, each a day later and
     (after the first) with nothing changed: commit_history's (wall, CPU) and the store's size
     after each."""
-    if folder.exists():
-        shutil.rmtree(folder)
-    (folder / "history").mkdir(parents=True)
-    work, history = folder / "work.duckdb", folder / "history" / "history.duckdb"
-    shutil.copyfile(night, work)
-    shutil.copyfile(store, history)
-    os.sync()
+    work, history = fresh_copies(night, store, folder)
     commits, sizes = [], []
     for i in range(nights):
         run_id, day = f"{RUN_ID}-{i}", RUN_DATE + timedelta(days=i)

@@ -45,17 +45,7 @@ def test_changed_layer_gives_exact_change_rows(world: World) -> None:
     assert {r[2] for r in first} == {date(2026, 11, 27)}
 
     # night 2: the Natura 2000 site shrinks to half its width, the farmland block disappears
-    smaller = shapely.box(
-        NATURA.bounds[0], NATURA.bounds[1], NATURA.bounds[0] + 1_000, NATURA.bounds[3]
-    )
-    gpd.GeoDataFrame(
-        {"site_code": ["SE0530118"], "namn": ["Kroppefjäll"]}, geometry=[smaller], crs=3006
-    ).to_crs(4326).to_file(world.root / "data" / "natura2000.geojson", driver="GeoJSON")
-    gpd.GeoDataFrame(
-        {"id": ["A2"], "klass": [3]},
-        geometry=[shapely.box(X0 + 11_500, Y0 + 2_500, X0 + 11_900, Y0 + 3_500)],
-        crs=3006,
-    ).to_parquet(world.root / "data" / "akermark.parquet")
+    smaller = _shrink_natura_and_move_farmland(world)
     _publish_run(world, "run2", date(2026, 11, 28))
 
     changes = _rows(
@@ -94,17 +84,7 @@ def test_store_keeps_each_conflicts_latest_state(world: World) -> None:
     store = world.settings.layout.history_db
     farmland = (world.root / "data" / "akermark.parquet").read_bytes()
     _publish_run(world, "run1", date(2026, 11, 27))
-    smaller = shapely.box(
-        NATURA.bounds[0], NATURA.bounds[1], NATURA.bounds[0] + 1_000, NATURA.bounds[3]
-    )
-    gpd.GeoDataFrame(
-        {"site_code": ["SE0530118"], "namn": ["Kroppefjäll"]}, geometry=[smaller], crs=3006
-    ).to_crs(4326).to_file(world.root / "data" / "natura2000.geojson", driver="GeoJSON")
-    gpd.GeoDataFrame(
-        {"id": ["A2"], "klass": [3]},
-        geometry=[shapely.box(X0 + 11_500, Y0 + 2_500, X0 + 11_900, Y0 + 3_500)],
-        crs=3006,
-    ).to_parquet(world.root / "data" / "akermark.parquet")
+    smaller = _shrink_natura_and_move_farmland(world)
     _publish_run(world, "run2", date(2026, 11, 28))
     query = (
         "SELECT rule_id, first_seen, last_seen, active, round(area_m2) FROM conflict_state "
@@ -172,17 +152,7 @@ def test_history_records_each_kommuns_conflicts_per_run(world: World) -> None:
     kommun per run, and a resolved conflict keeps the kommuner it lay in."""
     store = world.settings.layout.history_db
     _publish_run(world, "run1", date(2026, 11, 27))
-    smaller = shapely.box(
-        NATURA.bounds[0], NATURA.bounds[1], NATURA.bounds[0] + 1_000, NATURA.bounds[3]
-    )
-    gpd.GeoDataFrame(
-        {"site_code": ["SE0530118"], "namn": ["Kroppefjäll"]}, geometry=[smaller], crs=3006
-    ).to_crs(4326).to_file(world.root / "data" / "natura2000.geojson", driver="GeoJSON")
-    gpd.GeoDataFrame(
-        {"id": ["A2"], "klass": [3]},
-        geometry=[shapely.box(X0 + 11_500, Y0 + 2_500, X0 + 11_900, Y0 + 3_500)],
-        crs=3006,
-    ).to_parquet(world.root / "data" / "akermark.parquet")
+    _shrink_natura_and_move_farmland(world)
     _publish_run(world, "run2", date(2026, 11, 28))
     record_unchanged_run(
         store, run_id="run3", run_date=date(2026, 11, 29), started_at=datetime.now(UTC),
@@ -242,3 +212,20 @@ def test_a_store_from_before_kommun_codes_is_read_and_upgraded(world: World) -> 
     assert rows(store, "SELECT run_id FROM runs ORDER BY run_id") == [("new",), ("old",)]
     assert rows(store, "SELECT count(*), count(kommun_codes) FROM conflict_changes") == [(3, 3)]
     assert rows(store, "SELECT count(*) FROM kommun_runs WHERE run_id = 'new'") == [(3,)]
+
+
+def _shrink_natura_and_move_farmland(world: World) -> shapely.Polygon:
+    """The second night's sources: the Natura 2000 site cut to its western 1 000 m and the
+    farmland block moved away from the wind area; returns the smaller site."""
+    smaller = shapely.box(
+        NATURA.bounds[0], NATURA.bounds[1], NATURA.bounds[0] + 1_000, NATURA.bounds[3]
+    )
+    gpd.GeoDataFrame(
+        {"site_code": ["SE0530118"], "namn": ["Kroppefjäll"]}, geometry=[smaller], crs=3006
+    ).to_crs(4326).to_file(world.root / "data" / "natura2000.geojson", driver="GeoJSON")
+    gpd.GeoDataFrame(
+        {"id": ["A2"], "klass": [3]},
+        geometry=[shapely.box(X0 + 11_500, Y0 + 2_500, X0 + 11_900, Y0 + 3_500)],
+        crs=3006,
+    ).to_parquet(world.root / "data" / "akermark.parquet")
+    return smaller
