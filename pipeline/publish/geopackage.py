@@ -25,7 +25,6 @@ the one-row table ``publication`` (GDAL dataset metadata would make readers writ
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,7 +38,7 @@ import shapely
 from pipeline import TARGET_CRS
 from pipeline.conflicts.columns import MART
 from pipeline.db import connect, sql
-from pipeline.index.h3grid import cell_polygons, cell_vertices
+from pipeline.index.h3grid import cell_vertices
 from pipeline.publish.scenarios import footprint_label, land_use_title, scenario_rows
 from pipeline.publish.styles import (
     LayerStyle,
@@ -201,48 +200,23 @@ def _with_hexagons(table: pa.Table) -> pa.Table:
     return table.append_column("geometry", hexagon_wkb(cells))
 
 
-#: A cell's WKB polygon: byte order (1, little-endian), type (3, Polygon), one ring, its
-#: number of points (the first repeated last), then x and y of each point.
-_WKB_HEADER = np.frombuffer(b"\x01" + np.array([3, 1], dtype="<u4").tobytes(), dtype=np.uint8)
-_WKB_POINTS_AT = len(_WKB_HEADER)
-_WKB_COORDS_AT = _WKB_POINTS_AT + 4
-
-
 def hexagon_wkb(cells: np.ndarray) -> pa.Array:
-    """The hexagons of ``cells`` (EPSG:3006) as WKB, byte for byte what
-    ``shapely.to_wkb(cell_polygons(cells))`` writes on a little-endian machine, built from
-    :func:`~pipeline.index.h3grid.cell_vertices` in one buffer, without a shapely object per
-    cell (cells that cross an icosahedron edge have 7 or 8 vertices, and so more points)."""
+    """The hexagons of ``cells`` (EPSG:3006) as WKB, what
+    ``shapely.to_wkb(cell_polygons(cells))`` writes, from
+    :func:`~pipeline.index.h3grid.cell_vertices` as one ragged array (each ring closed by
+    repeating its first vertex; cells that cross an icosahedron edge have 7 or 8 vertices)."""
     if len(cells) == 0:
         return pa.array([], type=pa.binary())
-    if sys.byteorder != "little":
-        return pa.array(list(shapely.to_wkb(cell_polygons(cells))), type=pa.binary())
     x, y, offsets = _cell_vertices(cells)
     n = len(cells)
-    points = np.diff(offsets) + 1  # each ring closed by repeating its first vertex
-    # the coordinates of every closed ring, cell after cell
+    points = np.diff(offsets) + 1
     closed = np.arange(len(x) + n) - np.repeat(np.arange(n), points)
     closed[np.cumsum(points) - 1] = offsets[:-1]
-    xy = np.column_stack([x, y])[closed]
-    sizes = _WKB_COORDS_AT + 16 * points
-    ends = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(sizes, out=ends[1:])
-    if ends[-1] > np.iinfo(np.int32).max:
-        return pa.array(list(shapely.to_wkb(cell_polygons(cells))), type=pa.binary())
-    data = np.empty(int(ends[-1]), dtype=np.uint8)
-    header = np.zeros(len(data), dtype=bool)
-    starts = ends[:-1]
-    for i, byte in enumerate(_WKB_HEADER.tolist()):
-        data[starts + i] = byte
-    counts = points.astype("<u4").view(np.uint8).reshape(n, 4)
-    for i in range(4):
-        data[starts + _WKB_POINTS_AT + i] = counts[:, i]
-    for i in range(_WKB_COORDS_AT):
-        header[starts + i] = True
-    data[~header] = np.ascontiguousarray(xy, dtype="<f8").view(np.uint8).ravel()
-    return pa.Array.from_buffers(
-        pa.binary(), n, [None, pa.py_buffer(ends.astype(np.int32)), pa.py_buffer(data)]
+    rings = np.concatenate([[0], np.cumsum(points)])
+    polygons = shapely.from_ragged_array(
+        shapely.GeometryType.POLYGON, np.column_stack([x, y])[closed], (rings, np.arange(n + 1))
     )
+    return pa.array(shapely.to_wkb(polygons), type=pa.binary())
 
 
 #: Distinct cells per call of cell_vertices (:func:`_cell_vertices`).

@@ -62,9 +62,10 @@ def test_every_layer_matches_its_duckdb_table(published) -> None:
 
 
 def test_hexagon_wkb_is_shapelys_wkb_of_the_cell_polygons(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The cells' WKB, written without shapely, is byte for byte shapely's, for hexagons and
-    for cells with 7 or 8 vertices (they cross an icosahedron edge; 78 of Sweden's cells),
-    in the rows' order, a cell repeated; also when the cells come in several blocks."""
+    """The cells' WKB, from one ragged array, is byte for byte shapely's of each cell's
+    polygon, for hexagons and for cells with 7 or 8 vertices (they cross an icosahedron
+    edge; 78 of Sweden's cells), in the rows' order, a cell repeated; also when the cells
+    come in several blocks."""
     # a cell is in the layer once per rule: the first one comes again
     cells = np.array(
         [0x89081B39007FFFF, 0x8908A80A847FFFF, 0x89081B3900FFFFF, 0x8908E456B23FFFF,
