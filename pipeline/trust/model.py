@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import qmc
 
 from pipeline.config.models import RuleSet, Severity, Uncertainty
 
@@ -126,12 +125,29 @@ def with_factors(base: Params, factors: FloatArray) -> Params:
 def draw_params(base: Params, widths: FloatArray, draws: int, seed: int) -> Params:
     """``draws`` parameter sets, each parameter uniform in ``value × [1 − w, 1 + w]``.
 
-    A scrambled Latin hypercube (``scipy.stats.qmc``) seeded with ``seed``: the same seed,
-    count and widths give the same draws, and each parameter's range is covered evenly even
-    with few draws. Parameters are drawn independently.
+    A scrambled Latin hypercube (:func:`latin_hypercube`) seeded with ``seed``: the same
+    seed, count and widths give the same draws, and each parameter's range is covered evenly
+    even with few draws. Parameters are drawn independently.
     """
-    unit = qmc.LatinHypercube(d=len(widths), rng=seed).random(draws)
+    unit = latin_hypercube(draws, len(widths), seed)
     return with_factors(base, 1.0 + widths * (2.0 * unit - 1.0))
+
+
+def latin_hypercube(n: int, d: int, seed: int) -> FloatArray:
+    """``n`` points of a scrambled Latin hypercube in [0, 1)^``d``: in each column, each of
+    ``n`` equal slices holds exactly one point, placed uniformly inside it.
+
+    The draws of ``scipy.stats.qmc.LatinHypercube(d, rng=seed).random(n)`` number for number
+    (tests/trust/test_model.py compares them), from numpy's generator alone: importing
+    ``scipy.stats`` costs about 0.7 s of every changed night (docs/benchmarks.md).
+    """
+    # scipy draws from a child of default_rng(seed) (its rng= keyword spawns one)
+    rng = np.random.default_rng(seed).spawn(1)[0]
+    offsets = rng.uniform(size=(n, d))
+    slots = np.tile(np.arange(1, n + 1), (d, 1))
+    for column in slots:
+        rng.shuffle(column)
+    return (slots.T - offsets) / n
 
 
 def one_at_a_time(base: Params, widths: FloatArray) -> tuple[Params, list[tuple[int, str]]]:
@@ -182,15 +198,20 @@ def scores(terms: Terms, params: Params) -> FloatArray:
     """Each conflict's score (D × C) under each parameter set, −inf where it does not exist.
 
     Computed in the order ``conflicts.sql`` computes it, so the base parameters give the
-    published scores bit for bit.
+    published scores bit for bit (in place, one D × C array at a time).
     """
-    weight = params.weights[:, terms.severity]
-    area_km2 = np.maximum(areas(terms, params) / 1e6, terms.min_area_km2)
+    score = params.weights[:, terms.severity]
+    area_km2 = areas(terms, params)
+    area_km2 /= 1e6
+    np.maximum(area_km2, terms.min_area_km2, out=area_km2)
+    score *= area_km2
     bonus = params.value_bonus[:, None]
-    factor_a = np.where(np.isnan(terms.dev_a), 1.0, 1.0 + bonus * terms.dev_a)
-    factor_b = np.where(np.isnan(terms.dev_b), 1.0, 1.0 + bonus * terms.dev_b)
-    score = weight * area_km2 * factor_a * factor_b
-    return np.where(present(terms, params), score, -np.inf)
+    for dev in (terms.dev_a, terms.dev_b):
+        sided = np.flatnonzero(~np.isnan(dev))
+        if sided.size:
+            score[:, sided] *= 1.0 + bonus * dev[sided]
+    score[~present(terms, params)] = -np.inf
+    return score
 
 
 def ranks(score: FloatArray) -> IntArray:

@@ -6,7 +6,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import sparse
-from scipy.stats import spearmanr
 
 from pipeline.trust.model import FloatArray, IntArray
 
@@ -117,10 +116,17 @@ def kommun_stability(
 
 def spearman(base_rank: IntArray, other: IntArray) -> float | None:
     """Spearman rank correlation of two rankings of the same conflicts; None with fewer than
-    three conflicts (too few to correlate)."""
-    if len(base_rank) < 3:
+    three conflicts (too few to correlate).
+
+    Both are rankings without ties (:func:`pipeline.trust.model.ranks` breaks every tie), so
+    it is ``1 − 6 Σd² / (n (n² − 1))`` exactly, what ``scipy.stats.spearmanr`` gives for
+    them (tests/trust/test_model.py), in integers: identical rankings give 1.0.
+    """
+    n = len(base_rank)
+    if n < 3:
         return None
-    return float(spearmanr(base_rank, other).statistic)
+    d = base_rank.astype(np.int64) - other.astype(np.int64)
+    return 1.0 - 6.0 * float(np.dot(d, d)) / (n * (n * n - 1))
 
 
 def top_kept(base_rank: IntArray, other: IntArray, top: int = 10) -> int:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from scipy.stats import qmc, spearmanr
+
 from pipeline.trust.model import (
     Params,
     Terms,
     areas,
     draw_params,
+    latin_hypercube,
     level_factors,
     one_at_a_time,
     present,
@@ -17,6 +20,7 @@ from pipeline.trust.model import (
     scores,
     with_factors,
 )
+from pipeline.trust.summaries import spearman
 
 #: Base weights in SEVERITIES order (exclusion, high, medium, low).
 WEIGHTS = [10.0, 5.0, 2.0, 1.0]
@@ -139,3 +143,19 @@ def test_one_at_a_time_moves_one_parameter_to_each_end() -> None:
     assert varied.weights[1].tolist() == [15.0, 5.0, 2.0, 1.0]
     assert varied.value_bonus.tolist() == pytest.approx([0.1] * 8 + [0.08, 0.12])
     assert with_factors(base, np.ones((1, 5))).weights.tolist() == [WEIGHTS]
+
+
+@pytest.mark.parametrize(("n", "d", "seed"), [(500, 9, 15), (64, 6, 7), (1, 1, 0), (3, 12, 2)])
+def test_the_latin_hypercube_is_scipys_number_for_number(n: int, d: int, seed: int) -> None:
+    expected = qmc.LatinHypercube(d=d, rng=seed).random(n)
+    assert np.array_equal(latin_hypercube(n, d, seed), expected)
+
+
+def test_spearman_of_two_rankings_is_scipys() -> None:
+    rng = np.random.default_rng(3)
+    base = np.arange(1, 2001)
+    for other in (rng.permutation(base), base[::-1].copy(), base):
+        expected = spearmanr(base, other).statistic
+        assert spearman(base, other) == pytest.approx(expected, abs=1e-12)
+    assert spearman(base, base) == 1.0 and spearman(base, base[::-1].copy()) == -1.0
+    assert spearman(base[:2], base[:2]) is None
