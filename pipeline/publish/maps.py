@@ -48,6 +48,7 @@ from pipeline.publish import basemap
 from pipeline.publish.reports import swedish
 from pipeline.publish.reports.pages import environment, page_release_id
 from pipeline.publish.reports.svg import round_length
+from pipeline.publish.simplify import simplify_for_display
 from pipeline.publish.styles import SEVERITY_COLOURS
 
 CRS = "EPSG:3006"
@@ -551,9 +552,9 @@ def map_data(database: Path) -> tuple[str, bool]:
     before it reaches the page; the marks are Leaflet ``divIcon`` specs.
     """
     conflicts = arrow_frame(query_release(database, "publish/map_conflicts"))
-    shapes = conflicts.geometry.to_numpy()
-    polygonal = conflicts["area_m2"].to_numpy() > 0
-    shapes[polygonal] = shapely.simplify(shapes[polygonal], HTML_SIMPLIFY_M, preserve_topology=True)
+    shapes = simplify_for_display(
+        conflicts.geometry.to_numpy(), conflicts["area_m2"].to_numpy() > 0, HTML_SIMPLIFY_M
+    )
     conflicts["geometry"] = gpd.GeoSeries(shapes, index=conflicts.index, crs=CRS)
     conflicts = popup_frame(to_wgs84(conflicts))
     simplify: dict[str, object] = {"tolerance_m": HTML_SIMPLIFY_M}

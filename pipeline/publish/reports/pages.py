@@ -43,6 +43,7 @@ from pipeline.publish import basemap
 from pipeline.publish.reports import swedish
 from pipeline.publish.reports.svg import kommun_map, trend_chart
 from pipeline.publish.scenarios import scenario_kommun_rows, scenario_rows
+from pipeline.publish.simplify import simplify_for_display
 from pipeline.publish.styles import SEVERITY_COLOURS
 
 #: The page that lists every kommun.
@@ -157,11 +158,12 @@ def _outlines_digest(outlines: list[Row]) -> str:
 
 def _map_shapes(conflicts: list[tuple[str, Any, bytes]]) -> list[tuple[str, Any]]:
     """(severity, shape) of ``conflicts`` (severity, ``area_m2``, WKB in EPSG:3006) for the
-    small maps: polygonal ones simplified by :data:`MAP_SIMPLIFY_M` (topology kept), lines
+    small maps: polygonal ones simplified by :data:`MAP_SIMPLIFY_M` (every part kept), lines
     and points as they are."""
-    shapes = shapely.from_wkb([wkb for _, _, wkb in conflicts])
     polygonal = np.array([(area or 0) > 0 for _, area, _ in conflicts], dtype=bool)
-    shapes[polygonal] = shapely.simplify(shapes[polygonal], MAP_SIMPLIFY_M, preserve_topology=True)
+    shapes = simplify_for_display(
+        shapely.from_wkb([wkb for _, _, wkb in conflicts]), polygonal, MAP_SIMPLIFY_M
+    )
     return [(severity, shape) for (severity, _, _), shape in zip(conflicts, shapes, strict=True)]
 
 
@@ -338,7 +340,9 @@ def _sha256(text: str) -> str:
 
 
 #: The files whose code draws the pages (with the libraries in :func:`code_fingerprint`).
-_CODE = ("reports/*.py", "templates/*.html", "basemap.py", "styles.py", "scenarios.py")
+_CODE = (
+    "reports/*.py", "templates/*.html", "basemap.py", "styles.py", "scenarios.py", "simplify.py",
+)  # fmt: skip
 _LIBRARIES = ("jinja2", "markupsafe", "shapely", "numpy", "matplotlib")
 
 
