@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -42,7 +43,7 @@ from pipeline.ingest.layer import read_outcome
 from pipeline.layout import DataLayout
 from pipeline.schemas import CELLS, SHAPES, STAGED_FEATURES, create_statement, load_statement
 from pipeline.study_area import kommunalforbund_table, study_area_kommuner
-from pipeline.trust import build_trust
+from pipeline.trust.build import finish_trust, rank_draws, read_terms
 from pipeline.versioning import source_fingerprint
 
 #: The code version of the conflict tables (Dagster ``code_version`` of their assets; part of
@@ -67,6 +68,12 @@ CONFLICTS_CODE_VERSION = source_fingerprint(
 RULE_TYPES: dict[str, tuple[str, ...]] = {
     "overlap": ("candidate_cells", "candidate_pairs", "conflict_pairs"),
 }
+#: The steps after the zones (``sql/conflicts/<step>.sql``, in order): the zone table and
+#: the summaries per rule, kommun, kommunalförbund, FA region and layer.
+MART_SUMMARY_STEPS = (
+    "conflict_zones", "rule_summary", "unknown_rules", "kommun_fa", "unit_aggregates",
+    "kommun_summary", "kommunalforbund_summary", "fa_summary", "layer_status",
+)  # fmt: skip
 
 #: The smallest and the largest H3 ``UBIGINT``: the bounds of the one partition of an
 #: unpartitioned build.
@@ -175,22 +182,17 @@ def _build(
             partitions = 1
         else:
             partitions = _pairs_of_every_feature(con, catalogue, rules, layout, indexed, build)
-        for step in ("conflict_kommuner", "conflicts", "conflict_shares", "conflict_cells"):
+        for step in ("conflict_kommuner", "conflicts", "conflict_shares"):
             run_sql(con, f"conflicts/{step}", params)
-        _build_zones(con)
-        run_sql(con, "conflicts/conflict_zones", params)
-        for step in (
-            "rule_summary",
-            "unknown_rules",
-            "kommun_fa",
-            "unit_aggregates",
-            "kommun_summary",
-            "kommunalforbund_summary",
-            "fa_summary",
-            "layer_status",
-        ):
-            run_sql(con, f"conflicts/{step}", params)
-        build_trust(con, rules)
+        # the draws are scored and ranked (numpy, mostly outside the GIL) on the other core
+        # while DuckDB derives the cells, zones and summaries (docs/benchmarks.md)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trust") as side:
+            ranked = side.submit(rank_draws, read_terms(con, rules), rules)
+            run_sql(con, "conflicts/conflict_cells", params)
+            _build_zones(con)
+            for step in MART_SUMMARY_STEPS:
+                run_sql(con, f"conflicts/{step}", params)
+            finish_trust(con, rules, ranked.result())
         record_inputs(con, inputs)
         summary = _summary(con, partitions)
     if isinstance(plan, DeltaPlan):

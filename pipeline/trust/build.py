@@ -1,7 +1,9 @@
 """Build the trust tables in a finished conflicts build: rank stability, sensitivity, back-test.
 
-Called once at the end of :func:`pipeline.conflicts.build.build_conflicts`, in the same
-DuckDB file, after ``mart.conflicts`` and the summaries exist (docs/trust.md):
+Called by :func:`pipeline.conflicts.build.build_conflicts` in the same DuckDB file: the
+terms are read once ``mart.conflicts`` exists, the draws scored and ranked
+(:func:`rank_draws`) while the rest of the mart is built, and the tables written once the
+summaries exist (:func:`finish_trust`; docs/trust.md):
 
 * ``mart.conflict_rank_stability``: one conflict with its rank band over the draws;
 * ``mart.kommun_rank_stability``: one kommun of the study area with the band of its rank
@@ -65,11 +67,31 @@ class TrustSummary:
     review_rules: list[str]
 
 
+@dataclass(frozen=True)
+class RankedDraws:
+    """The numpy half of a trust build (:func:`rank_draws`): every conflict scored and ranked
+    under the base parameters and each draw, with the tables that need nothing else."""
+
+    terms: Terms
+    draws: int
+    base_score: FloatArray
+    draw_score: FloatArray
+    stability: pd.DataFrame
+    sensitivity: pd.DataFrame
+
+
 def build_trust(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> TrustSummary:
     """Create the four trust tables (module doc) in ``con`` from its ``mart.conflicts``,
     ``mart.kommun_summary`` and ``mart.rule_summary``, with the ranges and draws of
     ``rules.uncertainty`` and the decided layers of ``rules.backtest``."""
-    terms = read_terms(con, rules)
+    return finish_trust(con, rules, rank_draws(read_terms(con, rules), rules))
+
+
+def rank_draws(terms: Terms, rules: RuleSet) -> RankedDraws:
+    """Score and rank ``terms`` under the base parameters and the draws of
+    ``rules.uncertainty``; ``mart.conflict_rank_stability`` and
+    ``mart.parameter_sensitivity`` as frames. numpy alone, no database: the conflicts
+    build runs it in a thread while DuckDB derives the other mart tables."""
     uncertainty = rules.uncertainty
     base = base_params(rules, len(terms.distance_rules))
     widths = half_widths(uncertainty, len(terms.distance_rules))
@@ -81,20 +103,28 @@ def build_trust(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> TrustSummary:
     base_score = scores(terms, base)
     base_rank = ranks(base_score)[0]
     draw_score = scores(terms, draws)
-    draw_ranks = ranks(draw_score)
     stability = conflict_stability(
         terms.conflict_ids,
         base_rank,
-        draw_ranks,
+        ranks(draw_score),
         present(terms, draws),
         uncertainty.stable_factor,
     )
-    create_table(con, "mart.conflict_rank_stability", stability)
-    kommuner = kommun_frame(con, terms, base_score, draw_score, uncertainty.stable_factor)
-    create_table(con, "mart.kommun_rank_stability", kommuner)
-    create_table(
-        con, "mart.parameter_sensitivity", sensitivity_frame(terms, base, widths, base_rank)
+    sensitivity = sensitivity_frame(terms, base, widths, base_rank)
+    return RankedDraws(terms, draws.size, base_score, draw_score, stability, sensitivity)
+
+
+def finish_trust(
+    con: duckdb.DuckDBPyConnection, rules: RuleSet, ranked: RankedDraws
+) -> TrustSummary:
+    """Write the trust tables of ``ranked`` into ``con``, with the kommuner's rank bands
+    (from ``mart.kommun_summary``) and the back-test (from ``mart.rule_summary``)."""
+    create_table(con, "mart.conflict_rank_stability", ranked.stability)
+    kommuner = kommun_frame(
+        con, ranked.terms, ranked.base_score, ranked.draw_score, rules.uncertainty.stable_factor
     )
+    create_table(con, "mart.kommun_rank_stability", kommuner)
+    create_table(con, "mart.parameter_sensitivity", ranked.sensitivity)
     backtest = rules.backtest
     check_backtest_layers(con, backtest.layers)
     run_sql(
@@ -109,10 +139,10 @@ def build_trust(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> TrustSummary:
         },
     )
     review = con.execute("SELECT rule_id FROM mart.backtest WHERE review ORDER BY 1").fetchall()
-    top10 = stability[stability["rank"] <= 10]
+    top10 = ranked.stability[ranked.stability["rank"] <= 10]
     return TrustSummary(
-        conflicts=terms.size,
-        draws=draws.size,
+        conflicts=ranked.terms.size,
+        draws=ranked.draws,
         unstable_top10=int((~top10["stable"]).sum()),
         review_rules=[row[0] for row in review],
     )
