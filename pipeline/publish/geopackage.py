@@ -21,18 +21,31 @@ Layers (all geometry EPSG:3006, column ``geom``; list columns flattened to ``', 
 Geometry travels from DuckDB as WKB in Arrow (never as Python objects); the release id is in
 the one-row table ``publication`` (GDAL dataset metadata would make readers write a
 ``.aux.xml`` beside the file).
+
+A night that changed few cells computes few hexagons: ``publication`` also records the
+libraries that computed the ``conflict_cells`` hexagons and a SHA-256 of that geometry column,
+and :func:`write_geopackage`, given the previous release's file, copies the WKB of every cell
+that file has (its ``h3`` and geometry columns, read as written) and computes only the others.
+It copies nothing when the file cannot be read, was written by other library versions, no
+longer has the recorded SHA-256 (an older release, or a file edited after publication), or
+when a sample of the copied hexagons differs from the same hexagons computed now. The layer is
+byte for byte what a write from scratch gives.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import h3ronpy
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
+import pyproj
 import shapely
 
 from pipeline import TARGET_CRS
@@ -59,6 +72,11 @@ OPTIONAL_LAYERS = ("conflict_lines", "conflict_points")
 #: Layer name prefixes of a scenario's footprints and of its kommun figures.
 SCENARIO_PREFIX = "scenario_"
 KOMMUN_SCENARIO_PREFIX = "kommun_scenario_"
+#: Columns of ``publication`` that vouch for the ``conflict_cells`` geometry (reuse).
+HEXAGON_LIBRARIES, HEXAGON_SHA256 = "hexagon_libraries", "hexagon_sha256"
+#: Copied hexagons computed again to check them against the previous file (spread evenly
+#: over the copied cells by id, the first and last included).
+HEXAGON_CHECKS = 16
 
 
 @dataclass(frozen=True)
@@ -119,8 +137,11 @@ def scenario_layers(scenarios: list[str]) -> tuple[GpkgLayer, ...]:
     return tuple(layers)  # fmt: skip
 
 
-def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[str, int]:
-    """Write every layer of :data:`LAYERS` and their QGIS styles; return rows per layer.
+def write_geopackage(
+    database: Path, target: Path, *, release_id: str, previous: Path | None = None
+) -> dict[str, int | str]:
+    """Write every layer of :data:`LAYERS` and their QGIS styles; return rows per layer and
+    how the ``conflict_cells`` hexagons were made (:func:`cell_hexagons`).
 
     Parameters
     ----------
@@ -130,6 +151,15 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
         New GeoPackage path; must not exist yet.
     release_id
         Stored in the one-row table ``publication``.
+    previous
+        The previous release's GeoPackage (None when there is none): lends the hexagons of
+        the cells it has; it is only read.
+
+    Returns
+    -------
+    dict
+        Rows per written layer, ``hexagons_reused`` and ``hexagons_computed`` (distinct
+        cells) and, when ``previous`` was given but lent nothing, ``hexagons_refused`` (why).
 
     Notes
     -----
@@ -147,7 +177,10 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
             layer.name: con.execute(sql(layer.query), dict(layer.params)).to_arrow_table()
             for layer in layers
         }
-    tables["conflict_cells"] = _with_hexagons(tables["conflict_cells"])
+    cell_rows = tables["conflict_cells"]
+    h3 = cell_rows.column("h3").to_numpy(zero_copy_only=False).astype(np.uint64)
+    hexagons, made = cell_hexagons(h3, previous)
+    tables["conflict_cells"] = cell_rows.append_column("geometry", hexagons)
     for name in scenarios:
         layer_name = f"{SCENARIO_PREFIX}{name}"
         tables[layer_name] = _with_footprint_text(tables[layer_name])
@@ -174,13 +207,22 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
         )
         first = False
         counts[layer.name] = table.num_rows
+    publication = {
+        RELEASE_KEY: [release_id],
+        "crs": [TARGET_CRS],
+        HEXAGON_LIBRARIES: [hexagon_libraries()],
+        HEXAGON_SHA256: [wkb_sha256(hexagons)],
+    }
     pyogrio.write_arrow(
-        pa.table({RELEASE_KEY: [release_id], "crs": [TARGET_CRS]}),
+        pa.table(publication),
         target,
         layer="publication",
         driver="GPKG",
         append=True,
-        layer_options={"DESCRIPTION": "One row: the release this file belongs to."},
+        layer_options={
+            "DESCRIPTION": "One row: the release this file belongs to, and what computed the "
+            "conflict_cells hexagons with their SHA-256."
+        },
     )
     styles = default_styles(tables, counts) + scenario_styles(tables, scenarios)
     pyogrio.write_arrow(
@@ -191,13 +233,111 @@ def write_geopackage(database: Path, target: Path, *, release_id: str) -> dict[s
         append=True,
         layer_options={"FID": "id", "DESCRIPTION": "QGIS layer styles (default per layer)."},
     )
-    return counts
+    return {**counts, **made}
 
 
-def _with_hexagons(table: pa.Table) -> pa.Table:
-    """Add the WKB hexagon (EPSG:3006) of every row's ``h3`` cell as column ``geometry``."""
+def cell_hexagons(
+    cells: np.ndarray, previous: Path | None
+) -> tuple[pa.Array, dict[str, int | str]]:
+    """The WKB hexagon (EPSG:3006) of each of ``cells`` (``uint64``, one per row, repeats
+    allowed): :func:`hexagon_wkb`'s bytes, copied from ``previous`` (a GeoPackage of
+    :func:`write_geopackage`) for the cells its ``conflict_cells`` layer has and computed for
+    the others.
+
+    Returns the WKB and ``{"hexagons_reused": r, "hexagons_computed": c}`` (distinct cells;
+    :data:`HEXAGON_CHECKS` copied ones are computed again besides), with
+    ``"hexagons_refused"`` (the reason) when ``previous`` lent nothing: it could not be read
+    (:func:`_previous_hexagons` tells why), or a checked hexagon differs from the one it holds.
+    """
+    unique, inverse = np.unique(cells, return_inverse=True)
+    old_cells, old_wkb = np.empty(0, dtype=np.uint64), pa.array([], type=pa.binary())
+    refused = None
+    if previous is not None:
+        try:
+            old_cells, old_wkb = _previous_hexagons(previous)
+        except Exception as exc:  # whatever the previous file is, it only costs the reuse
+            refused = f"{type(exc).__name__}: {exc}"
+    at = np.minimum(np.searchsorted(old_cells, unique), max(len(old_cells) - 1, 0))
+    reused = old_cells[at] == unique if len(old_cells) else np.zeros(len(unique), dtype=bool)
+    checked = _spread(np.flatnonzero(reused), HEXAGON_CHECKS)
+    same = pc.equal(hexagon_wkb(unique[checked]), old_wkb.take(at[checked]))
+    differ = np.flatnonzero(~same.to_numpy(zero_copy_only=False))
+    if len(differ):
+        refused = (
+            f"{len(differ)} of {len(checked)} checked hexagons differ from the same cells "
+            f"computed now (the first: {int(unique[checked[differ[0]]]):x})"
+        )
+        reused[:] = False
+    computed = hexagon_wkb(unique[~reused])
+    # where each distinct cell's WKB is in old_wkb followed by computed
+    source = np.where(reused, at, len(old_wkb) + np.cumsum(~reused) - 1)
+    wkb = pa.concat_arrays([old_wkb, computed]).take(source[inverse])
+    made: dict[str, int | str] = {
+        "hexagons_reused": int(reused.sum()),
+        "hexagons_computed": len(computed),
+    }
+    return wkb, made | ({"hexagons_refused": refused} if refused else {})
+
+
+def _spread(indices: np.ndarray, k: int) -> np.ndarray:
+    """At most ``k`` of ``indices``, evenly spaced, the first and the last included."""
+    if len(indices) <= k:
+        return indices
+    return indices[np.linspace(0, len(indices) - 1, k).round().astype(np.int64)]
+
+
+def _previous_hexagons(previous: Path) -> tuple[np.ndarray, pa.Array]:
+    """The distinct cells (``uint64``, sorted) of the ``conflict_cells`` layer of
+    ``previous`` and each one's WKB as that file holds it (only ``h3`` and the geometry are
+    read; GDAL writes nothing beside the file).
+
+    Raises
+    ------
+    ValueError
+        When ``publication`` does not vouch for the geometry: its hexagons were computed with
+        other library versions, or the geometry no longer has the recorded SHA-256 (a
+        release of an older version records none; a file edited since publication).
+    """
+    publication = pyogrio.read_arrow(previous, layer="publication")[1].to_pylist()
+    record = publication[0] if len(publication) == 1 else {}
+    if HEXAGON_SHA256 not in record:
+        raise ValueError(f"its publication table records no {HEXAGON_SHA256}")
+    if record[HEXAGON_LIBRARIES] != hexagon_libraries():
+        raise ValueError(
+            f"its hexagons were computed with {record[HEXAGON_LIBRARIES]}, "
+            f"now with {hexagon_libraries()}"
+        )
+    meta, table = pyogrio.read_arrow(previous, layer="conflict_cells", columns=["h3"])
+    wkb = table.column(meta["geometry_name"]).combine_chunks().cast(pa.binary())
+    if wkb_sha256(wkb) != record[HEXAGON_SHA256]:
+        raise ValueError(f"its conflict_cells geometry no longer has its {HEXAGON_SHA256}")
     cells = table.column("h3").to_numpy(zero_copy_only=False).astype(np.uint64)
-    return table.append_column("geometry", hexagon_wkb(cells))
+    unique, first = np.unique(cells, return_index=True)
+    return unique, wkb.take(first)
+
+
+def hexagon_libraries() -> str:
+    """The libraries (and versions) whose results make the hexagons' bytes: h3ronpy's cell
+    boundaries, PROJ's projection to EPSG:3006, GEOS's WKB."""
+    return (
+        f"h3ronpy {h3ronpy.__version__}, pyproj {pyproj.__version__} "
+        f"(PROJ {pyproj.proj_version_str}), shapely {shapely.__version__} "
+        f"(GEOS {shapely.geos_version_string})"
+    )
+
+
+def wkb_sha256(wkb: pa.Array) -> str:
+    """Hex SHA-256 of a binary array without nulls: every value's length (8 bytes,
+    little-endian), then every value's bytes, in order."""
+    if wkb.null_count:
+        raise ValueError(f"{wkb.null_count} geometries are null")
+    if len(wkb) == 0:  # (an empty array may come without buffers)
+        return hashlib.sha256().hexdigest()
+    _, offset_buffer, data = wkb.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int32)[wkb.offset : wkb.offset + len(wkb) + 1]
+    digest = hashlib.sha256(np.diff(offsets).astype("<i8").tobytes())
+    digest.update(data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])))
+    return digest.hexdigest()
 
 
 def hexagon_wkb(cells: np.ndarray) -> pa.Array:

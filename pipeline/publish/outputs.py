@@ -78,7 +78,7 @@ class Output:
 #: The derived outputs, in the order they are written (the database comes first, the
 #: summary last because it hashes every other file). A new output is one entry here.
 DERIVED_OUTPUTS: tuple[Output, ...] = (
-    Output(GEOPACKAGE, "geopackage", write_geopackage, geopackage_release_id),
+    Output(GEOPACKAGE, "geopackage", write_geopackage, geopackage_release_id, reuses=True),
     Output(CONFLICTS_PARQUET, "conflicts_parquet", write_geoparquet, geoparquet_release_id),
     Output(ZONES_PARQUET, "zones_parquet", write_geoparquet, geoparquet_release_id),
     Output(MAP_PNG, "png", write_png, png_release_id),
