@@ -112,6 +112,8 @@ def published_release(
         "conflicts_gpkg": {
             "path": dg.MetadataValue.path(str(out / GEOPACKAGE)),
             "layers": dg.MetadataValue.json(counts),
+            # cell hexagons copied from the previous release or computed (docs/outputs.md)
+            "hexagons": dg.MetadataValue.json(release.hexagons),
         },
         "conflicts_geoparquet": {
             "path": dg.MetadataValue.path(str(out / CONFLICTS_PARQUET)),

@@ -139,7 +139,7 @@ def scenario_layers(scenarios: list[str]) -> tuple[GpkgLayer, ...]:
 
 def write_geopackage(
     database: Path, target: Path, *, release_id: str, previous: Path | None = None
-) -> dict[str, int | str]:
+) -> dict[str, dict[str, int | str]]:
     """Write every layer of :data:`LAYERS` and their QGIS styles; return rows per layer and
     how the ``conflict_cells`` hexagons were made (:func:`cell_hexagons`).
 
@@ -158,8 +158,9 @@ def write_geopackage(
     Returns
     -------
     dict
-        Rows per written layer, ``hexagons_reused`` and ``hexagons_computed`` (distinct
-        cells) and, when ``previous`` was given but lent nothing, ``hexagons_refused`` (why).
+        ``layers``: rows per written layer; ``hexagons``: ``hexagons_reused`` and
+        ``hexagons_computed`` (distinct cells) and, when ``previous`` was given but lent
+        nothing, ``hexagons_refused`` (why).
 
     Notes
     -----
@@ -233,7 +234,7 @@ def write_geopackage(
         append=True,
         layer_options={"FID": "id", "DESCRIPTION": "QGIS layer styles (default per layer)."},
     )
-    return {**counts, **made}
+    return {"layers": dict(counts), "hexagons": made}
 
 
 def cell_hexagons(

@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyogrio
@@ -112,8 +113,19 @@ class Release:
     @property
     def layer_counts(self) -> dict[str, int]:
         """Rows per GeoPackage layer."""
-        counts = self.results.get(GEOPACKAGE)
-        return dict(counts) if isinstance(counts, dict) else {}
+        return dict(self._geopackage("layers"))
+
+    @property
+    def hexagons(self) -> dict[str, int | str]:
+        """How the GeoPackage's cell hexagons were made: ``hexagons_reused`` from the previous
+        release, ``hexagons_computed``, and ``hexagons_refused`` (why the previous file lent
+        none) when it was refused."""
+        return dict(self._geopackage("hexagons"))
+
+    def _geopackage(self, part: str) -> dict[str, Any]:
+        written = self.results.get(GEOPACKAGE)
+        found = written.get(part) if isinstance(written, dict) else None
+        return found if isinstance(found, dict) else {}
 
     @property
     def report_pages(self) -> int:

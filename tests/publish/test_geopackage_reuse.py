@@ -32,10 +32,11 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 def _write(database: Path, folder: Path, **kwargs: object) -> tuple[Path, dict]:
     """Write ``database``'s GeoPackage into the new ``folder`` as release SECOND (with
-    ``kwargs``); return its path and the writer's result."""
+    ``kwargs``); return its path and how its hexagons were made."""
     folder.mkdir()
     target = folder / GEOPACKAGE
-    return target, write_geopackage(database, target, release_id=SECOND, **kwargs)  # type: ignore[arg-type]
+    written = write_geopackage(database, target, release_id=SECOND, **kwargs)  # type: ignore[arg-type]
+    return target, written["hexagons"]
 
 
 def _layer(path: Path, layer: str = "conflict_cells", **kwargs: object) -> pa.Table:
@@ -48,7 +49,8 @@ def first(published, tmp_path: Path) -> Path:
     (tmp_path / "first").mkdir()
     target = tmp_path / "first" / GEOPACKAGE
     written = write_geopackage(published.out_dir / "landuse.duckdb", target, release_id=FIRST)
-    assert written["hexagons_reused"] == 0 and "hexagons_refused" not in written
+    made = written["hexagons"]
+    assert made["hexagons_reused"] == 0 and "hexagons_refused" not in made
     return target
 
 
@@ -208,9 +210,8 @@ def test_a_second_publication_copies_every_hexagon_and_leaves_the_first_as_it_wa
     before = _files(previous)
     release = publish_outputs(tiny_build, data_copy, h3_resolution=9, run_token="second")
     assert release.previous == previous
-    written = release.results[GEOPACKAGE]
-    assert isinstance(written, dict) and "hexagons_refused" not in written
-    assert written["hexagons_computed"] == 0
-    assert written["hexagons_reused"] == written["conflict_cells"]  # one rule per cell here
+    made = release.hexagons
+    assert "hexagons_refused" not in made and made["hexagons_computed"] == 0
+    assert made["hexagons_reused"] == release.layer_counts["conflict_cells"]  # one rule a cell
     assert _layer(release.path / GEOPACKAGE).equals(_layer(published.out_dir / GEOPACKAGE))
     assert _files(previous) == before
