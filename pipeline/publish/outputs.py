@@ -65,7 +65,9 @@ class Output:
     file carries, for :func:`verify_release`. ``pause`` names the kill-test pause point after it.
     An output may be a folder of files; ``opens`` is then the file a person opens in it.
     ``reuses``: the writer also takes ``previous=``, the same output of the release ``out``
-    pointed at (None when there is none), to copy what its inputs' hashes say is unchanged.
+    pointed at (None when there is none), to copy what it can show is unchanged (report
+    pages and maps by their inputs' hashes, the GeoPackage's cell hexagons by the libraries
+    and SHA-256 its ``publication`` records).
     """
 
     name: str
