@@ -1,5 +1,7 @@
 """Blocking checks on the conflict tables: a failure stops publication of this run."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 
 from assets_defs.common import configured
@@ -35,34 +37,44 @@ def leading_comment(text: str) -> str:
     return paragraph
 
 
-def build_check(name: str, asset: str) -> dg.AssetChecksDefinition:
-    """A blocking check that runs ``sql/checks/<name>.sql`` against this run's build."""
+def blocking_checks() -> dg.AssetChecksDefinition:
+    """Every check of :data:`BLOCKING_CHECKS` against this run's build, in one step with one
+    read-only connection (each its own blocking check in the UI; a night with few changes
+    paid a step and an opening of the build per check, about 0.4 s in all on Sweden)."""
+    specs = [
+        dg.AssetCheckSpec(
+            name, asset=asset, blocking=True, description=leading_comment(sql(f"checks/{name}"))
+        )
+        for name, asset in BLOCKING_CHECKS.items()
+    ]
 
-    @dg.asset_check(
-        asset=asset, name=name, blocking=True, description=leading_comment(sql(f"checks/{name}"))
-    )
-    def _check(
+    @dg.multi_asset_check(name="blocking_checks", specs=specs, can_subset=True)
+    def _checks(
         context: dg.AssetCheckExecutionContext, landuse: LanduseSettings
-    ) -> dg.AssetCheckResult:
+    ) -> Iterator[dg.AssetCheckResult]:
         _, _, rules = configured()
         run = context.run
         data = landuse.layout
         run_id, exists = build_for_run(data, [run.run_id, run.parent_run_id, run.root_run_id])
+        selected = [spec.key for spec in specs if spec.key in context.selected_asset_check_keys]
         if not exists:
-            return dg.AssetCheckResult(passed=True, metadata={"skipped": True})
-        database = data.run_build(run_id)
-        with connect(database, read_only=True) as con:
-            failures, detail = run_check(con, name, rules)
-        return dg.AssetCheckResult(
-            passed=int(failures) == 0,
-            metadata={"failures": int(failures), "detail": str(detail or "")},
-        )
+            for key in selected:
+                yield dg.AssetCheckResult(
+                    asset_key=key.asset_key, check_name=key.name, passed=True,
+                    metadata={"skipped": True},
+                )  # fmt: skip
+            return
+        with connect(data.run_build(run_id), read_only=True) as con:
+            for key in selected:
+                failures, detail = run_check(con, key.name, rules)
+                yield dg.AssetCheckResult(
+                    asset_key=key.asset_key, check_name=key.name, passed=int(failures) == 0,
+                    metadata={"failures": int(failures), "detail": str(detail or "")},
+                )  # fmt: skip
 
-    return _check
+    return _checks
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(
-        asset_checks=[build_check(name, asset) for name, asset in BLOCKING_CHECKS.items()]
-    )
+    return dg.Definitions(asset_checks=[blocking_checks()])
