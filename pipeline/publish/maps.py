@@ -17,7 +17,6 @@ import io
 import itertools
 import json
 import math
-import re
 from collections.abc import Callable
 from datetime import date
 from functools import cache, partial
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -65,7 +65,8 @@ BASE_SIMPLIFY_M = 150.0
 HTML_DECIMALS = 5
 #: Where the HTML map finds a kommun's report page, relative to the map (``reports/``).
 REPORT_LINK = "reports/{code}.html"
-_KOMMUN_CODE = re.compile(r"^[0-9]{4}$")
+#: A kommun code (a regular expression for Arrow).
+_KOMMUN_CODE = "^[0-9]{4}$"
 #: Tätorter named on the PNG map: at least this many inhabitants, at most this many names.
 PNG_PLACE_MIN_POPULATION = 10_000
 PNG_MAX_PLACES = 30
@@ -385,7 +386,8 @@ def escape_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if column == out.geometry.name:
             continue
         if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-            out[column] = _escaped_arrow(values)
+            text = html_escaped(pa.array(values))
+            out[column] = pd.Series(text.to_pylist(), index=values.index, dtype=values.dtype)
         elif is_object_dtype(values) or is_string_dtype(values):
             out[column] = values.map(lambda v: html.escape(v) if isinstance(v, str) else v)
     return out
@@ -395,32 +397,33 @@ def escape_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 _HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
 
 
-def _escaped_arrow(values: pd.Series) -> pd.Series:
-    """``html.escape`` of each text of a column of pandas' Arrow-backed ``str`` dtype, done
-    by Arrow's ``replace_substring`` in ``html.escape``'s order; missing values stay missing
-    and the column keeps its dtype."""
-    text = pa.array(values)
+def html_escaped(text: pa.Array) -> pa.Array:
+    """``html.escape`` of each value of an Arrow text array, done by Arrow's
+    ``replace_substring`` in ``html.escape``'s order; missing values stay missing."""
     for old, new in _HTML_ESCAPES:
         text = pc.replace_substring(text, old, new)
-    return pd.Series(text.to_pylist(), index=values.index, dtype=values.dtype)
+    return text
 
 
 def to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """``frame`` in EPSG:4326 with coordinates rounded to :data:`HTML_DECIMALS`: what
-    ``frame.to_crs("EPSG:4326")`` computes (the same transformer), rounded, in one pass over
-    the coordinates (2D geometry; other geometry goes through ``to_crs``)."""
-    shapes = frame.geometry.to_numpy()
-    if frame.crs is None or shapely.has_z(shapes).any():
-        out = frame.to_crs("EPSG:4326")
-        rounded = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, HTML_DECIMALS))
-    else:
-        xy = shapely.get_coordinates(shapes)
-        lon, lat = _to_4326(frame.crs).transform(xy[:, 0], xy[:, 1])
-        moved = np.round(np.array([lon, lat]).T, HTML_DECIMALS)
-        rounded = shapely.set_coordinates(shapes.copy(), moved)
-        out = frame.copy()
-    out["geometry"] = gpd.GeoSeries(rounded, index=out.index, crs="EPSG:4326")
+    """``frame`` in EPSG:4326 with coordinates rounded to :data:`HTML_DECIMALS`
+    (:func:`wgs84_shapes` of its geometry)."""
+    out = frame.copy()
+    shapes = wgs84_shapes(frame.geometry.to_numpy(), frame.crs)
+    out["geometry"] = gpd.GeoSeries(shapes, index=out.index, crs="EPSG:4326")
     return out
+
+
+def wgs84_shapes(shapes: npt.NDArray[np.object_], crs: CRSType | None) -> npt.NDArray[np.object_]:
+    """``shapes`` (in ``crs``) in EPSG:4326 with coordinates rounded to :data:`HTML_DECIMALS`:
+    what ``GeoSeries.to_crs("EPSG:4326")`` computes (the same transformer), rounded, in one
+    pass over the coordinates (2D geometry; other geometry goes through ``to_crs``)."""
+    if crs is None or shapely.has_z(shapes).any():
+        moved = gpd.GeoSeries(shapes, crs=crs).to_crs("EPSG:4326").to_numpy()
+        return shapely.transform(moved, lambda xy: np.round(xy, HTML_DECIMALS))
+    xy = shapely.get_coordinates(shapes)
+    lon, lat = _to_4326(crs).transform(xy[:, 0], xy[:, 1])
+    return shapely.set_coordinates(shapes.copy(), np.round(np.array([lon, lat]).T, HTML_DECIMALS))
 
 
 @cache
@@ -439,68 +442,140 @@ def inline_leaflet() -> tuple[str, str]:
     return script, style
 
 
-def popup_frame(conflicts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """What a conflict's popup and tooltip show, in Swedish, every source text escaped.
+def popup_table(conflicts: pa.Table) -> pa.Table:
+    """What each conflict's tooltip (``label``) and popup (:data:`POPUP_FIELDS`) show, in
+    Swedish, every text HTML-escaped; one row per row of ``conflicts``
+    (``publish/map_conflicts``), each column a dictionary array (each distinct text
+    escaped once).
 
     Figures are formatted by :mod:`pipeline.publish.reports.swedish` (``1 590,8 ha``); the
     ``reports`` column links each kommun's report page (built after escaping, from the
     escaped name and a four-digit code only)."""
-    out = gpd.GeoDataFrame(
-        {
-            "rule_id": conflicts["rule_id"],
-            "label": conflicts["label"],
-            "reason": conflicts["reason"],
-            "legal_basis": conflicts["legal_basis"],
-            "authority": conflicts["authority"],
-            "severity": [swedish.severity(s) for s in conflicts["severity"]],
-            "score": [swedish.number(s, 1) for s in conflicts["score"]],
-            "rank": [
-                rank_text(rank, low, high, top10, stable)
-                for rank, low, high, top10, stable in zip(
-                    conflicts["rank"], conflicts["rank_p05"], conflicts["rank_p95"],
-                    conflicts["top10_share"], conflicts["rank_stable"], strict=True)
-            ],
-            "size": [_size(a, length) for a, length in zip(conflicts["area_m2"],
-                                                           conflicts["length_m"], strict=True)],
-        },
-        geometry=conflicts.geometry,
+
+    def numbers(name: str) -> npt.NDArray[np.float64]:
+        return np.asarray(conflicts.column(name).to_numpy(), np.float64)  # NaN when missing
+
+    def text(name: str) -> pa.Array:
+        return conflicts.column(name).combine_chunks()
+
+    stable = pc.fill_null(text("rank_stable"), False)
+    shown = {
+        "label": text("label"),
+        "reason": text("reason"),
+        "legal_basis": text("legal_basis"),
+        "authority": text("authority"),
+        "severity": on_distinct(_severity_words, text("severity")),
+        "score": swedish_numbers(numbers("score"), 1),
+        "rank": rank_texts(
+            numbers("rank"),
+            numbers("rank_p05"),
+            numbers("rank_p95"),
+            numbers("top10_share"),
+            stable,
+        ),
+        "size": size_texts(numbers("area_m2"), numbers("length_m")),
+    }
+    escaped = {name: on_distinct(html_escaped, values) for name, values in shown.items()}
+    links = report_links(text("kommun_codes"), text("kommun_names"))
+    return pa.table({**escaped, "reports": pc.dictionary_encode(links)})
+
+
+def on_distinct(func: Callable[[pa.Array], pa.Array], values: pa.Array) -> pa.DictionaryArray:
+    """``func`` (an element-wise function of an Arrow array) of ``values``, computed once per
+    distinct value (a missing value is one): a dictionary array, one value per row."""
+    if not pa.types.is_dictionary(values.type):
+        values = pc.dictionary_encode(values, null_encoding="encode")
+    return pa.DictionaryArray.from_arrays(values.indices, func(values.dictionary))
+
+
+def _severity_words(codes: pa.Array) -> pa.Array:
+    return pa.array(map(swedish.severity, codes.to_pylist()), pa.string())
+
+
+def swedish_numbers(values: npt.NDArray[np.float64], decimals: int = 0) -> pa.Array:
+    """:func:`swedish.number` of each value (NaN is missing), a column at a time: each
+    magnitude formatted by Python's ``format`` as ``swedish.number`` formats it, the
+    separators swapped and the signs set by Arrow."""
+    magnitudes = map(format, np.abs(values).tolist(), itertools.repeat(f",.{decimals}f"))
+    text = pa.array(magnitudes, pa.string())
+    text = pc.replace_substring(pc.replace_substring(text, ",", swedish.THOUSANDS), ".", ",")
+    negative = values < 0
+    if negative.any():  # a value that rounds to zero has no sign
+        rounds_to_zero = pc.match_substring_regex(text, f"^[0,{swedish.THOUSANDS}]*$")
+        negative &= ~rounds_to_zero.to_numpy(zero_copy_only=False)
+        text = pc.if_else(negative, pc.binary_join_element_wise(swedish.MINUS, text, ""), text)
+    return pc.if_else(np.isnan(values), swedish.MISSING, text)
+
+
+def rank_texts(
+    rank: npt.NDArray[np.float64],
+    low: npt.NDArray[np.float64],
+    high: npt.NDArray[np.float64],
+    top10: npt.NDArray[np.float64],
+    stable: pa.BooleanArray,
+) -> pa.Array:
+    """Each conflict's rank with its band, e.g. ``5 (3–9, topp 10 i 72 % av omräkningarna)``,
+    ending in ``, osäker`` when the band is wider than the stable factor allows; the rank
+    alone when it has no band (``low`` NaN). ``top10`` is a share (0-1)."""
+    ranks = swedish_numbers(rank)
+    band = pc.binary_join_element_wise(
+        ranks, " (", swedish_numbers(low), "–", swedish_numbers(high), ", topp 10 i ",
+        swedish_numbers(100 * top10), " % av omräkningarna", pc.if_else(stable, "", ", osäker"),
+        ")", "",
     )  # fmt: skip
-    out = escape_text(out)
-    out["reports"] = [
-        _report_links(list(codes), list(names))
-        for codes, names in zip(conflicts["kommun_codes"], conflicts["kommun_names"], strict=True)
-    ]
-    return out
+    return pc.if_else(np.isnan(low), ranks, band)
 
 
-def rank_text(
-    rank: int, low: float | None, high: float | None, top10: float | None, stable: object
-) -> str:
-    """A conflict's rank with its band, e.g. ``5 (3–9, topp 10 i 72 % av omräkningarna)``,
-    ending in ``, osäker`` when the band is wider than the stable factor allows."""
-    if low is None or pd.isna(low):
-        return swedish.number(rank)
-    band = f"{swedish.number(low)}–{swedish.number(high)}"
-    share = f", topp 10 i {swedish.number(100 * float(top10 or 0))} % av omräkningarna"
-    return f"{swedish.number(rank)} ({band}{share}{'' if stable else ', osäker'})"
+def size_texts(area_m2: npt.NDArray[np.float64], length_m: npt.NDArray[np.float64]) -> pa.Array:
+    """Each conflict's size: its area (``swedish.area``) when it has one, else its length
+    (``swedish.length``), else ``punkt``; each figure formatted for its rows only."""
+    is_area = area_m2 > 0
+    is_length = ~is_area & (length_m > 0)
+    sizes = pa.repeat(pa.scalar("punkt"), len(area_m2))
+    sizes = pc.replace_with_mask(sizes, is_area, swedish_areas(area_m2[is_area]))
+    return pc.replace_with_mask(sizes, is_length, swedish_lengths(length_m[is_length]))
 
 
-def _size(area_m2: float, length_m: float | None) -> str:
-    if area_m2 and area_m2 > 0:
-        return swedish.area(area_m2)
-    if length_m is not None and not np.isnan(length_m) and length_m > 0:
-        return swedish.length(length_m)
-    return "punkt"
-
-
-def _report_links(codes: list[str], names: list[str]) -> str:
-    """``<a>`` links to the reports of ``codes`` labelled with the (escaped) ``names``."""
-    return ", ".join(
-        f'<a href="{REPORT_LINK.format(code=code)}" target="_blank">{html.escape(name)}</a>'
-        if _KOMMUN_CODE.match(code or "")
-        else html.escape(name)
-        for code, name in zip(codes, names, strict=True)
+def swedish_areas(m2: npt.NDArray[np.float64]) -> pa.Array:
+    """:func:`swedish.area` of each value: hectares with one decimal, below 500 m² whole m²."""
+    small = (np.abs(m2) > 0) & (np.abs(m2) < 500)
+    return pc.if_else(
+        small,
+        pc.binary_join_element_wise(swedish_numbers(m2), " m²", ""),
+        pc.binary_join_element_wise(swedish_numbers(m2 / 1e4, 1), " ha", ""),
     )
+
+
+def swedish_lengths(metres: npt.NDArray[np.float64]) -> pa.Array:
+    """:func:`swedish.length` of each value: whole metres, from 10 km kilometres (one decimal
+    unless whole)."""
+    with np.errstate(invalid="ignore"):  # inf % 1000 is NaN, as in Python
+        whole = np.mod(metres, 1000) == 0
+    km = pc.if_else(whole, swedish_numbers(metres / 1000), swedish_numbers(metres / 1000, 1))
+    return pc.if_else(
+        np.abs(metres) >= 10_000,
+        pc.binary_join_element_wise(km, " km", ""),
+        pc.binary_join_element_wise(swedish_numbers(metres), " m", ""),
+    )
+
+
+def report_links(codes: pa.ListArray, names: pa.ListArray) -> pa.Array:
+    """Per row, ``<a>`` links to the reports of its kommuner ``codes`` labelled with their
+    (escaped) ``names``, joined by ``, ``; a kommun whose code is not four digits is named
+    without a link."""
+    lengths = pc.fill_null(pc.list_value_length(codes), 0)
+    if not pc.all(pc.equal(lengths, pc.fill_null(pc.list_value_length(names), 0))).as_py():
+        raise ValueError("every conflict needs as many kommun names as kommun codes")
+    code = codes.flatten()
+    name = on_distinct(html_escaped, names.flatten()).dictionary_decode()
+    before, after = REPORT_LINK.split("{code}")
+    link = pc.binary_join_element_wise(
+        f'<a href="{before}', code, f'{after}" target="_blank">', name, "</a>", ""
+    )
+    is_code = pc.fill_null(pc.match_substring_regex(code, _KOMMUN_CODE), False)
+    each = pc.if_else(is_code, link, name)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]), pa.int32())
+    return pc.binary_join(pa.ListArray.from_arrays(offsets, each, mask=codes.is_null()), ", ")
 
 
 def write_html(database: Path, target: Path, *, release_id: str) -> Path:
@@ -527,22 +602,29 @@ def write_html(database: Path, target: Path, *, release_id: str) -> Path:
         sea=basemap.SEA,
         legend=[(swedish.severity(s), _colour(s)) for s in SEVERITY_COLOURS],
         note=f"{SCORE_TEXT}{water} {CLICK_TEXT}",
-        data=data,
+        data=_DATA,
     )
-    target.write_text(page, encoding="utf-8")
+    # the page is written around the data, which is UTF-8 already (13 MB for Sweden)
+    head, tail = page.split(_DATA)
+    with target.open("wb") as out:
+        out.writelines([head.encode("utf-8"), data, tail.encode("utf-8")])
     return target
 
 
-#: What a conflict's popup shows (properties of :func:`popup_frame`) and the row headings.
+#: Where :func:`write_html` writes the map's data into its page (a text no page holds).
+_DATA = "\x00map-data\x00"
+
+
+#: What a conflict's popup shows (columns of :func:`popup_table`) and the row headings.
 POPUP_FIELDS = ["reason", "legal_basis", "authority", "severity", "score", "rank", "size",
                 "reports"]  # fmt: skip
 POPUP_ALIASES = ["Orsak", "Lagrum", "Myndighet", "Allvarlighetsgrad", "Poäng",
                  "Rang (intervall)", "Yta", "Kommunrapport"]  # fmt: skip
 
 
-def map_data(database: Path) -> tuple[str, bool]:
-    """The HTML map's layers as one JSON document safe inside ``<script>`` (EPSG:4326), and
-    whether it has a base (land and lakes).
+def map_data(database: Path) -> tuple[bytes, bool]:
+    """The HTML map's layers as one JSON document (UTF-8) safe inside ``<script>``
+    (EPSG:4326), and whether it has a base (land and lakes).
 
     Keys: ``bounds`` (the kommuner's, else the conflicts'; null when empty), ``base`` and
     ``base_colours``, ``lakes``, ``kommuner`` (borders), ``kommun_names``, ``places``
@@ -551,16 +633,15 @@ def map_data(database: Path) -> tuple[str, bool]:
     ``conflicts`` (null when it has none). Every text a source may have written is escaped
     before it reaches the page; the marks are Leaflet ``divIcon`` specs.
     """
-    conflicts = arrow_frame(query_release(database, "publish/map_conflicts"))
-    shapes = simplify_for_display(
-        conflicts.geometry.to_numpy(), conflicts["area_m2"].to_numpy() > 0, HTML_SIMPLIFY_M
-    )
-    conflicts["geometry"] = gpd.GeoSeries(shapes, index=conflicts.index, crs=CRS)
-    conflicts = popup_frame(to_wgs84(conflicts))
+    conflicts = query_release(database, "publish/map_conflicts")
+    wkb = conflicts.column("geometry").to_numpy(zero_copy_only=False)
+    polygonal = conflicts.column("area_m2").to_numpy() > 0
+    shapes = simplify_for_display(shapely.from_wkb(wkb), polygonal, HTML_SIMPLIFY_M)
+    shapes = wgs84_shapes(shapes, CRSType.from_user_input(CRS))
     simplify: dict[str, object] = {"tolerance_m": HTML_SIMPLIFY_M}
     borders = arrow_frame(query_release(database, "publish/map_kommun_borders", simplify))
     kommuner = escape_text(to_wgs84(borders))
-    bounds = (kommuner if len(kommuner) else conflicts).total_bounds
+    bounds = kommuner.total_bounds if len(kommuner) else shapely.total_bounds(shapes)
     base = basemap.base_in(bounds_of(borders))
     parts: dict[str, object] = {
         "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]]
@@ -580,55 +661,94 @@ def map_data(database: Path) -> tuple[str, bool]:
         "places": _places_layer(database),
         "popup": {"fields": POPUP_FIELDS, "aliases": POPUP_ALIASES},
     }  # fmt: skip
-    text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))[:-1]
-    base_json = "null" if base.empty else feature_collection(base_frame(base), ["kind"])
+    head = script_safe(json.dumps(parts, ensure_ascii=False, separators=(",", ":"))[:-1])
+    base_json = b"null" if base.empty else feature_collection(base_frame(base), ["kind"])
     kommun_json = (
-        feature_collection(kommuner, ["kommun_code", "kommun_name"]) if len(kommuner) else "null"
+        feature_collection(kommuner, ["kommun_code", "kommun_name"]) if len(kommuner) else b"null"
     )
     # each conflict's feature is written once; a rule's collection joins those of its rows
-    features = _features(conflicts, ["label", *POPUP_FIELDS])
-    rule_of = conflicts["rule_id"].to_numpy()
-    rules = []
-    for rule in query_release(database, "publish/map_rules").to_pylist():
-        rows = np.flatnonzero(rule_of == rule["rule_id"]).tolist()
-        head = _JSON.encode({"rule_id": rule["rule_id"],
-                             "title": f"{html.escape(rule['title'])} ({len(rows)})",
-                             "colour": _colour(rule["severity"])})  # fmt: skip
-        collection = _collection([features[i] for i in rows]) if rows else "null"
-        rules.append(f'{head[:-1]},"conflicts":{collection}}}')
-    text += f',"base":{base_json},"kommuner":{kommun_json},"rules":[{",".join(rules)}]}}'
-    return script_safe(text), not base.empty
+    features = feature_texts(popup_table(conflicts), shapes)
+    rules = query_release(database, "publish/map_rules").to_pylist()
+    rule_ids = pa.array([rule["rule_id"] for rule in rules], pa.string())
+    # a rule's index in rules (a conflict of no rule: len(rules), a collection left out)
+    rule_of = pc.fill_null(pc.index_in(conflicts.column("rule_id"), rule_ids), len(rules))
+    rule_of = rule_of.to_numpy()
+    collections = _collections(features, rule_of, len(rules) + 1)[: len(rules)]
+    counts = np.bincount(rule_of, minlength=len(rules) + 1).tolist()
+    layers = []
+    for rule, collection, count in zip(rules, collections, counts[: len(rules)], strict=True):
+        layer = _JSON.encode({"rule_id": rule["rule_id"],
+                              "title": f"{html.escape(rule['title'])} ({count})",
+                              "colour": _colour(rule["severity"])})  # fmt: skip
+        conflicts_json = collection if count else b"null"
+        layers.append(f'{script_safe(layer[:-1])},"conflicts":'.encode() + conflicts_json + b"}")
+    data = [f'{head},"base":'.encode(), base_json, b',"kommuner":', kommun_json,
+            b',"rules":[', b",".join(layers), b"]}"]  # fmt: skip
+    return b"".join(data), not base.empty
 
 
 #: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, one encoder for all.
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def feature_collection(frame: gpd.GeoDataFrame, columns: list[str]) -> str:
-    """GeoJSON FeatureCollection text of ``frame`` (EPSG:4326) with the text ``columns`` as
-    properties; geometry written by GEOS (shapely.to_geojson), each row's properties by one
-    ``json.dumps``."""
-    return _collection(_features(frame, columns))
+def feature_collection(frame: gpd.GeoDataFrame, columns: list[str]) -> bytes:
+    """GeoJSON FeatureCollection text (UTF-8) of ``frame`` (EPSG:4326) with the text
+    ``columns`` as properties (:func:`feature_texts`), safe inside ``<script>``."""
+    properties = pa.table({c: pa.array(frame[c]) for c in columns})
+    features = feature_texts(properties, frame.geometry.to_numpy())
+    (collection,) = _collections(features, np.zeros(len(frame), np.int64), 1)
+    return collection
 
 
-def _features(frame: gpd.GeoDataFrame, columns: list[str]) -> list[str]:
-    """The GeoJSON Feature text of each row of ``frame`` (:func:`feature_collection`)."""
-    geometries = shapely.to_geojson(frame.geometry.values)
-    values = zip(*(frame[c].tolist() for c in columns), strict=True)
+def feature_texts(properties: pa.Table, shapes: npt.NDArray[np.object_]) -> pa.Array:
+    """The GeoJSON Feature text of each row of ``properties`` (text columns, in their order)
+    and ``shapes`` (EPSG:4326), safe inside ``<script>`` (:func:`script_safe`): each text as
+    ``json.dumps`` writes it (``null`` when missing), each distinct text encoded once, the
+    geometry as GEOS writes it (``shapely.to_geojson``, ``null`` when missing)."""
+    pieces: list[object] = []
+    for i, name in enumerate(properties.column_names):
+        values = on_distinct(_json_texts, properties.column(name).combine_chunks())
+        pieces += [("," if i else "") + _JSON.encode(name) + ":", values.dictionary_decode()]
+    text = pc.binary_join_element_wise('{"type":"Feature","properties":{', *pieces, "}", "")
+    geometry = pc.fill_null(pa.array(shapely.to_geojson(shapes), pa.string()), "null")
+    return pc.binary_join_element_wise(_script_safe_arrow(text), ',"geometry":', geometry, "}",
+                                       "")  # fmt: skip
+
+
+def _json_texts(values: pa.Array) -> pa.Array:
+    """``json.dumps`` of each value (:data:`_JSON`)."""
+    return pa.array(map(_JSON.encode, values.to_pylist()), pa.string())
+
+
+def _collections(features: pa.Array, group: npt.NDArray[np.int64], groups: int) -> list[bytes]:
+    """The GeoJSON FeatureCollection text (UTF-8) of each group ``0 .. groups - 1`` of
+    ``features`` (``group`` says each feature's), with its features in their order."""
+    order = np.argsort(group, kind="stable")
+    counts = np.bincount(group, minlength=groups)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
+    bodies = pc.binary_join(pa.ListArray.from_arrays(offsets, features.take(order)), ",")
     return [
-        '{"type":"Feature","properties":' + _JSON.encode(dict(zip(columns, row, strict=True)))
-        + ',"geometry":' + (geometry if geometry is not None else "null") + "}"
-        for row, geometry in zip(values, geometries, strict=True)
-    ]  # fmt: skip
+        b'{"type":"FeatureCollection","features":[' + body + b"]}"
+        for body in bodies.cast(pa.binary()).to_pylist()
+    ]
 
 
-def _collection(features: list[str]) -> str:
-    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+#: What JSON text escapes to be safe inside ``<script>``.
+_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
 
 
 def script_safe(text: str) -> str:
     """JSON ``text`` safe inside ``<script type="application/json">`` (no ``</``)."""
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    for old, new in _SCRIPT_ESCAPES:
+        text = text.replace(old, new)
+    return text
+
+
+def _script_safe_arrow(text: pa.Array) -> pa.Array:
+    """:func:`script_safe` of each value of an Arrow array of JSON texts."""
+    for old, new in _SCRIPT_ESCAPES:
+        text = pc.replace_substring(text, old, new)
+    return text
 
 
 def _mark(
