@@ -349,12 +349,32 @@ def render_kommun(
 def _digest(*parts: object) -> str:
     """SHA-256 over ``parts``: bytes as they are, anything else by its ``repr`` (rows of
     DuckDB values: str, numbers, dates, lists, dicts), each prefixed by its length."""
-    digest = hashlib.sha256()
+    chunks: list[bytes] = []
     for part in parts:
         data = part if isinstance(part, bytes) else repr(part).encode()
-        digest.update(len(data).to_bytes(8, "little"))
-        digest.update(data)
-    return digest.hexdigest()
+        chunks += (len(data).to_bytes(8, "little"), data)
+    return hashlib.sha256(b"".join(chunks)).hexdigest()
+
+
+class _Reprs:
+    """``repr`` of page inputs where the rows every kommun page repeats (the release's
+    sources and resolved conflicts, ``shared``) are written out once a release, not once a
+    page: :meth:`of` gives the text :func:`_digest` hashes for a dict of inputs."""
+
+    def __init__(self, *shared: object) -> None:
+        self._known = [(value, repr(value)) for value in shared]
+
+    def _repr(self, value: object) -> str:
+        for known, text in self._known:
+            if value is known:
+                return text
+        return repr(value)
+
+    def of(self, inputs: Row) -> bytes:
+        """``repr(inputs).encode()``: a dict's repr is its items' ``key: value`` reprs
+        joined by ``, `` in braces."""
+        items = ", ".join(f"{key!r}: {self._repr(value)}" for key, value in inputs.items())
+        return ("{" + items + "}").encode()
 
 
 def _sha256(text: str) -> str:
@@ -474,6 +494,7 @@ def write_reports(
     target.mkdir(parents=True, exist_ok=False)
     old = _Previous(previous)
     shared = _digest(data.boundaries_digest, _base_digest(), data.places)
+    reprs = _Reprs(data.resolved, data.sources)
     entries: dict[str, dict[str, Any]] = {}
     pages: dict[str, str] = {}
     reused = {"reused_pages": 0, "reused_maps": 0}
@@ -487,7 +508,7 @@ def write_reports(
     for kommun in data.kommuner:
         name = f"{kommun['kommun_code']}.html"
         drawn = map_key(data, kommun, shared)
-        key = _digest(drawn, kommun_inputs(data, kommun))
+        key = _digest(drawn, reprs.of(kommun_inputs(data, kommun)))
         text = old.page(name, key, release_id)
         if text is not None:
             reused["reused_pages"] += 1
