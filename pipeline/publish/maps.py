@@ -206,12 +206,13 @@ def plot_polygons(ax: Axes, shapes: np.ndarray, **style: object) -> None:
     """Draw ``shapes`` (EPSG:3006) on ``ax`` as ``GeoSeries.plot`` draws them with ``style``
     (one path per shape, rings normalised so holes stay holes, in one collection), without
     a matplotlib patch per shape; shapes other than (multi)polygons are left to geopandas.
+    The polygons leave the axes' limits as they are: the caller frames the map
+    (:func:`set_view`).
     """
     shapes = shapes[~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)]
     polygonal = np.isin(shapely.get_type_id(shapes), POLYGON_TYPES)
     if polygonal.any():
-        ax.add_collection(_polygon_paths(shapes[polygonal], style), autolim=True)
-        ax.autoscale_view()
+        ax.add_collection(_polygon_paths(shapes[polygonal], style), autolim=False)
     if not polygonal.all():  # drawn after the polygons, as geopandas does
         gpd.GeoSeries(shapes[~polygonal], crs=CRS).plot(ax=ax, color=style.get("facecolor"),
                                                         **style)  # fmt: skip
@@ -219,22 +220,31 @@ def plot_polygons(ax: Axes, shapes: np.ndarray, **style: object) -> None:
 
 def _polygon_paths(shapes: np.ndarray, style: dict[str, object]) -> PathCollection:
     """One matplotlib path per (multi)polygon of ``shapes``, each ring closed, in one
-    collection drawn with ``style``; rings normalised first, as geopandas plots them."""
+    collection drawn with ``style``; rings normalised first, as geopandas plots them.
+
+    The coordinates are read from the shapes in one pass; only shapes of more than one ring
+    (holes or parts: 760 of Sweden's 11,115 zones) are taken apart to find where their
+    rings start, so far fewer shapely objects are made (and collected)."""
     from matplotlib.collections import PathCollection
     from matplotlib.path import Path
 
     shapes = shapely.normalize(shapes)
-    parts, shape_of_part = shapely.get_parts(shapes, return_index=True)
+    xy = shapely.get_coordinates(shapes)
+    sizes = shapely.get_num_coordinates(shapes)
+    several = (shapely.get_type_id(shapes) != 3) | (shapely.get_num_interior_rings(shapes) > 0)
+    parts, shape_of_part = shapely.get_parts(shapes[several], return_index=True)
     rings, part_of_ring = shapely.get_rings(parts, return_index=True)
-    xy, ring_of_point = shapely.get_coordinates(rings, return_index=True)
-    sizes = np.bincount(ring_of_point, minlength=len(rings))
-    ends = np.cumsum(sizes)
+    # every ring's size, in the order of the coordinates (a shape's rings follow each other)
+    shape_of_ring = np.concatenate(
+        [np.flatnonzero(~several), np.flatnonzero(several)[shape_of_part[part_of_ring]]]
+    )
+    ring_sizes = np.concatenate([sizes[~several], shapely.get_num_coordinates(rings)])
+    ring_sizes = ring_sizes[np.argsort(shape_of_ring, kind="stable")]
+    ends = np.cumsum(ring_sizes)
     codes = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
-    codes[ends - sizes] = Path.MOVETO
+    codes[ends - ring_sizes] = Path.MOVETO
     codes[ends - 1] = Path.CLOSEPOLY
-    shape_of_ring = shape_of_part[part_of_ring]
-    stops = np.cumsum(np.bincount(shape_of_ring, weights=sizes, minlength=len(shapes)))
-    bounds = np.concatenate([[0], stops.astype(np.int64)]).tolist()
+    bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
     paths = [Path(xy[a:b], codes[a:b]) for a, b in itertools.pairwise(bounds)]
     collection = PathCollection(paths)
     collection.set(**style)
@@ -270,9 +280,17 @@ class LabelPlacer:
         self, probe: Text, at: tuple[float, float], text: str, draw: Callable[[], object]
     ) -> bool:
         """:meth:`add` of the text ``draw()`` puts on the map, measured beforehand on
-        ``probe`` (a text of the same font and alignment, moved to ``at`` and given
-        ``text``), so that a label left out is never made. True when drawn."""
+        ``probe`` (an unrotated text of the same font and alignment, moved to ``at`` and
+        given ``text``), so that a label left out is never made. True when drawn.
+
+        A text's box holds its anchor, so a label whose anchor (with the margin) is covered
+        already is left out without measuring its text (66 of Sweden's 290 kommun names,
+        measured at about 0.4 ms each)."""
         probe.set_position(at)
+        x, y = probe.get_transform().transform(at)
+        inside = self.margin - 1e-6  # (a hair inside the box, whatever the rounding)
+        if self._overlaps_extent(x - inside, y - inside, x + inside, y + inside):
+            return False
         probe.set_text(text)
         box = probe.get_window_extent(self.renderer).padded(self.margin)
         if self._overlaps(box):
@@ -285,6 +303,9 @@ class LabelPlacer:
         """Whether ``box`` overlaps a kept box (``Bbox.overlaps`` of each, in one test)."""
         x0, x1 = sorted(box.intervalx)
         y0, y1 = sorted(box.intervaly)
+        return self._overlaps_extent(x0, y0, x1, y1)
+
+    def _overlaps_extent(self, x0: float, y0: float, x1: float, y1: float) -> bool:
         kept = self._extents[: len(self.kept)]
         hit = (kept[:, 0] <= x1) & (x0 <= kept[:, 2]) & (kept[:, 1] <= y1) & (y0 <= kept[:, 3])
         return bool(hit.any())

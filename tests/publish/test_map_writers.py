@@ -1,9 +1,11 @@
-"""The map writers' column-at-a-time helpers give what the plain per-row forms give.
+"""The map writers' faster forms give what the plain forms they replaced give.
 
-Each reference below is the per-row code the helper replaced (one Python call per conflict),
-run on awkward inputs: negative and rounding figures, missing values, HTML and script in
-source texts, control characters, Swedish letters, multipolygons with holes, empty and
-missing geometry, lines and points.
+The HTML map's texts are built a column at a time; the PNG map's paths are read from the
+shapes in one pass and its names left out unmeasured where a kept label covers them. Each
+reference below is the plain code a helper replaced (one Python call per conflict, ring or
+name), run on awkward inputs: negative and rounding figures, missing values, HTML and script
+in source texts, control characters, Swedish letters, multipolygons with holes, empty and
+missing geometry, lines and points, names a tenth of a pixel from a kept label.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import html
 import json
 import math
 import re
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
 import pytest
 import shapely
+import shapely.affinity
 
 from pipeline.publish.maps import (
     REPORT_LINK,
@@ -204,3 +208,122 @@ def test_features_are_the_per_row_features() -> None:
     assert parsed[1]["properties"]["label"] is None and parsed[2]["geometry"] is None
     assert parsed[0]["geometry"]["type"] == "MultiPolygon"
     assert parsed[2]["properties"]["severity"] == swedish.MISSING
+
+
+def _ring_paths(shapes: list[shapely.Geometry]) -> list[tuple[list[list[float]], list[int]]]:
+    """The per-part, per-ring form _polygon_paths replaced: each shape normalised, its rings
+    one after another, each opened by MOVETO and closed by CLOSEPOLY."""
+    from matplotlib.path import Path
+
+    out = []
+    for shape in shapes:
+        vertices: list[list[float]] = []
+        codes: list[int] = []
+        for part in shapely.get_parts(shapely.normalize(shape)):
+            for ring in shapely.get_rings(part):
+                coords = shapely.get_coordinates(ring).tolist()
+                vertices += coords
+                codes += [Path.MOVETO] + [Path.LINETO] * (len(coords) - 2) + [Path.CLOSEPOLY]
+        out.append((vertices, codes))
+    return out
+
+
+def test_polygon_paths_are_the_rings_of_each_shape() -> None:
+    from pipeline.publish.maps import _polygon_paths
+
+    square = shapely.box(0, 0, 10, 10)
+    triangle = shapely.Polygon([(1, 1), (3, 1), (2, 3)])
+    holed = square.difference(triangle).difference(shapely.Point(7, 7).buffer(1.5, 3))
+    shapes = [
+        square,
+        shapely.Polygon([(20, 0), (20, 10), (30, 10), (30, 0)]),  # clockwise, to normalise
+        holed,
+        shapely.MultiPolygon([shapely.affinity.translate(triangle, 40), shapely.box(50, 0, 60, 9)]),
+        shapely.Point(85, 5).buffer(4, 8),
+        shapely.MultiPolygon([shapely.affinity.translate(holed, 70), shapely.box(90, 0, 95, 5)]),
+        shapely.affinity.translate(triangle, 100),
+    ]
+    collection = _polygon_paths(np.array(shapes, dtype=object), {"facecolor": "#f00"})
+    got = [(p.vertices.tolist(), p.codes.tolist()) for p in collection.get_paths()]
+    assert got == _ring_paths(shapes)
+    assert got[5][1].count(1) == 4  # four rings (MOVETO) in the holed multipolygon
+
+
+NAMES = ["Göteborg", "Mölndal", "Å", "Upplands Väsby", "Öckerö", "Lund", "i", "Säffle"] * 12
+
+
+def _place_names(fitting: bool) -> tuple[list[str], list[tuple[float, ...]], int]:
+    """NAMES at fixed random anchors on a small map, each by add_fitting (measured on a
+    probe) or by add (drawn, then measured); the names drawn, the boxes kept and how many
+    texts the probe measured."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from pipeline.publish.maps import LabelPlacer
+
+    anchors = np.random.default_rng(7).uniform(0, 100, size=(len(NAMES), 2)).tolist()
+    fig = Figure(figsize=(3, 3), dpi=100)
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    labels = LabelPlacer(FigureCanvasAgg(fig).get_renderer())
+    probe = ax.text(0, 0, "", ha="center", va="center", fontsize=7)
+    measure = probe.get_window_extent
+    measured = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        measured.append(probe.get_text())
+        return measure(*args, **kwargs)  # type: ignore[arg-type]
+
+    probe.get_window_extent = counted  # type: ignore[method-assign, assignment]
+    for name, (x, y) in zip(NAMES, anchors, strict=True):
+        draw = partial(ax.text, x, y, name, ha="center", va="center", fontsize=7)
+        if fitting:
+            labels.add_fitting(probe, (x, y), name, draw)
+        else:
+            labels.add(draw())
+    probe.remove()
+    return [t.get_text() for t in ax.texts], [b.bounds for b in labels.kept], len(measured)
+
+
+def test_names_left_out_unmeasured_are_those_a_measurement_leaves_out() -> None:
+    """add_fitting skips measuring a name whose anchor a kept label covers; the names drawn
+    and the boxes kept are those of measuring every name (add of each drawn text)."""
+    names, boxes, measured = _place_names(fitting=True)
+    assert (names, boxes) == _place_names(fitting=False)[:2]
+    assert 10 < len(names) < len(NAMES)
+    assert measured < len(NAMES) - 20  # many left out unmeasured
+
+
+@pytest.mark.parametrize(("name", "size"), [("|", 1), ("i", 7), ("Upplands Väsby", 7)])
+def test_a_name_beside_a_kept_label_is_measured_before_it_is_left_out(
+    name: str, size: float
+) -> None:
+    """Anchors a tenth of a pixel apart, from on a kept label's box to clear of it: each
+    name is drawn exactly when measuring it finds no overlap (a too generous shortcut would
+    leave out a narrow name whose own box is clear; ``|`` at 1 pt is 0 px wide)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from pipeline.publish.maps import LabelPlacer
+
+    fig = Figure(figsize=(3, 3), dpi=100)
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    probe = ax.text(0, 0, "", ha="center", va="center", fontsize=size)
+    kept = ax.text(50, 50, "Göteborg", ha="center", va="center", fontsize=7)
+    box = kept.get_window_extent(renderer).padded(2.0)
+    outcomes = []
+    for step in range(700):  # anchors from 1 px inside the box to 69 px right of it
+        at = ax.transData.inverted().transform((box.x1 - 1 + step / 10, box.y0 + 1))
+        labels = LabelPlacer(renderer)
+        labels.add(kept)
+        probe.set_position(at)
+        probe.set_text(name)
+        clear = not labels._overlaps(probe.get_window_extent(renderer).padded(2.0))
+        drawn = labels.add_fitting(probe, tuple(at), name, lambda: None)
+        outcomes.append((clear, drawn))
+    assert all(clear == drawn for clear, drawn in outcomes)
+    assert {clear for clear, _ in outcomes} == {True, False}
