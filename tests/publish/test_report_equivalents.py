@@ -1,6 +1,6 @@
 """The report writer's quicker forms give what their plain forms give: the Jinja2 lookup of
-``row.name``, the repr the page keys hash and the digest. Each compares the two on awkward
-inputs."""
+``row.name``, the repr the page keys hash, the digest and the tick label's right edge. Each
+compares the two on awkward inputs."""
 
 from __future__ import annotations
 
@@ -10,9 +10,15 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import jinja2
+import numpy as np
 import pytest
+from matplotlib.font_manager import FontProperties
+from matplotlib.path import Path as MplPath
+from matplotlib.textpath import TextPath
 
+from pipeline.publish.reports import swedish
 from pipeline.publish.reports.pages import _digest, _Reprs, environment
+from pipeline.publish.reports.svg import TICK_FONT, TICK_FONT_PX, right_edge
 
 
 class _Row:
@@ -106,3 +112,59 @@ def test_digest_is_the_length_prefixed_sha256_of_its_parts() -> None:
     assert _digest(*parts) == _digest_plain(*parts)
     assert _digest() == _digest_plain() == hashlib.sha256().hexdigest()
     assert _digest("ab", "c") != _digest("a", "bc")
+
+
+def _labels() -> list[str]:
+    values = [m * k * 10.0**e for e in range(-3, 10) for m in (1, 3, 7) for k in (1, 2, 5)]
+    texts = {f(v) for v in values for f in (swedish.number, swedish.area, swedish.percent)}
+    texts |= {swedish.number(-v, 1) for v in values}
+    return sorted(texts | {"WÅÄÖ åäö", "(x)", "OQCGSJ)]}>/", "@%&*", "oooo", "fi", "1 m²"})
+
+
+def test_tick_labels_right_edge_is_matplotlibs_extent() -> None:
+    prop = FontProperties(family=TICK_FONT)
+    for label in _labels():
+        path = TextPath((0, 0), label, size=TICK_FONT_PX, prop=prop)
+        assert right_edge(path) == path.get_extents().x1, label
+
+
+M, L, C3, C4, CLOSE = MplPath.MOVETO, MplPath.LINETO, MplPath.CURVE3, MplPath.CURVE4, 79
+
+
+@pytest.mark.parametrize(
+    ("vertices", "codes"),
+    [
+        # a curve bulging right of every end point: its inside holds the maximum
+        ([(0, 0), (10, 5), (0, 10)], [M, C3, C3]),
+        ([(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)], [M, L, L, L, CLOSE]),  # lines only
+        ([(3, 4)], [M]),
+        (
+            [(0, 0), (5, 0), (5, 1), (5, 0), (0, 0), (9, 9), (9, 9.5), (8, 9)],
+            [M, C3, C3, L, CLOSE, M, C3, C3],
+        ),
+        # a close followed by a line starts that line at the close's own vertex
+        ([(0, 0), (1, 0), (50, 50), (2, 2)], [M, L, CLOSE, L]),
+        ([(0, 0), (4, 8), (8, 0), (12, 0)], [M, C4, C4, C4]),  # cubic: measured whole
+        ([(0, 0), (np.nan, 1), (5, 5)], [M, C3, C3]),
+        ([(0, 0), (1, 1), (2, 0)], [M, C3, L]),  # an unpaired curve vertex
+        ([(-1e12, 0), (-1e12 + 3e4, 1), (-1e12, 2)], [M, C3, C3]),
+        ([(1e-300, 0), (2e-300, 1), (0, 2)], [M, C3, C3]),
+    ],
+)
+def test_right_edge_of_awkward_paths_is_matplotlibs_extent(vertices, codes) -> None:
+    path = MplPath(np.array(vertices, dtype=float), np.array(codes, dtype=MplPath.code_type))
+    expected = path.get_extents().x1
+    assert right_edge(path) == expected or (math.isnan(expected) and math.isnan(right_edge(path)))
+
+
+def test_right_edge_of_random_quadratic_outlines() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n = int(rng.integers(1, 12))
+        xy = rng.normal(0, 10, size=(1 + 2 * n, 2)).round(int(rng.integers(0, 4)))
+        codes = [M] + [C3] * (2 * n)
+        for i in rng.choice(2 * n, size=int(rng.integers(0, n)), replace=False):
+            if i % 2 == 0:  # turn a curve into two lines
+                codes[1 + i] = codes[2 + i] = L
+        path = MplPath(xy, np.array(codes, dtype=MplPath.code_type))
+        assert right_edge(path) == path.get_extents().x1
