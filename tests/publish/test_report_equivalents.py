@@ -1,11 +1,12 @@
 """The report writer's quicker forms give what their plain forms give: the Jinja2 lookup of
-``row.name``, the repr the page keys hash, the digest and the tick label's right edge. Each
-compares the two on awkward inputs."""
+``row.name``, the repr the page keys hash, the digest, the tick label's right edge and the
+map conflicts read by column. Each compares the two on awkward inputs."""
 
 from __future__ import annotations
 
 import hashlib
 import math
+from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -16,8 +17,15 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.path import Path as MplPath
 from matplotlib.textpath import TextPath
 
+from pipeline.db import connect
 from pipeline.publish.reports import swedish
-from pipeline.publish.reports.pages import _digest, _Reprs, environment
+from pipeline.publish.reports.pages import (
+    _digest,
+    _map_conflicts,
+    _records,
+    _Reprs,
+    environment,
+)
 from pipeline.publish.reports.svg import TICK_FONT, TICK_FONT_PX, right_edge
 
 
@@ -168,3 +176,13 @@ def test_right_edge_of_random_quadratic_outlines() -> None:
                 codes[1 + i] = codes[2 + i] = L
         path = MplPath(xy, np.array(codes, dtype=MplPath.code_type))
         assert right_edge(path) == path.get_extents().x1
+
+
+def test_map_conflicts_read_by_column_are_the_rows(published) -> None:
+    with connect(published.out_dir / "landuse.duckdb", read_only=True) as con:
+        plain: dict[str, list[tuple[str, object, bytes]]] = defaultdict(list)
+        for r in _records(con, "report_map_conflicts"):
+            plain[r["kommun_code"]].append((r["severity"], r["area_m2"], bytes(r["geometry"])))
+        quick = _map_conflicts(con)
+    assert quick == dict(plain) and len(quick) > 1
+    assert [type(v) for row in quick.values() for v in row[0]] == [str, float, bytes] * len(quick)

@@ -123,9 +123,6 @@ def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
                                shapely.from_wkb(r["label_point"]))
             for r in outlines
         }  # fmt: skip
-        shapes: dict[str, list[tuple[str, Any, bytes]]] = defaultdict(list)
-        for r in _records(con, "report_map_conflicts"):
-            shapes[r["kommun_code"]].append((r["severity"], r["area_m2"], bytes(r["geometry"])))
         return ReportData(
             publication=_records(con, "report_publication")[0],
             totals=_records(con, "report_totals"),
@@ -140,13 +137,24 @@ def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
             sources=_records(con, "report_sources"),
             boundaries=boundaries,
             boundaries_digest=_outlines_digest(outlines),
-            map_conflicts=dict(shapes),
+            map_conflicts=_map_conflicts(con),
             rule_titles={r["rule_id"]: r["title"] for r in _records(con, "report_rule_titles")},
             sensitivity=_records(con, "report_sensitivity"),
             places=places,
             scenarios=scenario_rows(con),
             scenario_kommun=_by_kommun(scenario_kommun_rows(con)),
         )
+
+
+def _map_conflicts(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, Any, bytes]]]:
+    """Each kommun's conflicts for its map (``report_map_conflicts``: severity, ``area_m2``,
+    WKB, in drawing order), read column by column (Arrow) rather than row by row."""
+    table = con.execute(sql("publish/report_map_conflicts")).to_arrow_table()
+    columns = [table[c].to_pylist() for c in ("kommun_code", "severity", "area_m2", "geometry")]
+    shapes: dict[str, list[tuple[str, Any, bytes]]] = defaultdict(list)
+    for code, severity, area, wkb in zip(*columns, strict=True):
+        shapes[code].append((severity, area, wkb))
+    return dict(shapes)
 
 
 def _outlines_digest(outlines: list[Row]) -> str:
