@@ -513,12 +513,14 @@ def _severity_words(codes: pa.Array) -> pa.Array:
     return pa.array(map(swedish.severity, codes.to_pylist()), pa.string())
 
 
-def swedish_numbers(values: npt.NDArray[np.float64], decimals: int = 0) -> pa.Array:
-    """:func:`swedish.number` of each value (NaN is missing), a column at a time: each
-    magnitude formatted by Python's ``format`` as ``swedish.number`` formats it, the
-    separators swapped and the signs set by Arrow."""
-    magnitudes = map(format, np.abs(values).tolist(), itertools.repeat(f",.{decimals}f"))
-    text = pa.array(magnitudes, pa.string())
+def swedish_numbers(
+    values: npt.NDArray[np.float64], decimals: int | npt.NDArray[np.int_] = 0
+) -> pa.Array:
+    """:func:`swedish.number` of each value (NaN is missing) with ``decimals`` (one for all
+    values or one each), a column at a time: each magnitude formatted by Python's ``format``
+    as ``swedish.number`` formats it, the separators swapped and the signs set by Arrow."""
+    specs = np.broadcast_to(np.char.mod(",.%df", decimals), values.shape).tolist()
+    text = pa.array(map(format, np.abs(values).tolist(), specs), pa.string())
     text = pc.replace_substring(pc.replace_substring(text, ",", swedish.THOUSANDS), ".", ",")
     negative = values < 0
     if negative.any():  # a value that rounds to zero has no sign
@@ -560,24 +562,18 @@ def size_texts(area_m2: npt.NDArray[np.float64], length_m: npt.NDArray[np.float6
 def swedish_areas(m2: npt.NDArray[np.float64]) -> pa.Array:
     """:func:`swedish.area` of each value: hectares with one decimal, below 500 m² whole m²."""
     small = (np.abs(m2) > 0) & (np.abs(m2) < 500)
-    return pc.if_else(
-        small,
-        pc.binary_join_element_wise(swedish_numbers(m2), " m²", ""),
-        pc.binary_join_element_wise(swedish_numbers(m2 / 1e4, 1), " ha", ""),
-    )
+    figures = swedish_numbers(np.where(small, m2, m2 / 1e4), np.where(small, 0, 1))
+    return pc.binary_join_element_wise(figures, pc.if_else(small, " m²", " ha"), "")
 
 
 def swedish_lengths(metres: npt.NDArray[np.float64]) -> pa.Array:
     """:func:`swedish.length` of each value: whole metres, from 10 km kilometres (one decimal
     unless whole)."""
+    km = np.abs(metres) >= 10_000
     with np.errstate(invalid="ignore"):  # inf % 1000 is NaN, as in Python
         whole = np.mod(metres, 1000) == 0
-    km = pc.if_else(whole, swedish_numbers(metres / 1000), swedish_numbers(metres / 1000, 1))
-    return pc.if_else(
-        np.abs(metres) >= 10_000,
-        pc.binary_join_element_wise(km, " km", ""),
-        pc.binary_join_element_wise(swedish_numbers(metres), " m", ""),
-    )
+    figures = swedish_numbers(np.where(km, metres / 1000, metres), np.where(km & ~whole, 1, 0))
+    return pc.binary_join_element_wise(figures, pc.if_else(km, " km", " m"), "")
 
 
 def report_links(codes: pa.ListArray, names: pa.ListArray) -> pa.Array:
@@ -628,7 +624,7 @@ def write_html(database: Path, target: Path, *, release_id: str) -> Path:
     # the page is written around the data, which is UTF-8 already (13 MB for Sweden)
     head, tail = page.split(_DATA)
     with target.open("wb") as out:
-        out.writelines([head.encode("utf-8"), data, tail.encode("utf-8")])
+        out.writelines([head.encode("utf-8"), *data, tail.encode("utf-8")])
     return target
 
 
@@ -643,9 +639,10 @@ POPUP_ALIASES = ["Orsak", "Lagrum", "Myndighet", "Allvarlighetsgrad", "Poäng",
                  "Rang (intervall)", "Yta", "Kommunrapport"]  # fmt: skip
 
 
-def map_data(database: Path) -> tuple[bytes, bool]:
-    """The HTML map's layers as one JSON document (UTF-8) safe inside ``<script>``
-    (EPSG:4326), and whether it has a base (land and lakes).
+def map_data(database: Path) -> tuple[list[bytes], bool]:
+    """The HTML map's layers as one JSON document safe inside ``<script>`` (EPSG:4326), in
+    UTF-8 pieces to write one after the other (never joined: 13 MB for Sweden), and whether
+    it has a base (land and lakes).
 
     Keys: ``bounds`` (the kommuner's, else the conflicts'; null when empty), ``base`` and
     ``base_colours``, ``lakes``, ``kommuner`` (borders), ``kommun_names``, ``places``
@@ -696,16 +693,14 @@ def map_data(database: Path) -> tuple[bytes, bool]:
     rule_of = rule_of.to_numpy()
     collections = _collections(features, rule_of, len(rules) + 1)[: len(rules)]
     counts = np.bincount(rule_of, minlength=len(rules) + 1).tolist()
-    layers = []
-    for rule, collection, count in zip(rules, collections, counts[: len(rules)], strict=True):
+    data = [f'{head},"base":'.encode(), base_json, b',"kommuner":', kommun_json, b',"rules":[']
+    for i, (rule, collection, count) in enumerate(zip(rules, collections, counts, strict=False)):
         layer = _JSON.encode({"rule_id": rule["rule_id"],
                               "title": f"{html.escape(rule['title'])} ({count})",
                               "colour": _colour(rule["severity"])})  # fmt: skip
-        conflicts_json = collection if count else b"null"
-        layers.append(f'{script_safe(layer[:-1])},"conflicts":'.encode() + conflicts_json + b"}")
-    data = [f'{head},"base":'.encode(), base_json, b',"kommuner":', kommun_json,
-            b',"rules":[', b",".join(layers), b"]}"]  # fmt: skip
-    return b"".join(data), not base.empty
+        data.append(f'{"," if i else ""}{script_safe(layer[:-1])},"conflicts":'.encode())
+        data += [*collection, b"}"] if count else [b"null}"]
+    return [*data, b"]}"], not base.empty
 
 
 #: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, one encoder for all.
@@ -718,38 +713,55 @@ def feature_collection(frame: gpd.GeoDataFrame, columns: list[str]) -> bytes:
     properties = pa.table({c: pa.array(frame[c]) for c in columns})
     features = feature_texts(properties, frame.geometry.to_numpy())
     (collection,) = _collections(features, np.zeros(len(frame), np.int64), 1)
-    return collection
+    return b"".join(collection)
 
 
 def feature_texts(properties: pa.Table, shapes: npt.NDArray[np.object_]) -> pa.Array:
     """The GeoJSON Feature text of each row of ``properties`` (text columns, in their order)
     and ``shapes`` (EPSG:4326), safe inside ``<script>`` (:func:`script_safe`): each text as
     ``json.dumps`` writes it (``null`` when missing), each distinct text encoded once, the
-    geometry as GEOS writes it (``shapely.to_geojson``, ``null`` when missing)."""
+    geometry as GEOS writes it (``shapely.to_geojson``, ``null`` when missing; no ``<``,
+    ``>`` or ``&`` in it)."""
     pieces: list[object] = []
     for i, name in enumerate(properties.column_names):
         values = on_distinct(_json_texts, properties.column(name).combine_chunks())
         pieces += [("," if i else "") + _JSON.encode(name) + ":", values.dictionary_decode()]
-    text = pc.binary_join_element_wise('{"type":"Feature","properties":{', *pieces, "}", "")
     geometry = pc.fill_null(pa.array(shapely.to_geojson(shapes), pa.string()), "null")
-    return pc.binary_join_element_wise(_script_safe_arrow(text), ',"geometry":', geometry, "}",
-                                       "")  # fmt: skip
+    return pc.binary_join_element_wise(
+        '{"type":"Feature","properties":{', *pieces, '},"geometry":', geometry, "}", ""
+    )
 
 
-def _json_texts(values: pa.Array) -> pa.Array:
-    """``json.dumps`` of each value (:data:`_JSON`)."""
-    return pa.array(map(_JSON.encode, values.to_pylist()), pa.string())
+#: What JSON escapes in a text besides control characters (the backslash first).
+_JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'))
 
 
-def _collections(features: pa.Array, group: npt.NDArray[np.int64], groups: int) -> list[bytes]:
-    """The GeoJSON FeatureCollection text (UTF-8) of each group ``0 .. groups - 1`` of
-    ``features`` (``group`` says each feature's), with its features in their order."""
+def _json_texts(text: pa.Array) -> pa.Array:
+    """``json.dumps`` of each text (:data:`_JSON`; ``null`` when missing), script-safe.
+
+    Arrow escapes backslashes and quotes and quotes each text; an array with a control
+    character (which JSON writes as ``\\n`` or ``\\u0001``) is left to :data:`_JSON`."""
+    text = text.cast(pa.string())
+    if pc.any(pc.match_substring_regex(text, "[\\x00-\\x1f]")).as_py():
+        encoded = pa.array(map(_JSON.encode, text.to_pylist()), pa.string())
+    else:
+        for old, new in _JSON_ESCAPES:
+            text = pc.replace_substring(text, old, new)
+        encoded = pc.fill_null(pc.binary_join_element_wise('"', text, '"', ""), "null")
+    return _script_safe_arrow(encoded)
+
+
+def _collections(
+    features: pa.Array, group: npt.NDArray[np.int64], groups: int
+) -> list[list[bytes]]:
+    """The GeoJSON FeatureCollection text (UTF-8, in pieces) of each group ``0 .. groups - 1``
+    of ``features`` (``group`` says each feature's), with its features in their order."""
     order = np.argsort(group, kind="stable")
     counts = np.bincount(group, minlength=groups)
     offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
     bodies = pc.binary_join(pa.ListArray.from_arrays(offsets, features.take(order)), ",")
     return [
-        b'{"type":"FeatureCollection","features":[' + body + b"]}"
+        [b'{"type":"FeatureCollection","features":[', body, b"]}"]
         for body in bodies.cast(pa.binary()).to_pylist()
     ]
 

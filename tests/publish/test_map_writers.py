@@ -166,7 +166,7 @@ def _conflicts() -> pa.Table:
         "length_m": [None, None, 12_345.0, 950.0, None],
         "kommun_codes": KOMMUN_CODES,
         "kommun_names": KOMMUN_NAMES,
-        "label": ["Bokklippan", None, "Ö & Ä", SOURCE_TEXTS[2], "Kroppefjäll och 46 till"],
+        "label": ["Bokklippan \\ Syd", None, "Ö & Ä", SOURCE_TEXTS[2], "Kroppefjäll och 46 till"],
     })  # fmt: skip
 
 
