@@ -580,8 +580,8 @@ def report_links(codes: pa.ListArray, names: pa.ListArray) -> pa.Array:
     """Per row, ``<a>`` links to the reports of its kommuner ``codes`` labelled with their
     (escaped) ``names``, joined by ``, ``; a kommun whose code is not four digits is named
     without a link."""
-    lengths = pc.fill_null(pc.list_value_length(codes), 0)
-    if not pc.all(pc.equal(lengths, pc.fill_null(pc.list_value_length(names), 0))).as_py():
+    lengths = pc.fill_null(pc.list_value_length(codes), 0).to_numpy()
+    if not np.array_equal(lengths, pc.fill_null(pc.list_value_length(names), 0).to_numpy()):
         raise ValueError("every conflict needs as many kommun names as kommun codes")
     code = codes.flatten()
     name = on_distinct(html_escaped, names.flatten()).dictionary_decode()
