@@ -690,7 +690,7 @@ def map_data(database: Path) -> tuple[list[bytes], bool]:
     rule_ids = pa.array([rule["rule_id"] for rule in rules], pa.string())
     # a rule's index in rules (a conflict of no rule: len(rules), a collection left out)
     rule_of = pc.fill_null(pc.index_in(conflicts.column("rule_id"), rule_ids), len(rules))
-    rule_of = rule_of.to_numpy()
+    rule_of = np.asarray(rule_of, np.int64)
     collections = _collections(features, rule_of, len(rules) + 1)[: len(rules)]
     counts = np.bincount(rule_of, minlength=len(rules) + 1).tolist()
     data = [f'{head},"base":'.encode(), base_json, b',"kommuner":', kommun_json, b',"rules":[']
@@ -725,7 +725,8 @@ def feature_texts(properties: pa.Table, shapes: npt.NDArray[np.object_]) -> pa.A
     pieces: list[object] = []
     for i, name in enumerate(properties.column_names):
         values = on_distinct(_json_texts, properties.column(name).combine_chunks())
-        pieces += [("," if i else "") + _JSON.encode(name) + ":", values.dictionary_decode()]
+        key = script_safe(_JSON.encode(name))
+        pieces += [("," if i else "") + key + ":", values.dictionary_decode()]
     geometry = pc.fill_null(pa.array(shapely.to_geojson(shapes), pa.string()), "null")
     return pc.binary_join_element_wise(
         '{"type":"Feature","properties":{', *pieces, '},"geometry":', geometry, "}", ""
