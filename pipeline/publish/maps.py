@@ -486,7 +486,7 @@ def popup_table(conflicts: pa.Table) -> pa.Table:
         "legal_basis": text("legal_basis"),
         "authority": text("authority"),
         "severity": on_distinct(_severity_words, text("severity")),
-        "score": swedish_numbers(numbers("score"), 1),
+        "score": swedish.numbers(numbers("score"), 1),
         "rank": rank_texts(
             numbers("rank"),
             numbers("rank_p05"),
@@ -513,23 +513,6 @@ def _severity_words(codes: pa.Array) -> pa.Array:
     return pa.array(map(swedish.severity, codes.to_pylist()), pa.string())
 
 
-def swedish_numbers(
-    values: npt.NDArray[np.float64], decimals: int | npt.NDArray[np.int_] = 0
-) -> pa.Array:
-    """:func:`swedish.number` of each value (NaN is missing) with ``decimals`` (one for all
-    values or one each), a column at a time: each magnitude formatted by Python's ``format``
-    as ``swedish.number`` formats it, the separators swapped and the signs set by Arrow."""
-    specs = np.broadcast_to(np.char.mod(",.%df", decimals), values.shape).tolist()
-    text = pa.array(map(format, np.abs(values).tolist(), specs), pa.string())
-    text = pc.replace_substring(pc.replace_substring(text, ",", swedish.THOUSANDS), ".", ",")
-    negative = values < 0
-    if negative.any():  # a value that rounds to zero has no sign
-        rounds_to_zero = pc.match_substring_regex(text, f"^[0,{swedish.THOUSANDS}]*$")
-        negative &= ~rounds_to_zero.to_numpy(zero_copy_only=False)
-        text = pc.if_else(negative, pc.binary_join_element_wise(swedish.MINUS, text, ""), text)
-    return pc.if_else(np.isnan(values), swedish.MISSING, text)
-
-
 def rank_texts(
     rank: npt.NDArray[np.float64],
     low: npt.NDArray[np.float64],
@@ -540,10 +523,10 @@ def rank_texts(
     """Each conflict's rank with its band, e.g. ``5 (3–9, topp 10 i 72 % av omräkningarna)``,
     ending in ``, osäker`` when the band is wider than the stable factor allows; the rank
     alone when it has no band (``low`` NaN). ``top10`` is a share (0-1)."""
-    ranks = swedish_numbers(rank)
+    ranks = swedish.numbers(rank)
     band = pc.binary_join_element_wise(
-        ranks, " (", swedish_numbers(low), "–", swedish_numbers(high), ", topp 10 i ",
-        swedish_numbers(100 * top10), " % av omräkningarna", pc.if_else(stable, "", ", osäker"),
+        ranks, " (", swedish.numbers(low), "–", swedish.numbers(high), ", topp 10 i ",
+        swedish.numbers(100 * top10), " % av omräkningarna", pc.if_else(stable, "", ", osäker"),
         ")", "",
     )  # fmt: skip
     return pc.if_else(np.isnan(low), ranks, band)
@@ -555,25 +538,8 @@ def size_texts(area_m2: npt.NDArray[np.float64], length_m: npt.NDArray[np.float6
     is_area = area_m2 > 0
     is_length = ~is_area & (length_m > 0)
     sizes = pa.repeat(pa.scalar("punkt"), len(area_m2))
-    sizes = pc.replace_with_mask(sizes, is_area, swedish_areas(area_m2[is_area]))
-    return pc.replace_with_mask(sizes, is_length, swedish_lengths(length_m[is_length]))
-
-
-def swedish_areas(m2: npt.NDArray[np.float64]) -> pa.Array:
-    """:func:`swedish.area` of each value: hectares with one decimal, below 500 m² whole m²."""
-    small = (np.abs(m2) > 0) & (np.abs(m2) < 500)
-    figures = swedish_numbers(np.where(small, m2, m2 / 1e4), np.where(small, 0, 1))
-    return pc.binary_join_element_wise(figures, pc.if_else(small, " m²", " ha"), "")
-
-
-def swedish_lengths(metres: npt.NDArray[np.float64]) -> pa.Array:
-    """:func:`swedish.length` of each value: whole metres, from 10 km kilometres (one decimal
-    unless whole)."""
-    km = np.abs(metres) >= 10_000
-    with np.errstate(invalid="ignore"):  # inf % 1000 is NaN, as in Python
-        whole = np.mod(metres, 1000) == 0
-    figures = swedish_numbers(np.where(km, metres / 1000, metres), np.where(km & ~whole, 1, 0))
-    return pc.binary_join_element_wise(figures, pc.if_else(km, " km", " m"), "")
+    sizes = pc.replace_with_mask(sizes, is_area, swedish.areas(area_m2[is_area]))
+    return pc.replace_with_mask(sizes, is_length, swedish.lengths(length_m[is_length]))
 
 
 def report_links(codes: pa.ListArray, names: pa.ListArray) -> pa.Array:

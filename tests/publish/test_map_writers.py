@@ -30,9 +30,6 @@ from pipeline.publish.maps import (
     report_links,
     script_safe,
     size_texts,
-    swedish_areas,
-    swedish_lengths,
-    swedish_numbers,
 )
 from pipeline.publish.reports import swedish
 
@@ -46,7 +43,7 @@ FIGURES = [0.0, -0.0, 0.04, -0.04, 0.05, -0.05, 0.06, -0.06, 0.45, 0.55, 1.5, 2.
 def test_swedish_numbers_are_swedish_number_of_each_value(decimals: int) -> None:
     values = np.array(FIGURES)
     expected = [swedish.number(v, decimals) for v in FIGURES]
-    assert swedish_numbers(values, decimals).to_pylist() == expected
+    assert swedish.numbers(values, decimals).to_pylist() == expected
     # a negative figure keeps its sign, one that rounds to zero has none
     assert expected[FIGURES.index(-2.5)].startswith(swedish.MINUS)
     assert not expected[FIGURES.index(-1e-9)].startswith(swedish.MINUS)
@@ -54,8 +51,8 @@ def test_swedish_numbers_are_swedish_number_of_each_value(decimals: int) -> None
 
 def test_swedish_areas_and_lengths_are_swedish_area_and_length_of_each_value() -> None:
     values = np.array(FIGURES)
-    assert swedish_areas(values).to_pylist() == [swedish.area(v) for v in FIGURES]
-    assert swedish_lengths(values).to_pylist() == [swedish.length(v) for v in FIGURES]
+    assert swedish.areas(values).to_pylist() == [swedish.area(v) for v in FIGURES]
+    assert swedish.lengths(values).to_pylist() == [swedish.length(v) for v in FIGURES]
 
 
 def _rank_text(rank: int, low: float | None, high: float | None, top10: float | None,

@@ -2,13 +2,20 @@
 
 Every figure on a report page and on the maps is formatted here, so the whole release writes
 ``1 590,8 ha`` the same way: a narrow no-break space (U+202F) between thousands, a decimal
-comma, and a real minus sign (U+2212).
+comma, and a real minus sign (U+2212). :func:`numbers`, :func:`areas` and :func:`lengths`
+are :func:`number`, :func:`area` and :func:`length` a column at a time (Arrow), for the
+HTML map's 18,000 popups; tests/publish/test_map_writers.py keeps each pair equal.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import date, datetime
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Between groups of three digits (Språkrådet: a space that never breaks a number apart).
 THOUSANDS = "\u202f"
@@ -61,6 +68,38 @@ def length(metres: float | None) -> str:
     if abs(metres) >= 10_000:
         return f"{number(metres / 1000, 0 if metres % 1000 == 0 else 1)} km"
     return f"{number(metres)} m"
+
+
+def numbers(values: npt.NDArray[np.float64], decimals: int | npt.NDArray[np.int_] = 0) -> pa.Array:
+    """:func:`number` of each value (NaN is missing) with ``decimals`` (one for all
+    values or one each), a column at a time: each magnitude formatted by Python's ``format``
+    as :func:`number` formats it, the separators swapped and the signs set by Arrow."""
+    specs = np.broadcast_to(np.char.mod(",.%df", decimals), values.shape).tolist()
+    text = pa.array(map(format, np.abs(values).tolist(), specs), pa.string())
+    text = pc.replace_substring(pc.replace_substring(text, ",", THOUSANDS), ".", ",")
+    negative = values < 0
+    if negative.any():  # a value that rounds to zero has no sign
+        rounds_to_zero = pc.match_substring_regex(text, f"^[0,{THOUSANDS}]*$")
+        negative &= ~rounds_to_zero.to_numpy(zero_copy_only=False)
+        text = pc.if_else(negative, pc.binary_join_element_wise(MINUS, text, ""), text)
+    return pc.if_else(np.isnan(values), MISSING, text)
+
+
+def areas(m2: npt.NDArray[np.float64]) -> pa.Array:
+    """:func:`area` of each value: hectares with one decimal, below 500 m² whole m²."""
+    small = (np.abs(m2) > 0) & (np.abs(m2) < 500)
+    figures = numbers(np.where(small, m2, m2 / 1e4), np.where(small, 0, 1))
+    return pc.binary_join_element_wise(figures, pc.if_else(small, " m²", " ha"), "")
+
+
+def lengths(metres: npt.NDArray[np.float64]) -> pa.Array:
+    """:func:`length` of each value: whole metres, from 10 km kilometres (one decimal
+    unless whole)."""
+    km = np.abs(metres) >= 10_000
+    with np.errstate(invalid="ignore"):  # inf % 1000 is NaN, as in Python
+        whole = np.mod(metres, 1000) == 0
+    figures = numbers(np.where(km, metres / 1000, metres), np.where(km & ~whole, 1, 0))
+    return pc.binary_join_element_wise(figures, pc.if_else(km, " km", " m"), "")
 
 
 def hectares(ha: float | None, decimals: int = 1) -> str:
