@@ -64,13 +64,13 @@ class Measured:
     job_s: float | None = None
 
 
-def measure(cmd: list[str], env: dict[str, str], log: Path) -> Measured:
-    """Run ``cmd`` (output to ``log``) and measure its whole process tree."""
+def measure(cmd: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> Measured:
+    """Run ``cmd`` in ``cwd`` (output to ``log``) and measure its whole process tree."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         parent = psutil.Process(proc.pid)
         peak = 0
         while proc.poll() is None:
@@ -132,11 +132,13 @@ def prepare_run(run: Path, sample: Path) -> None:
     shutil.copytree(sample, run / "data" / "sample")
 
 
-def pipeline_run(run: Path, name: str, instance: Path | None = None) -> Measured:
+def pipeline_run(run: Path, name: str, instance: Path | None = None, code: Path = ROOT) -> Measured:
     """One nightly job in ``run``, measured; the Dagster job time parsed from its output.
-    With ``instance``, the run is recorded there (``DAGSTER_HOME``) for :func:`step_times`."""
+    With ``instance``, the run is recorded there (``DAGSTER_HOME``) for :func:`step_times`;
+    ``code`` is the checkout whose pipeline runs (another commit's worktree, bench/night_ab.py)."""
     env = {
         **os.environ,
+        "PYTHONPATH": str(code),
         "LANDUSE_CATALOGUE": str(run / "config" / "catalogue.yaml"),
         "LANDUSE_RULES": str(run / "config" / "rules.yaml"),
         "LANDUSE_DATA_DIR": str(run / "data"),
@@ -149,7 +151,7 @@ def pipeline_run(run: Path, name: str, instance: Path | None = None) -> Measured
         instance.mkdir(parents=True, exist_ok=True)
         env["DAGSTER_HOME"] = str(instance)
     log = run / f"{name}.log"
-    got = measure([sys.executable, "-m", "assets_defs.cli", "run"], env, log)
+    got = measure([sys.executable, "-m", "assets_defs.cli", "run"], env, log, cwd=code)
     match = JOB_TIME.search(log.read_text(encoding="utf-8", errors="replace"))
     got.job_s = float(match.group(1)) if match else None
     return got
