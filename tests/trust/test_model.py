@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from scipy.stats import qmc, spearmanr
 
 from pipeline.trust.model import (
