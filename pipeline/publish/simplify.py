@@ -17,10 +17,10 @@ def simplify_for_display(
     part kept.
 
     Douglas-Peucker (GEOS repairs what it makes invalid) is about 8× faster than the
-    topology-preserving simplifier on Sweden's 18,000 conflicts (0.07 against 0.4-0.55 s,
-    docs/benchmarks.md), but it drops a part narrower than the tolerance, or the whole
-    shape. Those shapes (about 1 in 20) are simplified with topology kept instead, so every
-    conflict keeps as many parts on the map as it has.
+    topology-preserving simplifier on Sweden's 18,000 conflicts (commit 2afa533), but it
+    drops a part narrower than the tolerance, or the whole shape. Those shapes (about 1 in
+    20) are simplified with topology kept instead, so every conflict keeps as many parts on
+    the map as it has.
     """
     out = shapes.copy()
     source = shapes[polygonal]

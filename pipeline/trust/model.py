@@ -139,7 +139,7 @@ def latin_hypercube(n: int, d: int, seed: int) -> FloatArray:
 
     The draws of ``scipy.stats.qmc.LatinHypercube(d, rng=seed).random(n)`` number for number
     (tests/trust/test_model.py compares them), from numpy's generator alone: importing
-    ``scipy.stats`` costs about 0.7 s of every changed night (docs/benchmarks.md).
+    ``scipy.stats`` cost about 0.5 s of every changed night (docs/benchmarks.md).
     """
     # scipy draws from a child of default_rng(seed) (its rng= keyword spawns one)
     rng = np.random.default_rng(seed).spawn(1)[0]
