@@ -35,7 +35,7 @@ from pipeline.conflicts.stage import remove_run_build
 from pipeline.history.quiet import record_failed_night
 from pipeline.history.store import run_outcome, runs_count
 from pipeline.locking import PipelineBusy, writer_lock
-from pipeline.publish.outputs import published_outputs
+from pipeline.publish import published_outputs
 from pipeline.publish.summary import layer_problems, rule_problems, run_summary
 from pipeline.scenarios.demand import check_projection
 from pipeline.study_area import study_area_kommuner

@@ -55,17 +55,10 @@ def main() -> None:
     args = parser.parse_args()
     times: list[tuple[str, float, float]] = []
     outputs.write_analyst_database = _timed(times, "database", outputs.write_analyst_database)
-    # the maps drawn in the drawing process are timed as one wait for it (their writers run
-    # in that process; its CPU counts once it has ended)
     outputs.DERIVED_OUTPUTS = tuple(
-        o
-        if getattr(o, "apart", False)
-        else dataclasses.replace(o, write=_timed(times, o.name, o.write))
+        dataclasses.replace(o, write=_timed(times, o.name, o.write))
         for o in outputs.DERIVED_OUTPUTS
     )
-    if hasattr(outputs, "DrawingProcess"):
-        drawing = outputs.DrawingProcess
-        drawing.results = _timed(times, "maps (waiting for the drawing process)", drawing.results)
     outputs.summary_document = _timed(times, "run_summary.json", outputs.summary_document)
     outputs.verify_release = _timed(times, "verify", outputs.verify_release)
     runs: list[dict[str, tuple[float, float]]] = []

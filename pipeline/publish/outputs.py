@@ -26,7 +26,6 @@ from pipeline.db import connect
 from pipeline.fileio import sha256_file
 from pipeline.layout import DATABASE
 from pipeline.publish.database import write_analyst_database
-from pipeline.publish.drawing import DrawingProcess
 from pipeline.publish.geopackage import geopackage_release_id, write_geopackage
 from pipeline.publish.geoparquet import GEOPARQUET_FILES, geoparquet_release_id, write_geoparquet
 from pipeline.publish.maps import html_release_id, png_release_id, write_html, write_png
@@ -69,8 +68,6 @@ class Output:
     pointed at (None when there is none), to copy what it can show is unchanged (report
     pages and maps by their inputs' hashes, the GeoPackage's cell hexagons by the libraries
     and SHA-256 its ``publication`` records).
-    ``apart``: written by the drawing process beside this one (:mod:`.drawing`; its result
-    comes back as JSON, a path as a string); such an output takes no ``previous``.
     """
 
     name: str
@@ -79,20 +76,18 @@ class Output:
     release_id: Callable[[Path], str | None]
     opens: str | None = None
     reuses: bool = False
-    apart: bool = False
 
 
-#: The derived outputs (the database comes first, the summary last because it hashes every
-#: other file); this process writes the others in this order while the drawing process
-#: writes the ``apart`` ones in theirs. A new output is one entry here.
+#: The derived outputs, in the order they are written (the database comes first, the
+#: summary last because it hashes every other file). A new output is one entry here.
 DERIVED_OUTPUTS: tuple[Output, ...] = (
     Output(GEOPACKAGE, "geopackage", write_geopackage, geopackage_release_id, reuses=True),
     Output(CONFLICTS_PARQUET, "conflicts_parquet", write_geoparquet, geoparquet_release_id),
     Output(ZONES_PARQUET, "zones_parquet", write_geoparquet, geoparquet_release_id),
-    Output(MAP_PNG, "png", write_png, png_release_id, apart=True),
-    Output(MAP_HTML, "html", write_html, html_release_id, apart=True),
-    Output(SCENARIO_PNG, "scenario_png", write_scenario_png, png_release_id, apart=True),
-    Output(SCENARIO_HTML, "scenario_html", write_scenario_html, html_release_id, apart=True),
+    Output(MAP_PNG, "png", write_png, png_release_id),
+    Output(MAP_HTML, "html", write_html, html_release_id),
+    Output(SCENARIO_PNG, "scenario_png", write_scenario_png, png_release_id),
+    Output(SCENARIO_HTML, "scenario_html", write_scenario_html, html_release_id),
     Output(REPORTS, "reports", write_reports, reports_release_id, opens=INDEX, reuses=True),
 )
 #: Every file of a release, in the order they are written.
@@ -236,21 +231,17 @@ def _write_release(
     """Write and verify every output in ``partial`` and rename it into place; return the
     release folder, each derived output's result and the undocumented columns. Outputs that
     reuse unchanged parts read them from ``previous`` (the current release)."""
-    with (
-        DrawingProcess() as drawing,
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish-import") as side,
-    ):
-        # the drawing process imports what the maps draw with, and this one what the report
-        # charts measure their labels with (~0.5 s), while DuckDB copies the database
-        measuring = side.submit(_import_report_fonts)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish-import") as side:
+        # matplotlib is imported (~0.8 s, once per process) while DuckDB copies the database
+        # outside the GIL; the maps are drawn only once it is in (no import races)
+        drawing = side.submit(_import_drawing)
         database = partial / DATABASE
         undocumented = write_analyst_database(
             build_path, database, release_id=release_id, published_at=published_at,
             h3_resolution=h3_resolution,
         )  # fmt: skip
         pause_point("database")
-        drawing.submit(database, partial, release_id, [o for o in DERIVED_OUTPUTS if o.apart])
-        measuring.result()
+        drawing.result()
         # DuckDB shares one open database between the connections of a process: while this
         # one is open, each writer's own read-only connect() reuses it instead of opening
         # the 870 MB file (its catalogue) again (Sweden: ~0.5-1 s a publication; the
@@ -258,11 +249,6 @@ def _write_release(
         with connect(database, read_only=True), _Hasher() as hasher:
             hasher.add(database)
             results = _write_derived(partial, database, release_id, previous, hasher)
-            drawn = drawing.results()
-            for output in DERIVED_OUTPUTS:
-                if output.apart:
-                    results[output.name] = drawn[output.name]
-                    hasher.add(partial / output.name)
             document = summary_document(
                 database,
                 summary_files(partial),
@@ -277,23 +263,28 @@ def _write_release(
     return finish_release(partial, release_id), results, undocumented
 
 
-def _import_report_fonts() -> None:
-    """Import what :func:`pipeline.publish.reports.svg.tick_width` measures with."""
-    importlib.import_module("matplotlib.font_manager")
-    importlib.import_module("matplotlib.textpath")
+#: The matplotlib modules the maps and the report charts draw with.
+_DRAWING_MODULES = (
+    "matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.collections",
+    "matplotlib.lines", "matplotlib.patches", "matplotlib.path", "matplotlib.font_manager",
+    "matplotlib.textpath",
+)  # fmt: skip
+
+
+def _import_drawing() -> None:
+    for name in _DRAWING_MODULES:
+        importlib.import_module(name)
 
 
 def _write_derived(
     partial: Path, database: Path, release_id: str, previous: Path | None, hasher: _Hasher
 ) -> dict[str, object]:
-    """Write every derived output of ``database`` that is not drawn apart into ``partial``,
-    in order, and hand each to ``hasher``; return each writer's result by output name.
-    (Threads would not help: the writers hold the GIL most of the time. Two threads saved
-    0.2-0.5 s of 6-10 s for 0.1-0.4 s more CPU; the maps' own process is what pays.)"""
+    """Write every derived output of ``database`` into ``partial``, in order, and hand each
+    to ``hasher``; return each writer's result by output name. (Writing them in two threads
+    saved 0.2-0.5 s of 6-10 s on 2 shared cores for 0.1-0.4 s more CPU: the writers hold
+    the GIL most of the time, so they are written one after the other.)"""
     results: dict[str, object] = {}
     for output in DERIVED_OUTPUTS:
-        if output.apart:
-            continue
         extra = {"previous": previous / output.name if previous else None}
         results[output.name] = output.write(
             database, partial / output.name, release_id=release_id,

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
-import errno
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import duckdb
-import psutil
 import pyogrio
 import pytest
 
-from pipeline.publish.drawing import DrawingError, draw, writer_reference
 from pipeline.publish.outputs import OUTPUT_NAMES, PAUSE_STEPS, release_ids
 from pipeline.publish.release import PAUSE_ENV, current_release, list_releases
 
@@ -118,104 +113,22 @@ def _copy(src: Path, dst: Path, build: Path) -> Path:
 def test_a_failed_publication_removes_its_partial_release(
     published, data_copy: Path, tiny_build: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The disk fills while the GeoPackage is written (the drawing process is drawing the
-    maps meanwhile): no .partial is left, out/ stays whole, the drawer is gone."""
+    """The disk fills while the PNG is written: no .partial is left, out/ stays whole."""
+    import dataclasses
+    import errno
+
     from pipeline.publish import outputs
 
+    def full_disk(*args: object, **kwargs: object) -> object:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
     broken = tuple(
-        dataclasses.replace(o, write=full_disk) if o.name == outputs.GEOPACKAGE else o
+        dataclasses.replace(o, write=full_disk) if o.name == outputs.MAP_PNG else o
         for o in outputs.DERIVED_OUTPUTS
     )
     monkeypatch.setattr(outputs, "DERIVED_OUTPUTS", broken)
     with pytest.raises(OSError, match="No space left on device"):
         outputs.publish_outputs(tiny_build, data_copy, h3_resolution=9, run_token="full")
-    assert _drawers() == []
     releases = data_copy.parent / "releases"
     assert [p.name for p in releases.iterdir()] == [published.release.release_id]
     assert _assert_whole(data_copy) == published.release.release_id
-
-
-def test_a_drawer_killed_mid_map_fails_the_publication(
-    published, data_copy: Path, tiny_build: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The drawing process dies after the PNG (as by the OOM killer): the publication fails
-    saying so, leaves no .partial, and out/ stays at the release before."""
-    from pipeline.publish import outputs
-
-    monkeypatch.setenv(PAUSE_ENV, "png")  # the drawer pauses after the PNG; we kill it there
-    killed: list[int] = []
-
-    def kill_the_drawer() -> None:
-        deadline = time.monotonic() + 60
-        while not killed and time.monotonic() < deadline:
-            for child in _drawers():
-                folder = data_copy.parent / "releases"
-                if any(folder.glob(".*.partial/conflict_map.png")):
-                    child.send_signal(signal.SIGKILL)
-                    killed.append(child.pid)
-            time.sleep(0.05)
-
-    killer = threading.Thread(target=kill_the_drawer)
-    killer.start()
-    try:
-        with pytest.raises(DrawingError, match=r"ended without an answer \(exit status -9\)"):
-            outputs.publish_outputs(tiny_build, data_copy, h3_resolution=9, run_token="oom")
-    finally:
-        killer.join()
-    assert len(killed) == 1
-    releases = data_copy.parent / "releases"
-    assert [p.name for p in releases.iterdir()] == [published.release.release_id]
-    assert _assert_whole(data_copy) == published.release.release_id
-
-
-def full_disk(*args: object, **kwargs: object) -> object:
-    """A writer on a full disk."""
-    raise OSError(errno.ENOSPC, "No space left on device")
-
-
-def test_a_map_writer_error_names_the_map(published, tmp_path: Path) -> None:
-    """A writer that raises in the drawing process: the answer names the output and the
-    error, and the maps after it are not drawn."""
-    from pipeline.publish import outputs
-
-    apart = [o for o in outputs.DERIVED_OUTPUTS if o.apart]
-    assert [o.name for o in apart[:3]] == [outputs.MAP_PNG, outputs.MAP_HTML, outputs.SCENARIO_PNG]
-    request = {
-        "database": str(published.out_dir / "landuse.duckdb"), "folder": str(tmp_path),
-        "release_id": "r", "outputs": [
-            {"name": o.name, "pause": o.pause, "write": writer_reference(o.write)}
-            for o in (apart[0], dataclasses.replace(apart[1], write=full_disk), apart[2])
-        ],
-    }  # fmt: skip
-    assert draw(request) == {
-        "output": outputs.MAP_HTML,
-        "error": "OSError: [Errno 28] No space left on device",
-    }
-    assert sorted(p.name for p in tmp_path.iterdir()) == [outputs.MAP_PNG]
-
-
-def test_the_drawer_dies_with_a_killed_publisher(
-    published, tmp_path: Path, tiny_build: Path
-) -> None:
-    """SIGKILL the publisher while its drawing process is paused after the PNG: the drawer
-    goes too (it would otherwise write into a folder the next run removes)."""
-    out_dir = tmp_path / "data" / "out"
-    build = _copy(published.out_dir.parent, out_dir.parent, tiny_build)
-    proc = _start(build, out_dir, "png")
-    _wait_for_pause(out_dir, proc, "png")
-    drawers = psutil.Process(proc.pid).children()
-    assert len(drawers) == 1 and "pipeline.publish.drawing" in " ".join(drawers[0].cmdline())
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    gone, alive = psutil.wait_procs(drawers, timeout=10)
-    assert alive == [] and len(gone) == 1
-    assert _assert_whole(out_dir) == published.release.release_id
-
-
-def _drawers() -> list[psutil.Process]:
-    """The drawing processes this test process has running."""
-    return [
-        child
-        for child in psutil.Process().children()
-        if "pipeline.publish.drawing" in " ".join(child.cmdline())
-    ]

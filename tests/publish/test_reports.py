@@ -313,7 +313,7 @@ def test_source_texts_show_as_text_never_run(published, tmp_path: Path) -> None:
 def test_run_summary_links_the_reports_and_says_how_totals_add_up(published) -> None:
     import json
 
-    from pipeline.publish.outputs import published_outputs
+    from pipeline.publish import published_outputs
     from pipeline.publish.summary import run_summary
 
     out = published.out_dir

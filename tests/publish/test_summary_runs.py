@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.publish.outputs import published_outputs
+from pipeline.publish import published_outputs
 from pipeline.publish.summary import run_summary
 
 
