@@ -357,8 +357,10 @@ def test_index_shows_how_sensitive_the_ranking_is(published) -> None:
 def test_a_kommun_report_shows_its_own_trend_over_the_stored_runs(
     published, tmp_path: Path
 ) -> None:
-    """Three stored runs of Mölndal (the published one and two earlier, one quiet): the page
-    lists each run's count and area in the kommun, newest first, and draws both charts."""
+    """Three stored runs of Mölndal (the published one and two earlier, the later of them
+    quiet and repeating the earliest's figures): the page lists the earliest and the
+    published one, which changed the kommun's count and area, newest first, and draws both
+    charts over them."""
     database = Path(shutil.copyfile(published.out_dir / "landuse.duckdb", tmp_path / "t.duckdb"))
     with connect(database) as con:
         con.execute(
@@ -379,20 +381,122 @@ def test_a_kommun_report_shows_its_own_trend_over_the_stored_runs(
     write_reports(database, tmp_path / REPORTS, release_id="20261202T000000Z-trend")
     page = tmp_path / REPORTS / "1481.html"
     runs = [f for f in figures(page) if "data-run" in f.row]
+    # the quiet night of 27 November repeats 26 November's figures: not listed
     assert [(f.row["data-run"], float(f.value)) for f in runs] == [
         ("2026-11-28", 2), ("2026-11-28", area),
-        ("2026-11-27", 5), ("2026-11-27", 2_500_000.0),
         ("2026-11-26", 5), ("2026-11-26", 2_500_000.0),
     ]  # fmt: skip
     assert [f.text for f in runs[:2]] == ["2", swedish.area(area)]
     text = page.read_text(encoding="utf-8")
     for chart in ("trend-count", "trend-area"):
         svg = text.split(f'id="{chart}"')[1].split("</svg>")[0]
-        assert svg.count('class="trend-dot"') == 3 and "<polyline" in svg
-    assert "26 november 2026: 250,0 ha" in text and "27 november 2026: 5 konflikter" in text
+        assert svg.count('class="trend-dot"') == 2 and "<polyline" in svg
+    assert "26 november 2026: 250,0 ha" in text and "26 november 2026: 5 konflikter" in text
+    assert "27 november 2026" not in text
     # Borås was recorded only in the published run: one dot each, no line
     boras = (tmp_path / REPORTS / "1490.html").read_text(encoding="utf-8")
     assert boras.split('id="trend-count"')[1].split("</svg>")[0].count("trend-dot") == 1
+    assert "Efter den enda sparade körningen." in boras
+
+
+def _runs_shown(page: Path) -> list[tuple[str, float, float, list[str]]]:
+    """The rows of a kommun page's table of runs: date, conflicts, area and the markers in
+    brackets after the date, as listed (newest first)."""
+    table = page.read_text(encoding="utf-8").split('<table class="runs">', 1)[1]
+    rows = re.findall(
+        r'<tr data-run="([^"]+)"><td>(.*?)</td>\s*<td class="num" data-value="([^"]+)">'
+        r'.*?</td>\s*<td class="num" data-value="([^"]+)">',
+        table.split("</table>", 1)[0],
+        re.S,
+    )
+    return [(day, float(count), float(area), re.findall(r"\(([^)]+)\)", cell))
+            for day, cell, count, area in rows]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("newest", "marker"),
+    [("unchanged", "inget ändrat"), ("published", "oförändrat")],
+    ids=["quiet", "published"],
+)
+def test_a_kommun_report_lists_only_the_runs_that_changed_its_figures_and_the_newest(
+    published, tmp_path: Path, newest: str, marker: str
+) -> None:
+    """Ten stored runs, 21 to 30 November (the published run on the 28th): quiet nights, a
+    published night that changed only other kommuner, and runs that changed Mölndal's count,
+    its status and its area. Mölndal's page lists its first run, each run that changed its
+    count, area or status, and the newest run though it repeats the figures (a quiet night
+    or a night that changed only other kommuner, marked so); the rest are left out of the
+    table and the charts."""
+    database = Path(shutil.copyfile(published.out_dir / "landuse.duckdb", tmp_path / "t.duckdb"))
+    # days from the published run: outcome, and Mölndal's conflicts, area and status
+    earlier = {
+        -7: ("published", 5, 2_500_000.0, "complete"),  # the first: shown
+        -6: ("unchanged", 5, 2_500_000.0, "complete"),  # a quiet night: left out
+        -5: ("published", 5, 2_500_000.0, "complete"),  # other kommuner changed: left out
+        -4: ("published", 4, 2_500_000.0, "complete"),  # the count changed: shown
+        -3: ("published", 4, 2_500_000.0, "unknown"),  # the status changed: shown
+        -2: ("unchanged", 4, 2_500_000.0, "unknown"),  # a quiet night: left out
+        -1: ("published", 4, 2_000_000.0, "unknown"),  # the area changed: shown
+    }
+    later = {1: "unchanged", 2: newest}  # repeat the published run's figures
+    with connect(database) as con:
+        outcomes = {n: outcome for n, (outcome, *_) in earlier.items()} | later
+        for n, outcome in outcomes.items():
+            con.execute(
+                "INSERT INTO mart.runs BY NAME SELECT r.* REPLACE ($id AS run_id, "
+                "(run_date + $n::INTEGER)::DATE AS run_date, "
+                "started_at + to_days($n::INTEGER) AS started_at, $outcome AS outcome) "
+                "FROM mart.runs AS r WHERE run_id = 'first'",
+                {"id": f"run{n:+d}", "n": n, "outcome": outcome},
+            )
+        for n, (_, conflicts, area_m2, status) in earlier.items():
+            con.execute(
+                "INSERT INTO mart.kommun_runs VALUES ($id, DATE '2026-11-28' + $n::INTEGER, "
+                "'1481', $conflicts, $area_m2, $status)",
+                {"id": f"run{n:+d}", "n": n, "conflicts": conflicts, "area_m2": area_m2,
+                 "status": status},
+            )  # fmt: skip
+        for n in later:  # every kommun, as the published run recorded it
+            con.execute(
+                "INSERT INTO mart.kommun_runs SELECT $id, DATE '2026-11-28' + $n::INTEGER, "
+                "kommun_code, conflicts, area_m2, status FROM mart.kommun_runs "
+                "WHERE run_id = 'first'",
+                {"id": f"run{n:+d}", "n": n},
+            )
+        (conflicts, area, status) = con.execute(
+            "SELECT conflicts, area_m2, status FROM mart.kommun_runs "
+            "WHERE run_id = 'first' AND kommun_code = '1481'"
+        ).fetchone()
+    assert (conflicts, status) == (2, "complete")
+    write_reports(database, tmp_path / REPORTS, release_id="20261202T000000Z-trend")
+    page = tmp_path / REPORTS / "1481.html"
+    assert _runs_shown(page) == [
+        ("2026-11-30", 2, area, [marker]),  # the newest, repeating the 28th
+        ("2026-11-28", 2, area, []),
+        ("2026-11-27", 4, 2_000_000.0, ["ofullständig"]),
+        ("2026-11-25", 4, 2_500_000.0, ["ofullständig"]),
+        ("2026-11-24", 4, 2_500_000.0, []),
+        ("2026-11-21", 5, 2_500_000.0, []),
+    ]
+    text = page.read_text(encoding="utf-8")
+    for chart in ("trend-count", "trend-area"):
+        svg = text.split(f'id="{chart}"')[1].split("</svg>")[0]
+        assert svg.count('class="trend-dot"') == 6
+    assert "21 november 2026: 5 konflikter" in text and "27 november 2026: 200,0 ha" in text
+    for day in (22, 23, 26, 29):
+        assert f"{day} november 2026" not in text
+    note = " ".join(text.split('<table class="runs">')[0].rsplit('<p class="note">', 1)[1]
+                    .split("</p>")[0].split())  # fmt: skip
+    assert note == (
+        "Efter den första sparade körningen, varje körning som ändrade kommunens siffror och "
+        "den senaste (6 av 10 körningar; de övriga upprepade siffrorna före dem)."
+    )
+    # Borås, stored in the published run and the two after it, each repeating its figures:
+    # the published run (its first) and the newest
+    boras = _runs_shown(tmp_path / REPORTS / "1490.html")
+    assert [(day, markers) for day, _, _, markers in boras] == [
+        ("2026-11-30", [marker]), ("2026-11-28", []),
+    ]  # fmt: skip
 
 
 #: Ids of the tiny world's features that have a name or are unnamed (never shown), and
