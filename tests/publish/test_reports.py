@@ -482,6 +482,18 @@ def test_a_kommun_report_lists_only_the_runs_that_changed_its_figures_and_the_ne
     for chart in ("trend-count", "trend-area"):
         svg = text.split(f'id="{chart}"')[1].split("</svg>")[0]
         assert svg.count('class="trend-dot"') == 6
+        # placed by date (21, 24, 25, 27, 28 and 30 November) and drawn as steps: each
+        # figure level until the next run that changed it
+        dots = [float(x) for x in re.findall(r'class="trend-dot" cx="([\d.]+)"', svg)]
+        days = [21, 24, 25, 27, 28, 30]
+        assert [round((x - dots[0]) / (dots[-1] - dots[0]) * 9, 1) for x in dots] == [
+            d - 21 for d in days
+        ]
+        line = [tuple(map(float, p.split(","))) for p in
+                re.search(r'class="trend" points="([^"]+)"', svg)[1].split()]  # fmt: skip
+        assert len(line) == 2 * 6 - 1 and [x for x, _ in line[0::2]] == dots
+        for i in range(5):  # level from run i to run i + 1's date, then to its figure
+            assert line[2 * i + 1] == (dots[i + 1], line[2 * i][1])
     assert "21 november 2026: 5 konflikter" in text and "27 november 2026: 200,0 ha" in text
     for day in (22, 23, 26, 29):
         assert f"{day} november 2026" not in text

@@ -339,10 +339,13 @@ def render_kommun(
     (:func:`render_shared` of ``data``) when rendered."""
     inputs = kommun_inputs(data, kommun)
     runs = inputs["kommun_runs"]
-    counts = trend_chart([(r["run_date"], r["conflicts"]) for r in runs], KOMMUN_TREND_WIDTH)
+    # the runs that changed the kommun's figures (and the newest): each holds until the next
+    counts = trend_chart(
+        [(r["run_date"], r["conflicts"]) for r in runs], KOMMUN_TREND_WIDTH, steps=True
+    )
     areas = trend_chart(
         [(r["run_date"], r["area_m2"] or 0.0) for r in runs], KOMMUN_TREND_WIDTH,
-        text=swedish.area,
+        text=swedish.area, steps=True,
     )  # fmt: skip
     return env.get_template("kommun.html").render(
         release_id=release_id,
