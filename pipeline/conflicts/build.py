@@ -43,7 +43,7 @@ from pipeline.ingest.layer import read_outcome
 from pipeline.layout import DataLayout
 from pipeline.schemas import CELLS, SHAPES, STAGED_FEATURES, create_statement, load_statement
 from pipeline.study_area import kommunalforbund_table, study_area_kommuner
-from pipeline.trust.build import finish_trust, rank_draws, read_terms
+from pipeline.trust.build import RankedDraws, finish_trust, rank_draws, read_terms
 from pipeline.versioning import source_fingerprint
 
 #: The code version of the conflict tables (Dagster ``code_version`` of their assets; part of
@@ -184,10 +184,11 @@ def _build(
             partitions = _pairs_of_every_feature(con, catalogue, rules, layout, indexed, build)
         for step in ("conflict_kommuner", "conflicts", "conflict_shares"):
             run_sql(con, f"conflicts/{step}", params)
-        # the draws are scored and ranked (numpy, mostly outside the GIL) on the other core
-        # while DuckDB derives the cells, zones and summaries (docs/benchmarks.md)
+        # the conflicts' score terms are read (on a connection of its own) and the draws
+        # scored and ranked (numpy, mostly outside the GIL) on the other core while DuckDB
+        # derives the cells, zones and summaries (docs/benchmarks.md)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trust") as side:
-            ranked = side.submit(rank_draws, read_terms(con, rules), rules)
+            ranked = side.submit(_ranked_draws, con.cursor(), rules)
             run_sql(con, "conflicts/conflict_cells", params)
             _build_zones(con)
             for step in MART_SUMMARY_STEPS:
@@ -200,6 +201,13 @@ def _build(
             summary, incremental=True, changed_layers=plan.changed, retested_features=retested
         )
     return replace(summary, full_reason=plan)
+
+
+def _ranked_draws(reader: duckdb.DuckDBPyConnection, rules: RuleSet) -> RankedDraws:
+    """The trust draws of the build's conflicts, read through ``reader`` (a cursor of the
+    build, closed here) and ranked (:func:`pipeline.trust.build.rank_draws`)."""
+    with reader:
+        return rank_draws(read_terms(reader, rules), rules)
 
 
 def _pairs_of_every_feature(
