@@ -5,9 +5,9 @@
 -- row is kept when it is the kommun's first, when its conflicts, area_m2 or status are
 -- distinct from the kommun's previous stored run, or when it is the kommun's newest (what
 -- holds as of the latest run). Quiet nights repeat the figures, so a page no longer gains a
--- row every night. `changed`: first or distinct from the previous run (false only on a
--- newest run repeating it); `stored_runs`: how many runs the kommun has stored, kept or
--- not. Ordered by kommun, oldest run first.
+-- row every night; pages.shown_trend then leaves out a row whose figures read as the row
+-- before (an area that moved by a rounding of the sources' coordinates). `stored_runs`:
+-- how many runs the kommun has stored, kept or not. Ordered by kommun, oldest run first.
 WITH ordered AS (
     SELECT k.kommun_code, k.run_id, k.run_date, r.started_at, r.outcome, k.conflicts,
            k.area_m2, k.status,
@@ -21,8 +21,7 @@ WITH ordered AS (
     JOIN mart.runs AS r USING (run_id)
     WINDOW w AS (PARTITION BY k.kommun_code ORDER BY r.started_at, k.run_id)
 )
-SELECT kommun_code, run_date, started_at, outcome, conflicts, area_m2, status, changed,
-       stored_runs
+SELECT kommun_code, run_date, started_at, outcome, conflicts, area_m2, status, stored_runs
 FROM ordered
 WHERE changed OR newest
 ORDER BY kommun_code, started_at, run_id;

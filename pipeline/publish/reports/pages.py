@@ -109,6 +109,23 @@ def _by_kommun(rows: Iterable[Row]) -> dict[str, list[Row]]:
     return dict(grouped)
 
 
+def shown_trend(runs: list[Row]) -> list[Row]:
+    """The runs a kommun page lists, oldest first, from its rows of
+    ``report_kommun_trend.sql`` (its first run, each run that changed its figures, its
+    newest): a row whose figures read as the row shown before it (the count, the area as
+    :func:`swedish.area` writes it, the status) is left out, unless it is the newest, which
+    then gets ``changed`` false. An area that moved by a rounding of the sources'
+    coordinates (a millionth of a m²) thus makes no row that repeats the one before."""
+    shown: list[Row] = []
+    before: tuple[object, ...] | None = None  # how the row shown last reads
+    for position, run in enumerate(runs, start=1):
+        reads = (run["conflicts"], swedish.area(run["area_m2"]), run["status"])
+        if reads != before or position == len(runs):
+            shown.append({**run, "changed": reads != before})
+        before = reads
+    return shown
+
+
 def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
     """Read what the pages show from ``database`` (opened read-only)."""
     places = [
@@ -133,7 +150,10 @@ def read_report_data(database: Path, *, top: int = TOP_CONFLICTS) -> ReportData:
             changes=_by_kommun(_records(con, "report_changes")),
             resolved=_records(con, "report_resolved"),
             trend=_records(con, "report_trend"),
-            kommun_trend=_by_kommun(_records(con, "report_kommun_trend")),
+            kommun_trend={
+                code: shown_trend(runs)
+                for code, runs in _by_kommun(_records(con, "report_kommun_trend")).items()
+            },
             sources=_records(con, "report_sources"),
             boundaries=boundaries,
             boundaries_digest=_outlines_digest(outlines),
