@@ -399,6 +399,51 @@ def test_a_kommun_report_shows_its_own_trend_over_the_stored_runs(
     assert "Efter den enda sparade körningen." in boras
 
 
+def test_the_index_trend_lists_the_published_runs_and_the_newest(published, tmp_path: Path) -> None:
+    """The published run on 28 November and four nights after it: quiet, published with
+    changes, failed (no figures), quiet. The index lists the two published runs and the
+    newest quiet night, says how many of the runs with figures that is, and draws the count
+    as a step line placed by date."""
+    database = Path(shutil.copyfile(published.out_dir / "landuse.duckdb", tmp_path / "t.duckdb"))
+    later = {  # days after the published run: outcome, conflicts, new, resolved, changed
+        1: ("unchanged", 3, 0, 0, 0),
+        2: ("published", 5, 3, 1, 1),
+        3: ("failed", None, None, None, None),
+        4: ("unchanged", 5, 0, 0, 0),
+    }
+    with connect(database) as con:
+        for n, (outcome, conflicts, new, resolved, changed) in later.items():
+            con.execute(
+                "INSERT INTO mart.runs BY NAME SELECT r.* REPLACE ($id AS run_id, "
+                "(run_date + $n::INTEGER)::DATE AS run_date, "
+                "started_at + to_days($n::INTEGER) AS started_at, $outcome AS outcome, "
+                "$conflicts::INTEGER AS conflicts, $new::INTEGER AS new_conflicts, "
+                "$resolved::INTEGER AS resolved_conflicts, $changed::INTEGER AS changed_conflicts) "
+                "FROM mart.runs AS r WHERE run_id = 'first'",
+                {"id": f"run+{n}", "n": n, "outcome": outcome, "conflicts": conflicts,
+                 "new": new, "resolved": resolved, "changed": changed},
+            )  # fmt: skip
+    write_reports(database, tmp_path / REPORTS, release_id="20261202T000000Z-index")
+    text = (tmp_path / REPORTS / "index.html").read_text(encoding="utf-8")
+    section = text.split('<section id="trend">', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r'<tr data-run="([^"]+)"><td>(.*?)</td>(.*?)</tr>', section, re.S)
+    assert [(day, re.findall(r'class="num">([^<]*)<', cells)) for day, _, cells in rows] == [
+        ("2026-12-02", ["5", "0", "0", "0"]),
+        ("2026-11-30", ["5", "3", "1", "1"]),
+        ("2026-11-28", ["3", "3", "0", "0"]),
+    ]
+    assert "(inget ändrat)" in rows[0][1] and "(inget ändrat)" not in rows[1][1]
+    caption = " ".join(section.split('<figcaption class="note">', 1)[1].split("<")[0].split())
+    assert caption == (
+        "Konflikter i hela studieområdet efter varje körning som gav en ny utgåva och den "
+        "senaste (3 av 4 körningar; nätterna utan ändrade källor upprepade siffrorna före dem)."
+    )
+    dots = [float(x) for x in re.findall(r'class="trend-dot" cx="([\d.]+)"', section)]
+    assert len(dots) == 3 and round((dots[1] - dots[0]) / (dots[2] - dots[0]), 2) == 0.5
+    line = re.search(r'class="trend" points="([^"]+)"', section)[1].split()
+    assert len(line) == 5 and line[1].split(",")[1] == line[0].split(",")[1]  # level, then up
+
+
 def _runs_shown(page: Path) -> list[tuple[str, float, float, list[str]]]:
     """The rows of a kommun page's table of runs: date, conflicts, area and the markers in
     brackets after the date, as listed (newest first)."""

@@ -257,7 +257,8 @@ def headline(totals: list[Row]) -> Row:
 
 
 def _trend(runs: list[Row]) -> Any:
-    return trend_chart([(r["run_date"], r["conflicts"]) for r in runs])
+    # the runs that published a release (and the newest): each count holds until the next
+    return trend_chart([(r["run_date"], r["conflicts"]) for r in runs], steps=True)
 
 
 #: Width (SVG units) of each of a kommun's two trend charts (count and area).
