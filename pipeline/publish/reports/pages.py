@@ -257,8 +257,7 @@ def headline(totals: list[Row]) -> Row:
 
 
 def _trend(runs: list[Row]) -> Any:
-    # the runs that published a release (and the newest): each count holds until the next
-    return trend_chart([(r["run_date"], r["conflicts"]) for r in runs], steps=True)
+    return trend_chart([(r["run_date"], r["conflicts"]) for r in runs])
 
 
 #: Width (SVG units) of each of a kommun's two trend charts (count and area).
@@ -360,13 +359,10 @@ def render_kommun(
     (:func:`render_shared` of ``data``) when rendered."""
     inputs = kommun_inputs(data, kommun)
     runs = inputs["kommun_runs"]
-    # the runs that changed the kommun's figures (and the newest): each holds until the next
-    counts = trend_chart(
-        [(r["run_date"], r["conflicts"]) for r in runs], KOMMUN_TREND_WIDTH, steps=True
-    )
+    counts = trend_chart([(r["run_date"], r["conflicts"]) for r in runs], KOMMUN_TREND_WIDTH)
     areas = trend_chart(
         [(r["run_date"], r["area_m2"] or 0.0) for r in runs], KOMMUN_TREND_WIDTH,
-        text=swedish.area, steps=True,
+        text=swedish.area,
     )  # fmt: skip
     return env.get_template("kommun.html").render(
         release_id=release_id,

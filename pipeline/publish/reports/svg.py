@@ -322,9 +322,9 @@ class TrendPoint:
 
 @dataclass(frozen=True)
 class TrendChart:
-    """A line chart of one value per run, ``width`` × ``height`` units with margins; ``top``
-    is the y axis maximum and ``top_text`` it as shown. ``steps``: each value holds until
-    the next point (a step line), as when only the runs that changed it are points."""
+    """A step chart of one value per run (the runs that changed it, and the newest): each
+    value holds level until the next point; ``width`` × ``height`` units with margins, ``top``
+    the y axis maximum and ``top_text`` it as shown."""
 
     width: float
     height: float
@@ -333,7 +333,6 @@ class TrendChart:
     top_text: str
     left: float
     bottom: float
-    steps: bool = False
 
     @property
     def gap(self) -> float:
@@ -342,10 +341,10 @@ class TrendChart:
 
     @property
     def polyline(self) -> str:
-        """The line as an SVG ``points`` attribute: through the points, or for ``steps``
-        level from each point to the next one's date and then up or down to it."""
+        """The line as an SVG ``points`` attribute: level from each point to the next one's
+        date, then up or down to it."""
         corners = [(p.x, p.y) for p in self.points]
-        if self.steps and corners:
+        if corners:
             levels = [(after[0], before[1]) for before, after in itertools.pairwise(corners)]
             corners = [c for pair in zip(corners, levels, strict=False) for c in pair]
             corners.append((self.points[-1].x, self.points[-1].y))
@@ -425,12 +424,10 @@ def trend_chart(
     width: float = 520.0,
     height: float = 160.0,
     text: Callable[[float], str] = swedish.number,
-    steps: bool = False,
 ) -> TrendChart:
-    """A chart of ``runs`` (date, value; oldest first), the y axis from 0 to a round
-    maximum; ``text`` formats a value as the chart shows it. Evenly spaced by run; with
-    ``steps`` (the runs that changed the value, each holding until the next) placed by date
-    and drawn as a step line, unless all fall on one day."""
+    """A chart of ``runs`` (date, value; oldest first: the runs that changed the value, and
+    the newest), placed by date (evenly when all fall on one day), the y axis from 0 to a
+    round maximum; ``text`` formats a value as the chart shows it."""
     right, top_margin, bottom_margin = 12.0, 12.0, 28.0
     peak = max((v for _, v in runs), default=0)
     top = round_length(peak) * math.ceil(peak / round_length(peak)) if peak > 0 else 1.0
@@ -438,7 +435,7 @@ def trend_chart(
     left = max(48.0, math.ceil(tick_width(text(top))) + TICK_GAP + 4.0)
     inner_w, inner_h = width - left - right, height - top_margin - bottom_margin
     days = [(day - runs[0][0]).days for day, _ in runs]
-    by_date = steps and len(runs) > 1 and days[-1] > 0
+    by_date = len(runs) > 1 and days[-1] > 0
     along = [d / days[-1] if by_date else i / (len(runs) - 1) if len(runs) > 1 else 0.5
              for i, d in enumerate(days)]  # fmt: skip
     points = tuple(
@@ -446,4 +443,4 @@ def trend_chart(
                    round(top_margin + inner_h * (1 - value / top), 1))
         for share, (day, value) in zip(along, runs, strict=True)
     )  # fmt: skip
-    return TrendChart(width, height, points, top, text(top), left, height - bottom_margin, steps)
+    return TrendChart(width, height, points, top, text(top), left, height - bottom_margin)
