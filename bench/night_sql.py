@@ -1,0 +1,111 @@
+"""Where a night's conflict step goes: every SQL file and the incremental build's own steps,
+timed inside one pipeline night.
+
+Runs ``python -m assets_defs.cli run`` in this process with ``pipeline.db.run_sql`` and the
+conflict build's steps (:data:`STEPS`) wrapped; each is timed in wall seconds and CPU
+seconds (``time.process_time``: every thread of the process, so a step beside the trust
+thread carries the thread's CPU too). The night runs in the environment given (a run
+folder's ``LANDUSE_*`` variables), so first change what the night should find changed::
+
+    RUN=/tmp/landuse-sweden/run-1000000
+    .venv/bin/python -c "import sys; sys.path.insert(0, 'bench'); from pathlib import Path; \\
+        import run_bench; run_bench.change_one_percent(Path('$RUN'), seed=7)"
+    LANDUSE_CATALOGUE=$RUN/config/catalogue.yaml LANDUSE_RULES=$RUN/config/rules.yaml \\
+        LANDUSE_DATA_DIR=$RUN/data LANDUSE_SCENARIOS=none \\
+        .venv/bin/python bench/night_sql.py --out /tmp/night_sql.txt
+
+prints the night's own lines and then one line per timed name, largest wall first (also
+written to ``--out``). Wrapping costs a few microseconds a call; the figures are one night's,
+so compare nights of two commits with ``bench/night_ab.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import functools
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import pipeline.conflicts.build as build  # noqa: E402
+import pipeline.conflicts.delta as delta  # noqa: E402
+import pipeline.conflicts.stage as stage  # noqa: E402
+import pipeline.db as db  # noqa: E402
+import pipeline.history.store as history  # noqa: E402
+import pipeline.trust.build as trust  # noqa: E402
+
+#: The conflict step's own functions timed besides every SQL file: (the module whose global
+#: name its caller looks up, name).
+STEPS = (
+    (stage, "build_conflicts"), (stage, "apply_history"), (stage, "last_published_inputs_key"),
+    (build, "_pairs_of_changed_features"), (build, "_build_zones"), (build, "_ranked_draws"),
+    (build, "_load_layer_rows"), (build, "_select_rule_features"), (build, "finish_trust"),
+    (build, "dirty_features"), (build, "set_kept_pairs_aside"), (build, "start_pass"),
+)  # fmt: skip
+#: The modules whose ``run_sql`` (imported from :mod:`pipeline.db`) the night calls.
+SQL_CALLERS = (build, delta, history, trust)
+
+Times = dict[str, list[tuple[float, float]]]
+
+
+def timed(times: Times, name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func``, each call's wall and CPU seconds added to ``times[name]``."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            times[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+
+    return wrapper
+
+
+def instrument(times: Times) -> None:
+    """Wrap ``run_sql`` wherever the conflict and history code calls it, and :data:`STEPS`."""
+    run_sql = db.run_sql
+
+    def timed_sql(con: Any, name: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        return timed(times, f"sql:{name}", run_sql)(con, name, params, *args, **kwargs)
+
+    for module in SQL_CALLERS:
+        module.run_sql = timed_sql  # type: ignore[attr-defined]
+    for module, name in STEPS:
+        setattr(module, name, timed(times, name, getattr(module, name)))
+
+
+def table(times: Times) -> str:
+    """One line per name: total wall and CPU seconds and calls, largest wall first."""
+    rows = sorted(times.items(), key=lambda item: -sum(w for w, _ in item[1]))
+    return "\n".join(
+        f"{sum(w for w, _ in calls):8.3f} s wall {sum(c for _, c in calls):8.3f} s CPU "
+        f"x{len(calls):<3} {name}"
+        for name, calls in rows
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, help="also write the table here")
+    args = parser.parse_args()
+    times: Times = collections.defaultdict(list)
+    instrument(times)
+    from assets_defs import cli
+
+    status = cli.main(["run"])
+    text = table(times)
+    print(f"\nTimed in this night (exit status {status}):\n{text}")
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
