@@ -343,11 +343,12 @@ class TrendChart:
     def polyline(self) -> str:
         """The line as an SVG ``points`` attribute: level from each point to the next one's
         date, then up or down to it."""
-        corners = [(p.x, p.y) for p in self.points]
-        if corners:
-            levels = [(after[0], before[1]) for before, after in itertools.pairwise(corners)]
-            corners = [c for pair in zip(corners, levels, strict=False) for c in pair]
-            corners.append((self.points[-1].x, self.points[-1].y))
+        points = [(p.x, p.y) for p in self.points]
+        corners = [
+            corner
+            for (x0, y0), (x1, _) in itertools.pairwise(points)
+            for corner in ((x0, y0), (x1, y0))
+        ] + points[-1:]
         return " ".join(f"{x:g},{y:g}" for x, y in corners)
 
 
@@ -435,9 +436,12 @@ def trend_chart(
     left = max(48.0, math.ceil(tick_width(text(top))) + TICK_GAP + 4.0)
     inner_w, inner_h = width - left - right, height - top_margin - bottom_margin
     days = [(day - runs[0][0]).days for day, _ in runs]
-    by_date = len(runs) > 1 and days[-1] > 0
-    along = [d / days[-1] if by_date else i / (len(runs) - 1) if len(runs) > 1 else 0.5
-             for i, d in enumerate(days)]  # fmt: skip
+    if len(runs) > 1 and days[-1] > 0:  # share of the way from the first date to the last
+        along = [d / days[-1] for d in days]
+    elif len(runs) > 1:
+        along = [i / (len(runs) - 1) for i in range(len(runs))]
+    else:
+        along = [0.5] * len(runs)
     points = tuple(
         TrendPoint(day, value, text(value), round(left + share * inner_w, 1),
                    round(top_margin + inner_h * (1 - value / top), 1))
