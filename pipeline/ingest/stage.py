@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pipeline.config.models import LayerSpec
 from pipeline.ingest.layer import ingest_layer
-from pipeline.ingest.staged import NORMALISE_VERSION, read_staged
+from pipeline.ingest.staged import NORMALISE_VERSION, staged_preview
 from pipeline.layout import DataLayout
 from pipeline.report import StageReport
 
@@ -67,8 +67,8 @@ def run_ingest(spec: LayerSpec, *, base_dir: Path, layout: DataLayout) -> StageR
         if warning:
             metadata["warning"] = warning
         if outcome.state == "fresh":
-            preview = read_staged(layout, spec.name).drop(columns="geometry")
-            metadata["preview_markdown"] = preview.head(5).to_markdown(index=False)
+            preview = staged_preview(layout, spec.name)
+            metadata["preview_markdown"] = preview.to_markdown(index=False)
     return StageReport(
         status=outcome.state,
         skipped=outcome.state == "unchanged",

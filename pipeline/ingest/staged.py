@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
+import pandas as pd
+import pyarrow.parquet as pq
 
 from pipeline.config.models import LayerSpec
 from pipeline.fileio import atomic_write, write_text_atomic
@@ -127,3 +129,22 @@ def write_staged(layout: DataLayout, frame: gpd.GeoDataFrame, provenance: Proven
 def read_staged(layout: DataLayout, layer: str) -> gpd.GeoDataFrame:
     """The staged features of ``layer`` (common schema, EPSG:3006)."""
     return gpd.read_parquet(layout.staged_features(layer))
+
+
+def staged_preview(layout: DataLayout, layer: str, rows: int = 5) -> pd.DataFrame:
+    """The first ``rows`` staged features of ``layer``, in file order, without their
+    geometry and its bounding-box column: what :func:`read_staged` gives for them, read from
+    the file's first row group alone (the whole national copy takes 0.2 s to read)."""
+    staged = pq.ParquetFile(layout.staged_features(layer))
+    schema = staged.schema_arrow
+    shape_columns: set[str] = set()
+    for name, column in json.loads(schema.metadata[b"geo"])["columns"].items():
+        shape_columns.add(name)
+        shape_columns.update(
+            part[0] for part in column.get("covering", {}).get("bbox", {}).values()
+        )
+    columns = [name for name in schema.names if name not in shape_columns]
+    batch = next(staged.iter_batches(batch_size=rows, columns=columns), None)
+    if batch is None:
+        return schema.empty_table().select(columns).to_pandas()
+    return batch.to_pandas()

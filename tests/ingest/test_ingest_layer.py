@@ -17,8 +17,8 @@ from stages import World, run_stages
 
 import pipeline.ingest.layer as ingest_module
 from pipeline.config.models import LayerSpec, SourceSpec
-from pipeline.ingest import IngestOutcome, ingest_layer, read_outcome, read_staged
-from pipeline.ingest.staged import provenance_from_dict
+from pipeline.ingest import IngestOutcome, ingest_layer, read_outcome, read_staged, run_ingest
+from pipeline.ingest.staged import provenance_from_dict, staged_preview
 from pipeline.layout import DataLayout
 from pipeline.sources import fetch_source
 
@@ -91,6 +91,35 @@ def test_fresh_ingest_stages_features_with_provenance(tmp_path: Path, gpkg: Path
     assert staged["category"].tolist() == ["14", "14", "14"]
     assert staged.geometry.is_valid.all() and staged.crs.to_epsg() == 3006
     assert read_outcome(DataLayout(tmp_path), "naturreservat") == outcome
+
+
+def test_fresh_ingest_previews_the_first_five_staged_rows_without_shapes(
+    tmp_path: Path,
+) -> None:
+    ids = [f"20010{i:02d}" for i in range(7)]
+    frame = gpd.GeoDataFrame(
+        {"NVRID": ids, "NAMN": [f"Reservat {i}" for i in range(7)], "LAN": ["14"] * 7},
+        geometry=[box(X + i * 500, Y, X + i * 500 + 400, Y + 400) for i in range(7)],
+        crs=3006,
+    )
+    pyogrio.write_dataframe(frame, tmp_path / "nr.gpkg", layer="NR")
+    report = run_ingest(nr_spec("nr.gpkg"), base_dir=tmp_path, layout=DataLayout(tmp_path))
+    staged = read_staged(DataLayout(tmp_path), "naturreservat")
+    assert len(staged) == 7
+    preview = str(report.metadata["preview_markdown"])
+    assert preview == staged.drop(columns="geometry").head(5).to_markdown(index=False)
+    rows = preview.splitlines()[2:]
+    assert [row.split("|")[2].strip() for row in rows] == ids[:5]
+    assert "geometry" not in preview and "bbox" not in preview and "xmin" not in preview
+
+
+def test_preview_of_an_empty_staged_copy_has_the_columns_and_no_rows(tmp_path: Path) -> None:
+    layout = DataLayout(tmp_path)
+    empty = gpd.GeoDataFrame({"feature_id": [], "name": []}, geometry=[], crs=3006)
+    layout.staged_features("naturreservat").parent.mkdir(parents=True)
+    empty.to_parquet(layout.staged_features("naturreservat"), write_covering_bbox=True)
+    preview = staged_preview(layout, "naturreservat")
+    assert list(preview.columns) == ["feature_id", "name"] and preview.empty
 
 
 def test_provenance_records_of_other_versions_still_load() -> None:
