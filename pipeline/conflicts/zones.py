@@ -130,8 +130,10 @@ def zone_shapes(members: pd.DataFrame, known: Mapping[bytes, bytes] | None = Non
     return pd.DataFrame(
         {
             "zone_key": keys[starts],
-            "signature": pd.Series(signatures, dtype=wkb_type),
-            "wkb": pd.Series(shapes, dtype=wkb_type),
+            # pyarrow makes the columns from the lists at once; pd.Series(..., dtype=wkb_type)
+            # took 0.5 s over the 6.8 MB of Sweden's 11,112 zones (pandas checks each value)
+            "signature": pd.arrays.ArrowExtensionArray(pa.array(signatures, pa.binary())),
+            "wkb": pd.arrays.ArrowExtensionArray(pa.array(shapes, pa.binary())),
         }
     )
 
