@@ -11,6 +11,7 @@ The data folder (``LANDUSE_DATA_DIR``, default ``data/``) holds::
     cells/cache/                    per-feature coverage cache of the indexer
     cells/cache/engine.json         this machine's in-process/dask calibration of the indexer
     cache/                          HTTP cache and assembled service responses
+    cache/sha256.json               SHA-256s of local source files, by file identity
     work/<run id>/landuse.duckdb    one run's build, before publication
     work/<run id>/scenario_<name>.duckdb   one scenario's conflict build in that run
     scenarios/<layer>.gpkg          a scenario's allocated land (footprints), ingested as a layer

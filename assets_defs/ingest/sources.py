@@ -60,16 +60,11 @@ def changed_observations(
 
 
 def read_cursor(cursor: str | None) -> dict[str, SourceStamp]:
-    """The last observation of each layer, from the sensor's cursor."""
+    """The last observation of each layer, from the sensor's cursor (a cursor of an older
+    version may hold more per layer)."""
     stamps = json.loads(cursor) if cursor else {}
     return {
-        layer: SourceStamp(
-            layer,
-            item["version"],
-            item["basis"],
-            item["changed_at"],
-            tuple((str(path), int(size), int(mtime)) for path, size, mtime in item["stat"]),
-        )
+        layer: SourceStamp(layer, item["version"], item["basis"], item["changed_at"])
         for layer, item in stamps.items()
     }
 
@@ -78,12 +73,7 @@ def write_cursor(stamps: list[SourceStamp]) -> str:
     """The sensor's cursor for ``stamps``."""
     return json.dumps(
         {
-            s.layer: {
-                "version": s.version,
-                "basis": s.basis,
-                "changed_at": s.changed_at,
-                "stat": [list(t) for t in s.stat],
-            }
+            s.layer: {"version": s.version, "basis": s.basis, "changed_at": s.changed_at}
             for s in stamps
         }
     )
@@ -102,9 +92,7 @@ def source_observer(
     _, catalogue, _ = configured()
     known = read_cursor(context.cursor)
     stamps = [
-        observe_source(
-            spec, base_dir=catalogue.base_dir, layout=landuse.layout, previous=known.get(spec.name)
-        )
+        observe_source(spec, base_dir=catalogue.base_dir, layout=landuse.layout)
         for spec in catalogue.layers
     ]
     events = changed_observations(stamps, known)

@@ -3,7 +3,9 @@
 A catalogue ``path`` must be a regular file (a dataset or an archive) or a FileGDB folder
 (``.gdb``) of regular files: a device (``/dev/zero``), a FIFO, a socket or any other folder
 is refused before anything opens it, since reading one would never end or means nothing.
-The sha256 lets the caller recognise an unchanged source without reading it.
+The sha256 lets the caller recognise an unchanged source without reading it; a file not
+written since a night hashed it keeps that night's sha256 (:class:`pipeline.fileio.Sha256Memo`
+in ``<cache>/sha256.json``), so an unchanged national source costs a ``stat`` a night.
 """
 
 from __future__ import annotations
@@ -15,29 +17,35 @@ from pathlib import Path
 
 from pipeline.config.errors import LayerError
 from pipeline.config.models import FileSource, resolve_path
-from pipeline.fileio import sha256_file
+from pipeline.fileio import Sha256Memo, sha256_file
 from pipeline.sources.fetched import FetchContext, FetchedSource
 
 #: Files that belong to a shapefile and change its content.
 SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 #: Folders read as one dataset.
 FOLDER_DATASETS = (".gdb",)
+#: The memo of local files' SHA-256s, in the source cache folder.
+SHA256_MEMO = "sha256.json"
 
 
-def sha256_of_files(paths: list[Path], root: Path | None = None) -> str:
+def sha256_of_files(
+    paths: list[Path], root: Path | None = None, memo: Sha256Memo | None = None
+) -> str:
     """SHA-256 identifying the bytes of ``paths``.
 
     One file: the plain SHA-256 of its bytes (what ``sha256sum`` prints). Several files (a
     shapefile's parts, a folder dataset): the SHA-256 of each file's name (relative to
-    ``root`` when given) and SHA-256, in the given order.
+    ``root`` when given) and SHA-256, in the given order. Each file's SHA-256 comes from
+    ``memo`` when given.
     """
+    file_sha256 = memo.sha256 if memo is not None else sha256_file
     if len(paths) == 1 and root is None:
-        return sha256_file(paths[0])
+        return file_sha256(paths[0])
     digest = hashlib.sha256()
     for path in paths:
         name = path.relative_to(root).as_posix() if root else path.name
         digest.update(name.encode())
-        digest.update(bytes.fromhex(sha256_file(path)))
+        digest.update(bytes.fromhex(file_sha256(path)))
     return digest.hexdigest()
 
 
@@ -125,8 +133,10 @@ def fetch_file(spec: FileSource, ctx: FetchContext) -> FetchedSource:
     reason = unreadable_reason(path)
     if reason is not None:
         raise LayerError(ctx.layer, str(path), reason)
+    memo = Sha256Memo(ctx.cache_dir / SHA256_MEMO)
     try:
-        digest = sha256_of_files(layer_files(path), path if path.is_dir() else None)
+        digest = sha256_of_files(layer_files(path), path if path.is_dir() else None, memo)
     except OSError as exc:
         raise LayerError(ctx.layer, str(path), f"cannot read: {exc}") from exc
+    memo.save()
     return FetchedSource(ctx.layer, path, digest, datetime.now(UTC), str(path))
