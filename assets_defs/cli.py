@@ -112,9 +112,9 @@ def run() -> int:
                 # the summary below names every failure; tracebacks stay in the event log
                 run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             )
-            build = layout.run_build(result.run_id)
-            rules_not_complete = rule_problems(build) if build.is_file() else []
             if not result.success:
+                build = layout.run_build(result.run_id)
+                rules_not_complete = rule_problems(build) if build.is_file() else []
                 remove_run_build(layout, result.run_id)
                 record_failed_night(
                     layout,
@@ -146,9 +146,9 @@ def run() -> int:
             "Quiet night: no input, rule or code changed, nothing was rebuilt; recorded as run "
             f"{result.run_id} in mart.runs ({runs_count(layout.history_db)} runs)."
         )
-    print(run_summary(layout.published_db, published_outputs(layout.out)))
-    if not rules_not_complete and layout.published_db.is_file():
-        rules_not_complete = rule_problems(layout.published_db)
+    summary = run_summary(layout.published_db, published_outputs(layout.out))
+    print(summary.text)
+    rules_not_complete = summary.rules_not_complete
     if layers or rules_not_complete:
         print("\nNOT COMPLETE (exit code 2):")
         for line in [p.line() for p in layers] + [r.line() for r in rules_not_complete]:

@@ -112,9 +112,20 @@ def rule_problems(database: Path) -> list[RuleProblem]:
         return _rule_problems_in(con)
 
 
-def run_summary(database: Path, outputs: list[Path], top: int = 10) -> str:
-    """Top conflicts, counts per severity and kommunalförbund, and where every output is."""
+@dataclass(frozen=True)
+class RunSummary:
+    """What `make run` prints after a night (:func:`run_summary`): ``text``, and the rules
+    of the release that are not complete, for its closing lines."""
+
+    text: str
+    rules_not_complete: list[RuleProblem]
+
+
+def run_summary(database: Path, outputs: list[Path], top: int = 10) -> RunSummary:
+    """Top conflicts, counts per severity and kommunalförbund, where every output is, and
+    the rules that are unknown or stale, from one read of the release ``database``."""
     with connect(database, read_only=True) as con:
+        rules_not_complete = _rule_problems_in(con)
         lines = ["", f"Top {top} conflicts:"]
         rows = con.execute(
             "SELECT rank, severity, round(score, 2), array_to_string(kommun_names, ', '), reason "
@@ -144,7 +155,7 @@ def run_summary(database: Path, outputs: list[Path], top: int = 10) -> str:
         lines.append("")
         lines.append("Outputs:")
         lines.extend(f"  {path}" for path in outputs if path.exists())
-        return "\n".join(lines)
+        return RunSummary("\n".join(lines), rules_not_complete)
 
 
 def scenario_section(

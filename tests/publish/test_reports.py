@@ -317,7 +317,7 @@ def test_run_summary_links_the_reports_and_says_how_totals_add_up(published) -> 
     from pipeline.publish.summary import run_summary
 
     out = published.out_dir
-    text = run_summary(out / "landuse.duckdb", published_outputs(out))
+    text = run_summary(out / "landuse.duckdb", published_outputs(out)).text
     assert f"  {out / REPORTS / 'index.html'}" in text.splitlines()
     counting = [line for line in text.splitlines() if "counted once in each" in line]
     assert counting == [

@@ -171,14 +171,14 @@ def test_summary_has_the_scenarios_of_the_mart(scenario_published) -> None:
         ]
     # the scenario world's utspridd grows Storstad (1480) onto class-8 farmland
     assert section[1]["most_farmland_taken"][0]["kommun_code"] == "1480"
-    printed = run_summary(scenario_published.out_dir / "landuse.duckdb", [])
+    printed = run_summary(scenario_published.out_dir / "landuse.duckdb", []).text
     assert "Growth scenarios:" in printed and "utspridd (Utspridd)" in printed
 
 
 def test_summary_without_scenarios(published) -> None:
     summary = json.loads((published.out_dir / "run_summary.json").read_text())
     assert summary["scenarios"] == []
-    assert "Growth scenarios" not in run_summary(published.out_dir / "landuse.duckdb", [])
+    assert "Growth scenarios" not in run_summary(published.out_dir / "landuse.duckdb", []).text
 
 
 def test_kommun_report_shows_each_scenarios_row(scenario_published) -> None:

@@ -29,7 +29,7 @@ def test_summary_says_when_the_data_was_last_checked(published, tmp_path: Path) 
             "('q2', DATE '2026-11-30', TIMESTAMPTZ '2026-11-30 01:00:00+00', 'unchanged'), "
             "('f1', DATE '2026-12-01', TIMESTAMPTZ '2026-12-01 01:00:00+00', 'failed')"
         )
-    text = run_summary(database, published_outputs(out))
+    text = run_summary(database, published_outputs(out)).text
     (line,) = [x for x in text.splitlines() if x.startswith("Last checked:")]
     assert line.startswith("Last checked: 2026-11-30T01:00:00Z")
     assert "last rebuilt 2026-11-28T" in line and "4 nights recorded: 2 quiet, 1 failed" in line
