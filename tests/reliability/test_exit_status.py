@@ -82,6 +82,8 @@ def test_failed_layer_exits_2_names_it_and_leaks_no_token(
     assert "NOT COMPLETE (exit code 2):" in finished.output
     line = next(x for x in finished.output.splitlines() if "layer vindbruk_remote FAILED" in x)
     assert f"{refusing_server}/vindbruk.gpkg?token=***" in line and "HTTP 404" in line
+    # the rule whose side A takes every wind layer is unknown, read from the new release
+    assert "  rule wind_farmland UNKNOWN: layers missing vindbruk_remote" in finished.output
     assert TOKEN not in finished.output
 
     out = DataLayout(tmp_path / "work").out
