@@ -2,8 +2,9 @@
 
 The spatial extension is loaded from the ``duckdb-extension-spatial`` wheel, so nothing is
 downloaded at run time (docs/decisions.md). DuckDB checks its signature (hashing the 80 MB
-binary, about 0.3 s of CPU) once per process: connections load the same, unchanged file
-without checking again (:func:`connect`).
+binary, about 0.3 s of CPU) once for each version of the file: connections load the same,
+unchanged file without checking again, in this process and, through a memo in the user's
+cache folder, in later ones (:func:`connect`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from pathlib import Path
 import duckdb
 import duckdb_extension_spatial
 import pandas as pd
+import platformdirs
+
+from pipeline.fileio import FileMemo, file_identity
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 
@@ -31,29 +35,37 @@ def spatial_extension_path() -> Path:
     return path
 
 
-#: The spatial extension file whose signature DuckDB checked in this process, by its identity
-#: (device, inode, size, modification time); None until the first connection.
-_checked_extension: tuple[int, int, int, int] | None = None
+#: The spatial extension file whose signature DuckDB checked in this process, by its
+#: :func:`~pipeline.fileio.file_identity`; None until the first connection.
+_checked_extension: list[int] | None = None
 _check_lock = threading.Lock()
-
-
-def _file_identity(path: Path) -> tuple[int, int, int, int]:
-    stat = path.stat()
-    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+#: Extension files whose signature DuckDB checked, by identity, for later processes.
+CHECKED_EXTENSIONS = Path(platformdirs.user_cache_dir("landuse-conflicts")) / "checked.json"
+#: The value :data:`CHECKED_EXTENSIONS` holds for a file that passed the check.
+SIGNATURE_CHECKED = "signature checked by DuckDB"
 
 
 def _check_signature(extension: Path) -> None:
     """Have DuckDB check ``extension``'s signature (a throwaway in-memory database with
-    DuckDB's default, signed-only loading), unless this very file was checked already in
-    this process; raise ``duckdb.Error`` when it is not signed."""
+    DuckDB's default, signed-only loading), unless this very file (same identity, not
+    written since) was checked already, in this process or an earlier one
+    (:data:`CHECKED_EXTENSIONS`); raise ``duckdb.Error`` when it is not signed, and then
+    remember nothing."""
     global _checked_extension
     with _check_lock:
-        identity = _file_identity(extension)
+        identity = file_identity(extension)
         if identity == _checked_extension:
             return
-        with duckdb.connect(config={"autoinstall_known_extensions": False}) as check:
-            check.execute(f"LOAD {sql_literal(str(extension))}")
+        memo = FileMemo(CHECKED_EXTENSIONS)
+        memo.value(extension, _signature_checked)
+        memo.save()
         _checked_extension = identity
+
+
+def _signature_checked(extension: Path) -> str:
+    with duckdb.connect(config={"autoinstall_known_extensions": False}) as check:
+        check.execute(f"LOAD {sql_literal(str(extension))}")
+    return SIGNATURE_CHECKED
 
 
 def connect(
@@ -65,8 +77,9 @@ def connect(
     """Open ``path`` with the spatial extension loaded and autoinstall switched off;
     ``settings`` are further DuckDB options (e.g. ``memory_limit``, ``temp_directory``).
 
-    DuckDB checks the extension's signature once per process (:func:`_check_signature`,
-    again whenever the file is not the one checked); every connection then loads that file
+    DuckDB checks the extension's signature once for each version of the file
+    (:func:`_check_signature`: again whenever the file is not the one checked, in this
+    process or an earlier one); every connection then loads that file
     with ``allow_unsigned_extensions``, so all connections to one database share one
     configuration (DuckDB refuses a second connection to an open file with another).
     """

@@ -8,16 +8,16 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-#: How long after a file's last change its SHA-256 must have been taken for
-#: :class:`Sha256Memo` to trust it by the file's identity alone (ns): a write in the same
-#: timestamp tick as the hash, or on a file system with coarse times (FAT: 2 s), could
-#: leave the identity as it was.
+#: How long after a file's last change a value computed from it must have been computed
+#: for :class:`FileMemo` to trust it by the file's identity alone (ns): a write in the same
+#: timestamp tick as the computation, or on a file system with coarse times (FAT: 2 s),
+#: could leave the identity as it was.
 SETTLED_NS = 2_000_000_000
 
 
@@ -36,15 +36,17 @@ def file_identity(path: Path) -> list[int]:
     return [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
 
 
-class Sha256Memo:
-    """SHA-256s of files remembered between processes, by file identity, in ``store`` (JSON).
+class FileMemo:
+    """Values computed from files' bytes, remembered between processes by file identity in
+    ``store`` (JSON): a file's SHA-256 (:mod:`pipeline.sources.local`), or that DuckDB
+    checked its signature (:mod:`pipeline.db`).
 
-    :meth:`sha256` returns the remembered digest when the file's :func:`file_identity`
-    equals the one recorded with it and the digest was taken at least :data:`SETTLED_NS`
-    after the file's last change; otherwise it hashes the file, and remembers the digest
-    if the identity did not change while it was hashed. :meth:`save` writes the memo
-    (atomically, dropping files that no longer exist). A memo that cannot be read is
-    logged and started anew: it only ever saves time.
+    :meth:`value` returns the remembered value when the file's :func:`file_identity`
+    equals the one recorded with it and the value was computed at least :data:`SETTLED_NS`
+    after the file's last change; otherwise it computes the value, and remembers it if the
+    identity did not change meanwhile (a computation that raises is not remembered).
+    :meth:`save` writes the memo (atomically, dropping files that no longer exist). A memo
+    that cannot be read or written is logged and only costs the computing.
     """
 
     def __init__(self, store: Path) -> None:
@@ -56,37 +58,37 @@ class Sha256Memo:
         except FileNotFoundError:
             pass
         except (OSError, ValueError, TypeError) as exc:
-            log.warning("%s cannot be read (%s); every file is hashed again", store, exc)
+            log.warning("%s cannot be read (%s); every value is computed again", store, exc)
 
-    def sha256(self, path: Path) -> str:
-        """Hex SHA-256 of ``path``'s bytes, as :func:`sha256_file` gives it."""
+    def value(self, path: Path, compute: Callable[[Path], str]) -> str:
+        """``compute(path)``, or what it gave for the same bytes before (class doc)."""
         key = str(path.resolve())
         identity = file_identity(path)
         entry = self._entries.get(key, {})
-        hashed_ns = entry.get("hashed_ns")
+        computed_ns = entry.get("computed_ns")
         if (
             entry.get("identity") == identity
-            and isinstance(hashed_ns, int)
-            and hashed_ns - max(identity[3], identity[4]) >= SETTLED_NS
+            and isinstance(computed_ns, int)
+            and computed_ns - max(identity[3], identity[4]) >= SETTLED_NS
         ):
-            return str(entry["sha256"])
-        hashed_ns = time.time_ns()
-        digest = sha256_file(path)
+            return str(entry["value"])
+        computed_ns = time.time_ns()
+        value = compute(path)
         if file_identity(path) == identity:
-            self._entries[key] = {"identity": identity, "sha256": digest, "hashed_ns": hashed_ns}
+            self._entries[key] = {"identity": identity, "value": value, "computed_ns": computed_ns}
             self._changed = True
-        return digest
+        return value
 
     def save(self) -> None:
         """Write the memo if it changed; a memo that cannot be written is logged (the next
-        process hashes again)."""
+        process computes again)."""
         if not self._changed:
             return
         kept = {key: entry for key, entry in self._entries.items() if Path(key).exists()}
         try:
             write_text_atomic(self.store, json.dumps(kept, indent=0))
         except OSError as exc:
-            log.warning("%s cannot be written (%s); the files are hashed again", self.store, exc)
+            log.warning("%s cannot be written (%s); values are computed again", self.store, exc)
         self._changed = False
 
 

@@ -4,7 +4,7 @@ A local ``file`` source is fingerprinted by the SHA-256 of its bytes, exactly as
 records it (:func:`pipeline.sources.local.sha256_of_files`: a shapefile's parts and a
 ``.gdb`` folder included), so an observed version equals the staged copy's ``sha256`` when
 the layer is current. Observation and ingest share the data folder's memo of local files'
-SHA-256s (:class:`pipeline.fileio.Sha256Memo`): a file not written since either hashed it
+SHA-256s (:class:`pipeline.fileio.FileMemo`): a file not written since either hashed it
 is not hashed again, so observing a large unchanged source costs a ``stat`` per file. A
 remote source (``http``, ``atom``, ``wfs``, ``ogcapi``, ``arcgis``) is never fetched here:
 its fingerprint is what the pipeline's last fetch saw, the SHA-256 of the bytes the HTTP
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pipeline.config import LayerSpec
 from pipeline.config.models import FileSource, resolve_path
-from pipeline.fileio import Sha256Memo
+from pipeline.fileio import FileMemo
 from pipeline.ingest.layer import read_outcome
 from pipeline.layout import DataLayout
 from pipeline.sources.local import SHA256_MEMO, layer_files, sha256_of_files
@@ -56,7 +56,7 @@ def observe_source(spec: LayerSpec, *, base_dir: Path, layout: DataLayout) -> So
     """
     source = spec.source.root
     if isinstance(source, FileSource):
-        memo = Sha256Memo(layout.source_cache / SHA256_MEMO)
+        memo = FileMemo(layout.source_cache / SHA256_MEMO)
         stamp = _observe_file(spec.name, resolve_path(source.path, base_dir), memo)
         memo.save()
         return stamp
@@ -72,7 +72,7 @@ def observe_source(spec: LayerSpec, *, base_dir: Path, layout: DataLayout) -> So
     )
 
 
-def _observe_file(layer: str, path: Path, memo: Sha256Memo) -> SourceStamp:
+def _observe_file(layer: str, path: Path, memo: FileMemo) -> SourceStamp:
     try:
         files = layer_files(path) if path.exists() else []
         newest_ns = max((f.stat().st_mtime_ns for f in files), default=0)

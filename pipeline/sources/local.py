@@ -4,7 +4,7 @@ A catalogue ``path`` must be a regular file (a dataset or an archive) or a FileG
 (``.gdb``) of regular files: a device (``/dev/zero``), a FIFO, a socket or any other folder
 is refused before anything opens it, since reading one would never end or means nothing.
 The sha256 lets the caller recognise an unchanged source without reading it; a file not
-written since a night hashed it keeps that night's sha256 (:class:`pipeline.fileio.Sha256Memo`
+written since a night hashed it keeps that night's sha256 (:class:`pipeline.fileio.FileMemo`
 in ``<cache>/sha256.json``), so an unchanged national source costs a ``stat`` a night.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline.config.errors import LayerError
 from pipeline.config.models import FileSource, resolve_path
-from pipeline.fileio import Sha256Memo, sha256_file
+from pipeline.fileio import FileMemo, sha256_file
 from pipeline.sources.fetched import FetchContext, FetchedSource
 
 #: Files that belong to a shapefile and change its content.
@@ -29,7 +29,7 @@ SHA256_MEMO = "sha256.json"
 
 
 def sha256_of_files(
-    paths: list[Path], root: Path | None = None, memo: Sha256Memo | None = None
+    paths: list[Path], root: Path | None = None, memo: FileMemo | None = None
 ) -> str:
     """SHA-256 identifying the bytes of ``paths``.
 
@@ -38,7 +38,9 @@ def sha256_of_files(
     ``root`` when given) and SHA-256, in the given order. Each file's SHA-256 comes from
     ``memo`` when given.
     """
-    file_sha256 = memo.sha256 if memo is not None else sha256_file
+    def file_sha256(path: Path) -> str:
+        return memo.value(path, sha256_file) if memo is not None else sha256_file(path)
+
     if len(paths) == 1 and root is None:
         return file_sha256(paths[0])
     digest = hashlib.sha256()
@@ -133,7 +135,7 @@ def fetch_file(spec: FileSource, ctx: FetchContext) -> FetchedSource:
     reason = unreadable_reason(path)
     if reason is not None:
         raise LayerError(ctx.layer, str(path), reason)
-    memo = Sha256Memo(ctx.cache_dir / SHA256_MEMO)
+    memo = FileMemo(ctx.cache_dir / SHA256_MEMO)
     try:
         digest = sha256_of_files(layer_files(path), path if path.is_dir() else None, memo)
     except OSError as exc:

@@ -1,5 +1,6 @@
-"""Sha256Memo: a local source not written since a night hashed it keeps that night's SHA-256,
-and any write, however disguised, is hashed again."""
+"""FileMemo: a value computed from a file's bytes (its SHA-256; that DuckDB checked its
+signature, tests/test_db.py) is remembered while the file is not written, and any write,
+however disguised, makes it computed again."""
 
 from __future__ import annotations
 
@@ -11,44 +12,52 @@ from pathlib import Path
 import pytest
 
 import pipeline.fileio as fileio
+import pipeline.sources.local as local
 from pipeline.config.models import SourceSpec
-from pipeline.fileio import Sha256Memo, sha256_file
+from pipeline.fileio import FileMemo, sha256_file
 from pipeline.sources import fetch_source
 from pipeline.sources.local import SHA256_MEMO
 
 
-def not_hashed(path: Path) -> str:
-    raise AssertionError(f"{path} was hashed again")
+class Counted:
+    """``sha256_file``, counting the files it reads."""
+
+    def __init__(self) -> None:
+        self.read: list[Path] = []
+
+    def __call__(self, path: Path) -> str:
+        self.read.append(path)
+        return sha256_file(path)
 
 
 @pytest.fixture
 def settled(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Digests count as settled at once (instead of 2 s after the file's last change)."""
+    """Values count as settled at once (instead of 2 s after the file's last change)."""
     monkeypatch.setattr(fileio, "SETTLED_NS", 0)
 
 
-def test_a_file_not_written_since_keeps_its_remembered_sha256(
-    tmp_path: Path, settled: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_file_not_written_since_keeps_its_remembered_value(tmp_path: Path, settled: None) -> None:
     data = tmp_path / "nr.gpkg"
     data.write_bytes(b"naturreservat" * 1000)
     store = tmp_path / "cache" / SHA256_MEMO
-    first = Sha256Memo(store)
-    assert first.sha256(data) == sha256_file(data)
+    hashing = Counted()
+    first = FileMemo(store)
+    assert first.value(data, hashing) == sha256_file(data)
     first.save()
-    monkeypatch.setattr(fileio, "sha256_file", not_hashed)
-    assert Sha256Memo(store).sha256(data) == json.loads(store.read_text())[str(data)]["sha256"]
+    assert json.loads(store.read_text())[str(data)]["value"] == sha256_file(data)
+    assert FileMemo(store).value(data, hashing) == sha256_file(data)
+    assert hashing.read == [data]
 
 
 @pytest.mark.parametrize("disguise", ["same size, old mtime", "replaced by rename"])
-def test_a_written_file_is_hashed_again_however_disguised(
+def test_a_written_file_is_computed_again_however_disguised(
     tmp_path: Path, settled: None, disguise: str
 ) -> None:
     data = tmp_path / "nr.gpkg"
     data.write_bytes(b"A" * 4096)
     store = tmp_path / SHA256_MEMO
-    memo = Sha256Memo(store)
-    before = memo.sha256(data)
+    memo = FileMemo(store)
+    before = memo.value(data, sha256_file)
     memo.save()
     old = data.stat()
     if disguise == "same size, old mtime":
@@ -60,26 +69,38 @@ def test_a_written_file_is_hashed_again_however_disguised(
         os.utime(other, ns=(old.st_atime_ns, old.st_mtime_ns))
         other.replace(data)
     assert data.stat().st_size == old.st_size and data.stat().st_mtime_ns == old.st_mtime_ns
-    after = Sha256Memo(store).sha256(data)
+    after = FileMemo(store).value(data, sha256_file)
     assert after == sha256_file(data) and after != before
 
 
-def test_a_digest_taken_right_after_a_write_is_not_trusted(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_value_computed_right_after_a_write_is_not_trusted(tmp_path: Path) -> None:
     data = tmp_path / "nr.gpkg"
     data.write_bytes(b"A" * 4096)
     store = tmp_path / SHA256_MEMO
-    memo = Sha256Memo(store)
-    memo.sha256(data)
+    hashing = Counted()
+    memo = FileMemo(store)
+    memo.value(data, hashing)
     memo.save()
-    hashed = []
-    monkeypatch.setattr(fileio, "sha256_file", lambda path: hashed.append(path) or "x" * 64)
-    Sha256Memo(store).sha256(data)  # within 2 s of the write: the tick may hide a second one
-    assert hashed == [data]
+    FileMemo(store).value(data, hashing)  # within 2 s of the write: the tick may hide another
+    assert hashing.read == [data, data]
 
 
-def test_a_memo_that_cannot_be_read_or_written_only_costs_the_hashing(
+def test_a_computation_that_fails_is_not_remembered(tmp_path: Path, settled: None) -> None:
+    data = tmp_path / "spatial.duckdb_extension"
+    data.write_bytes(b"not signed")
+    store = tmp_path / "checked.json"
+    memo = FileMemo(store)
+
+    def refuse(path: Path) -> str:
+        raise ValueError(f"{path.name}: no signature")
+
+    with pytest.raises(ValueError, match="no signature"):
+        memo.value(data, refuse)
+    memo.save()
+    assert not store.exists()
+
+
+def test_a_memo_that_cannot_be_read_or_written_only_costs_the_computing(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     data = tmp_path / "nr.gpkg"
@@ -87,9 +108,9 @@ def test_a_memo_that_cannot_be_read_or_written_only_costs_the_hashing(
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
     with caplog.at_level(logging.WARNING, logger="pipeline.fileio"):
-        assert Sha256Memo(broken).sha256(data) == sha256_file(data)
-        unwritable = Sha256Memo(tmp_path)  # a folder: reading and writing fail
-        assert unwritable.sha256(data) == sha256_file(data)
+        assert FileMemo(broken).value(data, sha256_file) == sha256_file(data)
+        unwritable = FileMemo(tmp_path)  # a folder: reading and writing fail
+        assert unwritable.value(data, sha256_file) == sha256_file(data)
         unwritable.save()
     messages = [record.getMessage() for record in caplog.records]
     assert any("broken.json cannot be read" in m for m in messages)
@@ -101,8 +122,8 @@ def test_save_forgets_files_that_are_gone(tmp_path: Path) -> None:
     for path in (kept, gone):
         path.write_bytes(path.name.encode())
     store = tmp_path / SHA256_MEMO
-    memo = Sha256Memo(store)
-    memo.sha256(kept), memo.sha256(gone)
+    memo = FileMemo(store)
+    memo.value(kept, sha256_file), memo.value(gone, sha256_file)
     gone.unlink()
     memo.save()
     assert list(json.loads(store.read_text())) == [str(kept)]
@@ -115,8 +136,11 @@ def test_fetch_remembers_each_part_of_a_folder_dataset(
     gdb.mkdir()
     for name in ("a00000001.gdbtable", "a00000001.gdbtablx", "gdb"):
         (gdb / name).write_bytes(name.encode() * 100)
+    hashing = Counted()
+    monkeypatch.setattr(local, "sha256_file", hashing)
     spec = SourceSpec(kind="file", path="NR.gdb")  # type: ignore[call-arg]
     first = fetch_source("nr", spec, tmp_path, tmp_path / "cache")
+    assert len(hashing.read) == 3
     assert len(json.loads((tmp_path / "cache" / SHA256_MEMO).read_text())) == 3
-    monkeypatch.setattr(fileio, "sha256_file", not_hashed)
     assert fetch_source("nr", spec, tmp_path, tmp_path / "cache").sha256 == first.sha256
+    assert len(hashing.read) == 3
