@@ -38,6 +38,7 @@ def sha256_of_files(
     ``root`` when given) and SHA-256, in the given order. Each file's SHA-256 comes from
     ``memo`` when given.
     """
+
     def file_sha256(path: Path) -> str:
         return memo.value(path, sha256_file) if memo is not None else sha256_file(path)
 
