@@ -14,8 +14,6 @@ logging off as in ``assets_defs.cli``::
 prints the median wall and CPU seconds (``time.process_time``) of each and the difference.
 """
 
-from __future__ import annotations
-
 import argparse
 import statistics
 import time
