@@ -132,8 +132,9 @@ def zone_shapes(members: pd.DataFrame, known: Mapping[bytes, bytes] | None = Non
     return pd.DataFrame(
         {
             "zone_key": keys[starts],
-            # pyarrow makes the columns from the lists at once; pd.Series(..., dtype=wkb_type)
-            # took 0.5 s over the 6.8 MB of Sweden's 11,112 zones (pandas checks each value)
+            # pyarrow makes the columns from the lists as they are; pd.Series(..., dtype=wkb_type)
+            # first made a fixed-width numpy array, each row as wide as the largest zone's
+            # WKB (Sweden: 11,112 x 14 KB = 159 MB; 0.36-0.48 s inside a night's build)
             "signature": pd.arrays.ArrowExtensionArray(pa.array(signatures, pa.binary())),
             "wkb": pd.arrays.ArrowExtensionArray(pa.array(shapes, pa.binary())),
         }

@@ -51,7 +51,7 @@ def observe_source(spec: LayerSpec, *, base_dir: Path, layout: DataLayout) -> So
     """Fingerprint ``spec``'s source without fetching it (module doc).
 
     ``base_dir`` is the catalogue's folder (relative paths), ``layout`` the data folder whose
-    ingest state holds a remote source's last fetch and whose source cache the memo of
+    ingest state holds a remote source's last fetch and whose source cache holds the memo of
     local files' SHA-256s.
     """
     source = spec.source.root
@@ -76,10 +76,10 @@ def _observe_file(layer: str, path: Path, memo: FileMemo) -> SourceStamp:
     try:
         files = layer_files(path) if path.exists() else []
         newest_ns = max((f.stat().st_mtime_ns for f in files), default=0)
-        digest = sha256_of_files(files, path if path.is_dir() else None, memo) if files else ""
     except OSError:
         files = []
     if not files:
         return SourceStamp(layer, MISSING, f"{path} does not exist")
+    digest = sha256_of_files(files, path if path.is_dir() else None, memo)
     newest = datetime.fromtimestamp(newest_ns / 1e9, UTC).isoformat()
     return SourceStamp(layer, digest, "SHA-256 of the file's bytes, as ingest records it", newest)
