@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 import pipeline.db as db
+import pipeline.fileio as fileio
 from pipeline.fileio import file_identity
 
 
@@ -76,7 +77,9 @@ def test_a_file_changed_just_before_its_check_is_checked_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked_store: Path
 ) -> None:
     """A copy written just now: its identity is remembered, but within the 2 s in which a
-    second write could leave it unchanged, so the next process checks it again."""
+    second write could leave it unchanged, so the next process checks it again ("just now":
+    within an hour here, so a slow machine cannot let the 2 s pass during the test)."""
+    monkeypatch.setattr(fileio, "SETTLED_NS", 3600 * 10**9)
     copy = tmp_path / "spatial.duckdb_extension"
     shutil.copyfile(db.spatial_extension_path(), copy)
     monkeypatch.setattr(db, "spatial_extension_path", lambda: copy)
