@@ -58,11 +58,12 @@ def create_statement(table: str, schema: dict[str, str]) -> str:
     return f"CREATE OR REPLACE TABLE {table} ({columns})"
 
 
-def load_statement(table: str, schema: dict[str, str]) -> str:
+def load_statement(table: str, schema: dict[str, str], where: str | None = None) -> str:
     """``CREATE OR REPLACE TABLE table AS`` the Parquet files bound to ``$paths``, each column
-    cast to its schema type (files of older versions with fewer columns still load)."""
+    cast to its schema type (files of older versions with fewer columns still load); with
+    ``where`` (a fixed condition on the files' columns) only the rows that meet it."""
     columns = ", ".join(f"{name}::{dtype} AS {name}" for name, dtype in schema.items())
     return (
         f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} "
-        "FROM read_parquet($paths, union_by_name := true)"
+        "FROM read_parquet($paths, union_by_name := true)" + (f" WHERE {where}" if where else "")
     )

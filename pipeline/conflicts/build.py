@@ -22,14 +22,19 @@ from pipeline.config.models import Catalogue, RuleSet, check_identifier, resolve
 from pipeline.config.plan import layer_buffers, side_buffer
 from pipeline.config.settings import BuildSettings, ConflictPartitioning, build_settings
 from pipeline.conflicts.delta import (
+    DIRTY_ROWS,
     PASSES,
     BuildInputs,
     DeltaPlan,
+    ExpectedIndexKey,
     delta_plan,
     dirty_features,
+    dirty_features_by_hash,
     finish_pass,
+    layer_input,
     previous_zones_exist,
     record_inputs,
+    replace_dirty_rows,
     reset_to_inputs,
     restore_kept_pairs,
     set_kept_pairs_aside,
@@ -38,7 +43,13 @@ from pipeline.conflicts.delta import (
 from pipeline.conflicts.rules import predicate
 from pipeline.conflicts.zones import zone_components, zone_shapes
 from pipeline.db import connect, create_table, run_sql, sql
-from pipeline.index.stage import IndexedFiles, current_index_key, index_error
+from pipeline.index.stage import (
+    INDEX_CODE_VERSION,
+    IndexedFiles,
+    current_index_key,
+    index_error,
+    index_key,
+)
 from pipeline.ingest.layer import read_outcome
 from pipeline.layout import DataLayout
 from pipeline.schemas import CELLS, SHAPES, STAGED_FEATURES, create_statement, load_statement
@@ -101,8 +112,10 @@ class BuildSummary:
     full_reason: str | None = None
     #: an incremental build's layers whose inputs changed since the last release ...
     changed_layers: tuple[str, ...] = ()
-    #: ... and their features added, removed or altered, whose pairs were tested again
+    #: ... and their features added, removed or altered, whose pairs were tested again ...
     retested_features: int = 0
+    #: ... found by their ``feature_hash`` (else by comparing the layers' rows whole)
+    dirty_by_hash: bool = False
 
 
 def build_conflicts(
@@ -144,7 +157,8 @@ def build_conflicts(
     build = build or build_settings()
     inputs = current_build_inputs(catalogue, rules, layout)
     kommun_layer = rules.reporting_units.kommun_layer
-    plan = delta_plan(base, inputs, kommun_layer, layout) if base else None
+    expected = expected_index_key(rules.h3_resolution, indexed)
+    plan = delta_plan(base, inputs, kommun_layer, layout, expected) if base else None
     if isinstance(plan, DeltaPlan):
         try:
             return _build(db_path, plan, inputs, catalogue, rules, layout, indexed, build)
@@ -198,9 +212,29 @@ def _build(
         summary = _summary(con, partitions)
     if isinstance(plan, DeltaPlan):
         return replace(
-            summary, incremental=True, changed_layers=plan.changed, retested_features=retested
+            summary,
+            incremental=True,
+            changed_layers=plan.changed,
+            retested_features=retested,
+            dirty_by_hash=plan.by_hash,
         )
     return replace(summary, full_reason=plan)
+
+
+def expected_index_key(resolution: int, indexed: list[IndexedFiles]) -> ExpectedIndexKey:
+    """The index key a layer's staged key gives with ``resolution``, the buffers of the
+    build's ``indexed`` files (in their order, the index stage's) and this indexing code;
+    None for a layer without indexed files (:func:`pipeline.conflicts.delta.delta_plan`)."""
+    buffers: dict[str, list[float]] = {}
+    for files in indexed:
+        buffers.setdefault(files.layer, []).append(files.buffer_m)
+
+    def expected(layer: str, staged_key: str) -> str | None:
+        if layer not in buffers:
+            return None
+        return index_key(staged_key, resolution, buffers[layer], INDEX_CODE_VERSION)
+
+    return expected
 
 
 def _ranked_draws(reader: duckdb.DuckDBPyConnection, rules: RuleSet) -> RankedDraws:
@@ -253,8 +287,14 @@ def _pairs_of_changed_features(
     params = _params(rules)
     reset_to_inputs(con)
     _load_inputs(con, catalogue, rules, layout)
-    _load_layer_rows(con, "next_", plan.changed, layout, indexed)
-    dirty = dirty_features(con, plan.changed)
+    if plan.by_hash:
+        staged = [layout.staged_features(name) for name in plan.changed]
+        dirty_features_by_hash(con, plan.changed, staged)
+        _load_layer_rows(con, "next_", plan.changed, layout, indexed, where=DIRTY_ROWS)
+    else:
+        _load_layer_rows(con, "next_", plan.changed, layout, indexed)
+        dirty_features(con, plan.changed)
+    dirty = replace_dirty_rows(con, plan.changed)
     _select_rule_features(con, catalogue, rules, only=set(plan.changed))
     set_kept_pairs_aside(con)
     for pass_ in PASSES:
@@ -413,16 +453,22 @@ def _load_layer_rows(
     layers: Iterable[str],
     layout: DataLayout,
     indexed: list[IndexedFiles],
+    where: str | None = None,
 ) -> None:
     """``staging.<prefix>features``, ``<prefix>shapes`` and ``<prefix>cells`` from the staged
-    copies and indexed files of ``layers`` (a layer without a staged copy has no rows)."""
+    copies and indexed files of ``layers`` (a layer without a staged copy has no rows); with
+    ``where``, only their rows that meet it."""
     names = set(layers)
     staged = [layout.staged_features(name) for name in sorted(names)]
     files = [f for f in indexed if f.layer in names]
     tables = {kind: f"staging.{prefix}{kind}" for kind in ("features", "shapes", "cells")}
-    _load_parquet(con, tables["features"], STAGED_FEATURES, [p for p in staged if p.exists()])
-    _load_parquet(con, tables["shapes"], SHAPES, [f.shapes for f in files])
-    _load_parquet(con, tables["cells"], CELLS, [f.cells for f in files])
+    loads = (
+        (tables["features"], STAGED_FEATURES, [p for p in staged if p.exists()]),
+        (tables["shapes"], SHAPES, [f.shapes for f in files]),
+        (tables["cells"], CELLS, [f.cells for f in files]),
+    )
+    for table, schema, paths in loads:
+        _load_parquet(con, table, schema, paths, where)
 
 
 #: Provenance counts published per layer in mart.layer_status.
@@ -468,11 +514,16 @@ def layer_status_frame(
 
 
 def _load_parquet(
-    con: duckdb.DuckDBPyConnection, table: str, schema: dict[str, str], paths: list[Path]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    schema: dict[str, str],
+    paths: list[Path],
+    where: str | None = None,
 ) -> None:
-    """Load ``table`` from Parquet files in ``schema`` (empty with that schema when none)."""
+    """Load ``table`` from Parquet files in ``schema`` (empty with that schema when none);
+    with ``where``, only the rows that meet it."""
     if paths:
-        con.execute(load_statement(table, schema), {"paths": [str(p) for p in paths]})
+        con.execute(load_statement(table, schema, where), {"paths": [str(p) for p in paths]})
     else:
         con.execute(create_statement(table, schema))
 
@@ -574,7 +625,7 @@ def build_inputs(
         state = "missing" if outcome is None else outcome.state
         state_class = "ok" if state in ("fresh", "unchanged") else state
         key = outcome.provenance.input_key if outcome and outcome.provenance else ""
-        layers[layer] = f"{state_class}:{key}:{index_keys.get(layer) or ''}"
+        layers[layer] = layer_input(state_class, key, index_keys.get(layer) or "")
     return BuildInputs(digest.hexdigest(), layers)
 
 

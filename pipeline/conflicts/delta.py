@@ -13,7 +13,12 @@ of that database (:func:`delta_plan`, then :func:`prepare_delta`):
 2. the small input tables (layers, their state, rules, study area) are loaded as in a full
    build, and the changed layers' features, shapes and cells replace theirs;
 3. ``staging.dirty_features``: the features of a changed layer that were added, removed or
-   altered in any attribute, shape or cell (``sql/conflicts/delta_dirty_features.sql``);
+   altered in any attribute, shape or cell. When every changed layer was indexed with this
+   night's H3 resolution, buffers and indexing code on both sides (:func:`comparable_by_hash`),
+   a feature's shapes and cells follow from its staged row, so comparing the features'
+   ``feature_hash`` finds them (``delta_dirty_by_hash.sql``) and only their rows of this
+   night are loaded; otherwise the changed layers' rows of both sides are compared whole
+   (``delta_dirty_features.sql``);
 4. the pair rows of two clean features are set aside; the pair steps run again in two passes
    that together find exactly the pairs with a dirty feature (``delta_scope.sql``); those
    are clipped to the study area, and the kept rows are added back.
@@ -26,6 +31,7 @@ tables equal a full build's row for row (tests/conflicts/test_incremental.py). T
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,20 +82,72 @@ class BuildInputs:
         )
 
 
+def layer_input(state_class: str, staged_key: str, index_key: str) -> str:
+    """A layer's key in :class:`BuildInputs`: ``<state class>:<staged key>:<index key>``
+    (the keys are hex digests, the index key ``failed:<digest>`` when indexing failed; a
+    part is empty when there is none)."""
+    return f"{state_class}:{staged_key}:{index_key}"
+
+
+def parse_layer_input(text: str) -> tuple[str, str, str]:
+    """``(state class, staged key, index key)`` of :func:`layer_input`'s text (empty parts
+    for a text of another form)."""
+    state, _, rest = text.partition(":")
+    staged, _, index = rest.partition(":")
+    return state, staged, index
+
+
+#: A layer's index key as this night's H3 resolution, buffers and indexing code would make
+#: it from a staged key; None for a layer the build loads no cells of.
+ExpectedIndexKey = Callable[[str, str], str | None]
+
+
+def comparable_by_hash(
+    recorded: dict[str, str],
+    inputs: BuildInputs,
+    changed: tuple[str, ...],
+    expected_index_key: ExpectedIndexKey,
+) -> bool:
+    """Whether the dirty features of ``changed`` can be found by ``feature_hash`` alone.
+
+    True when every changed layer has a staged copy and cells on both sides (``recorded``,
+    the base's inputs, and ``inputs``, this night's) and each side's index key is the one
+    ``expected_index_key`` gives for its staged key: both were indexed with this night's
+    resolution, buffers and indexing code, so a feature's shapes and cells are a function
+    of its staged row, which ``feature_hash`` identifies (geometry and every attribute; the
+    layer's theme is part of the configuration). A failed index (``failed:<key>``), a layer
+    without cells, or other parameters on either side: False.
+    """
+    for layer in changed:
+        for text in (recorded.get(layer, ""), inputs.layers.get(layer, "")):
+            _, staged_key, index_key = parse_layer_input(text)
+            if not staged_key or not index_key:
+                return False
+            if index_key != expected_index_key(layer, staged_key):
+                return False
+    return True
+
+
 @dataclass(frozen=True)
 class DeltaPlan:
     """An incremental build from ``base`` (the last release's database): ``changed`` are the
     layers whose inputs differ from those ``base`` was built from. ``own_build`` is the build
     ``base`` was published from, when it is still in the work folder with the same inputs:
-    the new build takes that file over (a rename) instead of copying ``base``."""
+    the new build takes that file over (a rename) instead of copying ``base``. ``by_hash``:
+    the dirty features are found by ``feature_hash`` (:func:`comparable_by_hash`)."""
 
     base: Path
     changed: tuple[str, ...]
     own_build: Path | None = None
+    by_hash: bool = False
 
 
 def delta_plan(
-    base: Path, inputs: BuildInputs, kommun_layer: str | None, layout: DataLayout | None = None
+    base: Path,
+    inputs: BuildInputs,
+    kommun_layer: str | None,
+    layout: DataLayout | None = None,
+    expected_index_key: ExpectedIndexKey | None = None,
 ) -> DeltaPlan | str:
     """The incremental build from ``base``, or why the build must be a full one.
 
@@ -97,6 +155,7 @@ def delta_plan(
     cannot be read (e.g. an analyst holds it open for writing), was built from another
     configuration or code, or when the kommun layer changed. With the data folder's
     ``layout``, :func:`published_build` looks for ``base``'s own build among the runs'.
+    With ``expected_index_key``, :func:`comparable_by_hash` decides ``by_hash``.
     """
     try:
         recorded = recorded_inputs(base)
@@ -112,7 +171,10 @@ def delta_plan(
     if kommun_layer is not None and kommun_layer in changed:
         return f"the kommun layer {kommun_layer} changed (the study area and its cells)"
     own = published_build(base, layout, recorded) if layout is not None else None
-    return DeltaPlan(base, changed, own)
+    by_hash = expected_index_key is not None and comparable_by_hash(
+        recorded, inputs, changed, expected_index_key
+    )
+    return DeltaPlan(base, changed, own, by_hash)
 
 
 def recorded_inputs(database: Path) -> dict[str, str]:
@@ -176,13 +238,30 @@ def record_inputs(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> None:
     create_table(con, "staging.build_inputs", inputs.frame())
 
 
-def dirty_features(con: duckdb.DuckDBPyConnection, changed: tuple[str, ...]) -> int:
-    """Build ``staging.dirty_features`` from the changed layers' rows of the release and of
-    this night (``staging.next_*``), replace the former by the latter, and return how many
-    features are dirty."""
-    params: dict[str, object] = {"layers": list(changed)}
-    run_sql(con, "conflicts/delta_dirty_features", params)
-    run_sql(con, "conflicts/delta_replace_layers", params)
+def dirty_features(con: duckdb.DuckDBPyConnection, changed: tuple[str, ...]) -> None:
+    """``staging.dirty_features`` from the changed layers' whole rows of the release and of
+    this night (``staging.next_*``): features, shapes and cells."""
+    run_sql(con, "conflicts/delta_dirty_features", {"layers": list(changed)})
+
+
+def dirty_features_by_hash(
+    con: duckdb.DuckDBPyConnection, changed: tuple[str, ...], staged: list[Path]
+) -> None:
+    """``staging.dirty_features`` from the changed layers' ``feature_hash`` in the release
+    and in this night's ``staged`` copies (only when :func:`comparable_by_hash`)."""
+    params: dict[str, object] = {"layers": list(changed), "paths": [str(p) for p in staged]}
+    run_sql(con, "conflicts/delta_dirty_by_hash", params)
+
+
+#: The rows of this night's files an incremental build needs once ``staging.dirty_features``
+#: is known by hash: the dirty features' (a ``WHERE`` of :func:`pipeline.schemas.load_statement`).
+DIRTY_ROWS = "(layer, feature_id) IN (SELECT (layer, feature_id) FROM staging.dirty_features)"
+
+
+def replace_dirty_rows(con: duckdb.DuckDBPyConnection, changed: tuple[str, ...]) -> int:
+    """Replace the dirty features' rows of the release by this night's (``staging.next_*``)
+    and return how many features are dirty."""
+    run_sql(con, "conflicts/delta_replace_layers", {"layers": list(changed)})
     row = con.execute("SELECT count(*) FROM staging.dirty_features").fetchone()
     return int(row[0]) if row else 0
 

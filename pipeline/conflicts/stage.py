@@ -122,11 +122,16 @@ def build_line(summary: BuildSummary) -> str:
         layers = ", ".join(summary.changed_layers) or "none"
         return (
             f"conflicts: built on the last release; layers changed: {layers}; "
-            f"{summary.retested_features} features added, removed or altered, their pairs "
-            "tested again"
+            f"{summary.retested_features} features added, removed or altered "
+            f"({dirty_found_by(summary)}), their pairs tested again"
         )
     reason = summary.full_reason or "no release yet"
     return f"conflicts: built in full ({reason}) in {summary.partitions} partition(s)"
+
+
+def dirty_found_by(summary: BuildSummary) -> str:
+    """How an incremental build found its added, removed or altered features."""
+    return "by feature hash" if summary.dirty_by_hash else "by comparing the layers' rows"
 
 
 def build_metadata(summary: BuildSummary) -> dict[str, object]:
@@ -138,6 +143,7 @@ def build_metadata(summary: BuildSummary) -> dict[str, object]:
             "build": "incremental",
             "changed_layers": ", ".join(summary.changed_layers) or "none",
             "retested_features": summary.retested_features,
+            "retested_found_by": dirty_found_by(summary),
         }
     return {"build": "full", "full_build_reason": summary.full_reason or "no release yet"}
 

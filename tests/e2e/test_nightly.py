@@ -152,10 +152,12 @@ def test_changed_layer_is_reindexed_and_its_changes_recorded(world: World, night
     assert _observations(second)["kommuner_cells"]["status"] == "unchanged"
     assert (meta["conflicts"]["new"], meta["conflicts"]["changed"]) == (0, 1)
     # built on the first night's release: only the Natura 2000 site's pairs tested again
-    assert {k: meta["conflicts"][k] for k in ("build", "changed_layers", "retested_features")} == {
+    keys = ("build", "changed_layers", "retested_features", "retested_found_by")
+    assert {k: meta["conflicts"][k] for k in keys} == {
         "build": "incremental",
         "changed_layers": "natura2000",
         "retested_features": 1,
+        "retested_found_by": "by feature hash",
     }
     # the first night's own build (the release's tables) was taken over, not copied again
     layout = world.settings.layout
