@@ -6,42 +6,29 @@
 -- catalogue buffer), the one distance rules measure from. Coverage and area are 0 for points
 -- and lines; length is a line's length in the cell (0 for points and polygons). Rules of
 -- type $rule_type only.
--- Each side's (feature, cell) rows are found first (side_a, side_b) and then paired by rule
--- and cell: planned as one join, DuckDB could pair every feature's cells with every other
--- layer's in the cell before selecting side B's features (an incremental pass's few dirty
--- ones: 2 M rows for 5 pairs, docs/benchmarks.md).
+-- Each side's (feature, cell) rows are found first (sides) and then paired by rule and cell:
+-- planned as one join, DuckDB could pair every feature's cells with every other layer's in
+-- the cell before selecting side B's features (an incremental pass's few dirty ones: 2 M rows
+-- for 5 pairs, docs/benchmarks.md).
 INSERT INTO staging.candidate_cells BY NAME
-WITH type_rules AS (
-    SELECT rule_id FROM staging.rules WHERE rule_type = $rule_type
-), side_a AS MATERIALIZED (
-    SELECT fa.rule_id, ca.h3,
-           fa.layer AS layer_a, fa.feature_id AS feature_id_a, la.buffer_m AS buffer_a,
-           la.base_buffer_m AS base_a,
-           ca.coverage AS coverage_a, ca.area_m2 AS cell_area_a_m2,
-           coalesce(ca.length_m, 0) AS cell_length_a_m
-    FROM staging.rule_features AS fa
-    JOIN staging.rule_layers AS la
-      ON la.rule_id = fa.rule_id AND la.side = 'a' AND la.layer = fa.layer
-    JOIN staging.cells AS ca
-      ON ca.layer = fa.layer AND ca.buffer_m = la.buffer_m AND ca.feature_id = fa.feature_id
-    WHERE fa.side = 'a'
-      AND fa.rule_id IN (FROM type_rules)
-      AND ca.h3 BETWEEN $cell_lo::UBIGINT AND $cell_hi::UBIGINT
-), side_b AS MATERIALIZED (
-    SELECT fb.rule_id, cb.h3,
-           fb.layer AS layer_b, fb.feature_id AS feature_id_b, lb.buffer_m AS buffer_b,
-           cb.coverage AS coverage_b, cb.area_m2 AS cell_area_b_m2,
-           coalesce(cb.length_m, 0) AS cell_length_b_m
-    FROM staging.rule_features AS fb
-    JOIN staging.rule_layers AS lb
-      ON lb.rule_id = fb.rule_id AND lb.side = 'b' AND lb.layer = fb.layer
-    JOIN staging.cells AS cb
-      ON cb.layer = fb.layer AND cb.buffer_m = lb.buffer_m AND cb.feature_id = fb.feature_id
-    WHERE fb.side = 'b'
-      AND fb.rule_id IN (FROM type_rules)
-      AND cb.h3 BETWEEN $cell_lo::UBIGINT AND $cell_hi::UBIGINT
+WITH sides AS MATERIALIZED (
+    SELECT f.side, f.rule_id, c.h3, f.layer, f.feature_id, l.buffer_m, l.base_buffer_m,
+           c.coverage, c.area_m2, coalesce(c.length_m, 0) AS length_m
+    FROM staging.rule_features AS f
+    JOIN staging.rule_layers AS l
+      ON l.rule_id = f.rule_id AND l.side = f.side AND l.layer = f.layer
+    JOIN staging.cells AS c
+      ON c.layer = f.layer AND c.buffer_m = l.buffer_m AND c.feature_id = f.feature_id
+    WHERE f.rule_id IN (SELECT rule_id FROM staging.rules WHERE rule_type = $rule_type)
+      AND c.h3 BETWEEN $cell_lo::UBIGINT AND $cell_hi::UBIGINT
 )
-SELECT a.*, b.* EXCLUDE (rule_id, h3)
-FROM side_a AS a
-JOIN side_b AS b USING (rule_id, h3)
-WHERE NOT (a.layer_a = b.layer_b AND a.feature_id_a = b.feature_id_b);
+SELECT a.rule_id, a.h3,
+       a.layer AS layer_a, a.feature_id AS feature_id_a, a.buffer_m AS buffer_a,
+       a.base_buffer_m AS base_a,
+       a.coverage AS coverage_a, a.area_m2 AS cell_area_a_m2, a.length_m AS cell_length_a_m,
+       b.layer AS layer_b, b.feature_id AS feature_id_b, b.buffer_m AS buffer_b,
+       b.coverage AS coverage_b, b.area_m2 AS cell_area_b_m2, b.length_m AS cell_length_b_m
+FROM sides AS a
+JOIN sides AS b ON b.rule_id = a.rule_id AND b.h3 = a.h3
+WHERE a.side = 'a' AND b.side = 'b'
+  AND NOT (a.layer = b.layer AND a.feature_id = b.feature_id);
