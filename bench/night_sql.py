@@ -17,6 +17,13 @@ folder's ``LANDUSE_*`` variables), so first change what the night should find ch
 prints the night's own lines and then one line per timed name, largest wall first (also
 written to ``--out``). Wrapping costs a few microseconds a call; the figures are one night's,
 so compare nights of two commits with ``bench/night_ab.py``.
+
+``--explain conflicts/candidate_cells`` (repeatable) runs each statement of that SQL file as
+``EXPLAIN ANALYZE`` instead (DuckDB executes it as usual and returns its plan with every
+operator's rows and time) and appends the plans to ``--explain-out``. ``--dirty-by-rows``
+makes an incremental build find its dirty features by comparing the changed layers' rows
+whole, as when the index parameters differ (``delta.comparable_by_hash``), to time that way
+against the hash on the same data.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -46,7 +55,8 @@ STEPS = (
     (stage, "build_conflicts"), (stage, "apply_history"), (stage, "last_published_inputs_key"),
     (build, "_pairs_of_changed_features"), (build, "_build_zones"), (build, "_ranked_draws"),
     (build, "_load_layer_rows"), (build, "_select_rule_features"), (build, "finish_trust"),
-    (build, "dirty_features"), (build, "set_kept_pairs_aside"), (build, "start_pass"),
+    (build, "dirty_features"), (build, "dirty_features_by_hash"), (build, "replace_dirty_rows"),
+    (build, "set_kept_pairs_aside"), (build, "start_pass"),
 )  # fmt: skip
 #: The modules whose ``run_sql`` (imported from :mod:`pipeline.db`) the night calls.
 SQL_CALLERS = (build, delta, history, trust)
@@ -68,12 +78,30 @@ def timed(times: Times, name: str, func: Callable[..., Any]) -> Callable[..., An
     return wrapper
 
 
-def instrument(times: Times) -> None:
-    """Wrap ``run_sql`` wherever the conflict and history code calls it, and :data:`STEPS`."""
+def explained(name: str, out: Path) -> Callable[..., None]:
+    """A ``run_sql`` for ``sql/<name>.sql`` that runs each statement as ``EXPLAIN ANALYZE``
+    (executing it) and appends the plan to ``out``."""
+
+    def run(con: Any, _: str, params: dict[str, object]) -> None:
+        for statement in duckdb.extract_statements(db.sql(name)):
+            bound = {k: params[k] for k in statement.named_parameters}
+            plan = con.execute(f"EXPLAIN ANALYZE {statement.query}", bound).fetchall()
+            with out.open("a", encoding="utf-8") as file:
+                file.write(f"-- {name}\n{plan[0][1]}\n\n")
+
+    return run
+
+
+def instrument(
+    times: Times, explain: tuple[str, ...] = (), explain_out: Path | None = None
+) -> None:
+    """Wrap ``run_sql`` wherever the conflict and history code calls it, and :data:`STEPS`;
+    the SQL files named in ``explain`` run as ``EXPLAIN ANALYZE`` (:func:`explained`)."""
     run_sql = db.run_sql
+    plans = {name: explained(name, explain_out or Path("explain.txt")) for name in explain}
 
     def timed_sql(con: Any, name: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        return timed(times, f"sql:{name}", run_sql)(con, name, params, *args, **kwargs)
+        return timed(times, f"sql:{name}", plans.get(name, run_sql))(con, name, params)
 
     for module in SQL_CALLERS:
         module.run_sql = timed_sql  # type: ignore[attr-defined]
@@ -94,9 +122,24 @@ def table(times: Times) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, help="also write the table here")
+    parser.add_argument(
+        "--explain",
+        action="append",
+        default=[],
+        metavar="SQL_NAME",
+        help="run this sql/<name>.sql as EXPLAIN ANALYZE (repeatable)",
+    )
+    parser.add_argument("--explain-out", type=Path, default=Path("/tmp/night_explain.txt"))
+    parser.add_argument(
+        "--dirty-by-rows",
+        action="store_true",
+        help="find an incremental build's dirty features by comparing rows",
+    )
     args = parser.parse_args()
     times: Times = collections.defaultdict(list)
-    instrument(times)
+    instrument(times, tuple(args.explain), args.explain_out)
+    if args.dirty_by_rows:
+        build.expected_index_key = lambda *_: lambda *_: None  # type: ignore[assignment]
     from assets_defs import cli
 
     status = cli.main(["run"])
