@@ -6,7 +6,8 @@ need not test every pair of Sweden again. Every build records what it was built 
 conflicts code, one per layer for its staged copy, state and H3 cells). When the last
 release's database was built from the same configuration and code, and the kommun layer
 (the study area and the kommun of every H3 cell) is unchanged, the build starts from a copy
-of that database (:func:`delta_plan`, then :func:`prepare_delta`):
+of that database (:func:`delta_plan`; then the steps below, which
+:func:`pipeline.conflicts.build._pairs_of_changed_features` runs in order):
 
 1. the release's views and mart tables are dropped, and every staging table but the inputs
    and the pair tables (:data:`CARRIED_OVER`);
