@@ -66,6 +66,13 @@ def _add_remote_layer(root: Path, base_url: str) -> None:
     path.write_text(yaml.safe_dump(catalogue, allow_unicode=True), encoding="utf-8")
 
 
+def _write_ahead_logs(root: Path) -> list[Path]:
+    """DuckDB write-ahead logs under ``root``: a database the process still held open for
+    writing when it ended. The CLI freezes the garbage collector at exit, so nothing left
+    open is closed for it by a last collection."""
+    return sorted(root.rglob("*.wal"))
+
+
 def _files_holding(root: Path, text: str) -> list[Path]:
     needle = text.encode()
     return [p for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
@@ -100,6 +107,7 @@ def test_failed_layer_exits_2_names_it_and_leaks_no_token(
     # nowhere: not the data folder (caches, state, releases) nor Dagster's event log
     assert _files_holding(tmp_path / "work", TOKEN) == []
     assert _files_holding(tmp_path / "dagster_home", TOKEN) == []
+    assert _write_ahead_logs(tmp_path / "work") == []
 
 
 def test_configuration_error_is_one_line_and_exit_4(tmp_path: Path) -> None:
@@ -193,3 +201,4 @@ def test_a_reader_closing_the_output_does_not_fail_the_night(tmp_path: Path) -> 
     assert "Traceback" not in error
     layout = DataLayout(tmp_path / "work")
     assert rows(layout.history_db, "SELECT outcome FROM runs") == [("published",)]
+    assert _write_ahead_logs(tmp_path / "work") == []
