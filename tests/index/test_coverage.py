@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline.index.coverage import (
+    SLIVER_M,
     Coverage,
     GeometryError,
     cell_polygons,
@@ -241,8 +242,16 @@ def test_property_line_length_preserved(points: list[tuple[float, float]], res: 
     assume(len(set(placed)) >= 2)
     line = shapely.LineString(placed)
     c = cover([line], res)
-    assert c.length_m.sum() == pytest.approx(line.length, rel=1e-9)
     assert len(set(c.h3.tolist())) == len(c)
+    if line.length <= SLIVER_M:
+        # (0, 0) to (0, 5e-9) is 4.7e-9 m once placed: no piece is longer than a sliver, so
+        # the line keeps its first vertex's cell with length 0 (coverage._finish_lines)
+        first = points_to_cells(np.array([placed[0][0]]), np.array([placed[0][1]]), res)
+        assert c.h3.tolist() == first.tolist() and c.length_m.tolist() == [0.0]
+        return
+    # a line loses only its pieces of at most SLIVER_M (1 µm) where it grazes a cell; 1 mm
+    # allows hundreds of them, and a lost or doubled cell of a longer line still fails
+    assert c.length_m.sum() == pytest.approx(line.length, rel=1e-9, abs=1e-3)
 
 
 def test_multipoint_gets_each_distinct_cell_once() -> None:
