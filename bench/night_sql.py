@@ -18,6 +18,10 @@ prints the night's own lines and then one line per timed name, largest wall firs
 written to ``--out``). Wrapping costs a few microseconds a call; the figures are one night's,
 so compare nights of two commits with ``bench/night_ab.py``.
 
+Every garbage collection of the night is timed too, by generation (``gc:generation N``);
+``--no-gc-freeze`` makes the CLI's ``gc.freeze`` calls do nothing (the collector as before
+the fifth round, docs/benchmarks.md) to time the night's collections that way.
+
 ``--explain conflicts/candidate_cells`` (repeatable) runs each statement of that SQL file as
 ``EXPLAIN ANALYZE`` instead (DuckDB executes it as usual and returns its plan with every
 operator's rows and time) and appends the plans to ``--explain-out``. ``--dirty-by-rows``
@@ -31,6 +35,7 @@ from __future__ import annotations
 import argparse
 import collections
 import functools
+import gc
 import sys
 import time
 from collections.abc import Callable
@@ -109,6 +114,21 @@ def instrument(
         setattr(module, name, timed(times, name, getattr(module, name)))
 
 
+def time_collections(times: Times) -> None:
+    """Time every garbage collection from now on, by generation (``gc:generation N``)."""
+    started: list[tuple[float, float]] = []
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append((time.perf_counter(), time.process_time()))
+        elif started:
+            wall, cpu = started.pop()
+            spent = (time.perf_counter() - wall, time.process_time() - cpu)
+            times[f"gc:generation {info['generation']}"].append(spent)
+
+    gc.callbacks.append(callback)
+
+
 def table(times: Times) -> str:
     """One line per name: total wall and CPU seconds and calls, largest wall first."""
     rows = sorted(times.items(), key=lambda item: -sum(w for w, _ in item[1]))
@@ -135,11 +155,19 @@ def main() -> int:
         action="store_true",
         help="find an incremental build's dirty features by comparing rows",
     )
+    parser.add_argument(
+        "--no-gc-freeze",
+        action="store_true",
+        help="leave every object to the garbage collector (the CLI's gc.freeze does nothing)",
+    )
     args = parser.parse_args()
     times: Times = collections.defaultdict(list)
     instrument(times, tuple(args.explain), args.explain_out)
+    if args.no_gc_freeze:
+        gc.freeze = lambda: None
+    time_collections(times)
     if args.dirty_by_rows:
-        build.expected_index_key = lambda *_: lambda *_: None  # type: ignore[assignment]
+        build.expected_index_key = lambda *_: lambda *_: None
     from assets_defs import cli
 
     status = cli.main(["run"])
