@@ -68,8 +68,8 @@ def _add_remote_layer(root: Path, base_url: str) -> None:
 
 def _write_ahead_logs(root: Path) -> list[Path]:
     """DuckDB write-ahead logs under ``root``: a database the process still held open for
-    writing when it ended. The CLI freezes the garbage collector at exit, so nothing left
-    open is closed for it by a last collection."""
+    writing when it ended. The CLI freezes every object at exit (``gc.freeze``), so nothing
+    left open is closed for it by a last collection."""
     return sorted(root.rglob("*.wal"))
 
 
