@@ -18,8 +18,9 @@ prints the night's own lines and then one line per timed name, largest wall firs
 written to ``--out``). Wrapping costs a few microseconds a call; the figures are one night's,
 so compare nights of two commits with ``bench/night_ab.py``.
 
-Every garbage collection of the night is timed too, by generation (``gc:generation N``);
-``--no-gc-freeze`` makes the CLI's ``gc.freeze`` calls do nothing (the collector as before
+Every garbage collection of the night is timed too, by generation (``gc:generation N``), and
+the objects frozen after each of the CLI's ``gc.freeze`` calls are counted;
+``--no-gc-freeze`` makes those calls do nothing (the collector as before
 the fifth round, docs/benchmarks.md) to time the night's collections that way.
 
 ``--explain conflicts/candidate_cells`` (repeatable) runs each statement of that SQL file as
@@ -163,8 +164,15 @@ def main() -> int:
     args = parser.parse_args()
     times: Times = collections.defaultdict(list)
     instrument(times, tuple(args.explain), args.explain_out)
-    if args.no_gc_freeze:
-        gc.freeze = lambda: None
+    frozen: list[int] = []
+    freeze = gc.freeze
+
+    def counted_freeze() -> None:
+        if not args.no_gc_freeze:
+            freeze()
+        frozen.append(gc.get_freeze_count())
+
+    gc.freeze = counted_freeze
     time_collections(times)
     if args.dirty_by_rows:
         build.expected_index_key = lambda *_: lambda *_: None
@@ -173,6 +181,7 @@ def main() -> int:
     status = cli.main(["run"])
     text = table(times)
     print(f"\nTimed in this night (exit status {status}):\n{text}")
+    print(f"Objects frozen after each of the CLI's gc.freeze calls: {frozen}")
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
     return status
